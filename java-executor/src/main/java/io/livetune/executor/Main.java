@@ -1,0 +1,58 @@
+package io.livetune.executor;
+
+import io.livetune.executor.cli.AnsibleCommand;
+import io.livetune.executor.cli.Io;
+import io.livetune.executor.cli.OptionsCommand;
+import io.livetune.executor.cli.SchemaCommand;
+import io.livetune.executor.cli.SetCommand;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** livetune's executor: the Ansible front ({@code ansible MODULE}) and the human one share every module. */
+@Command(name = "livetune",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {"Change socket options of running Linux processes, idempotently, without restarting them.", ""},
+        footer = {"", "Examples:",
+            "  java -jar livetune-executor.jar set -p 1234 --port 8080 -l backlog=4096 so_rcvbuf=8388608",
+            "  java -jar livetune-executor.jar set --process nginx --check so_keepalive=true",
+            "  java -jar livetune-executor.jar options",
+            "  echo '{\"pid\": 1234, \"backlog\": 4096}' | java -jar livetune-executor.jar ansible socket_option"})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args, System.in, System.out, System.err));
+    }
+
+    /** Runs one command with the given streams; returns the exit status. Tests call this directly. */
+    public static int run(String[] args, InputStream stdin, PrintStream stdout, PrintStream stderr) {
+        Io io = new Io(stdin, stdout, stderr);
+        CommandLine commandLine = new CommandLine(new Main())
+                .addSubcommand(new AnsibleCommand(io))
+                .addSubcommand(new SetCommand(io))
+                .addSubcommand(new OptionsCommand(io))
+                .addSubcommand(new SchemaCommand(io));
+        commandLine.setOut(new PrintWriter(stdout, true));
+        commandLine.setErr(new PrintWriter(stderr, true));
+        return commandLine.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /** The version Maven wrote into the jar's manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String version = Main.class.getPackage().getImplementationVersion();
+            return new String[] {"livetune " + (version == null ? "(development build)" : version)};
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package io.livetune.executor.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.Module;
+import io.livetune.executor.modules.ModuleRunner;
+import io.livetune.executor.modules.Modules;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** The front the action plugins call: task arguments as JSON in, one result object out. */
+@Command(name = "ansible",
+        description = {"Run a module for Ansible: reads the task's arguments as one JSON object on stdin "
+                + "(or from --args-file) and prints one JSON result. Exit status 1 when the task failed."},
+        mixinStandardHelpOptions = true)
+public final class AnsibleCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Io io;
+
+    @Parameters(index = "0", paramLabel = "MODULE", description = "Module name, e.g. socket_option.")
+    private String moduleName;
+
+    @Option(names = "--args-file", paramLabel = "FILE",
+            description = "Read the arguments from FILE instead of stdin (for become methods that need a tty).")
+    private Path argsFile;
+
+    public AnsibleCommand(Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+        ObjectNode result;
+        Module module = Modules.get(moduleName);
+        if (module == null) {
+            result = JSON.createObjectNode().put("failed", true).put("changed", false)
+                    .put("msg", "unknown module '" + moduleName + "'; this executor serves: "
+                            + String.join(", ", Modules.names()));
+        } else {
+            String input = argsFile != null ? new String(Files.readAllBytes(argsFile), StandardCharsets.UTF_8)
+                    : new String(io.in.readAllBytes(), StandardCharsets.UTF_8);
+            result = ModuleRunner.run(module, input);
+        }
+        io.out.println(JSON.writeValueAsString(result));
+        io.out.flush();
+        return result.path("failed").asBoolean() ? 1 : 0;
+    }
+}

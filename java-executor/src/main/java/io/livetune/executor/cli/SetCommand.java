@@ -1,0 +1,182 @@
+package io.livetune.executor.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.ModuleRunner;
+import io.livetune.executor.modules.Modules;
+import io.livetune.executor.modules.socketoption.SocketOptionModule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * The socket_option module for people at a shell: the same arguments, spelled as flags,
+ * and the result as a table. It builds the module's JSON arguments and runs the module, so
+ * it behaves exactly as the Ansible task does.
+ */
+@Command(name = "set", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Set socket options (and the listen backlog) on sockets of running processes.",
+        footer = {"", "Examples:",
+            "  set -p 1234 -l --port 8080 backlog=4096 so_rcvbuf=8388608",
+            "  set --process nginx -t so_keepalive=true tcp_keepidle=60",
+            "  set --unit rsyslog.service -u --port 514 --check so_rcvbuf=8388608",
+            "Values: integers, true/false, a name for tcp_congestion, so_linger='{\"enabled\":true,\"seconds\":5}'.",
+            "List every option with: options"})
+public final class SetCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Io io;
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "Processes (exactly one):%n")
+    private Processes processes;
+
+    static final class Processes {
+        @Option(names = {"-p", "--pid"}, split = ",", paramLabel = "PID", description = "Process id(s).")
+        List<Integer> pids;
+        @Option(names = "--pidfile", paramLabel = "FILE", description = "File holding the process id.")
+        String pidfile;
+        @Option(names = "--process", paramLabel = "REGEX", description = "Regex matching the whole process name.")
+        String process;
+        @Option(names = "--cmdline", paramLabel = "REGEX", description = "Regex found in the command line.")
+        String cmdline;
+        @Option(names = "--unit", paramLabel = "UNIT", description = "systemd unit.")
+        String unit;
+    }
+
+    @Option(names = "--fd", split = ",", paramLabel = "FD", description = "Descriptor number(s).")
+    private List<Integer> fds;
+    @Option(names = "-t", description = "TCP sockets only.")
+    private boolean tcp;
+    @Option(names = "-u", description = "UDP sockets only.")
+    private boolean udp;
+    @Option(names = "-4", description = "IPv4 sockets only.")
+    private boolean ipv4;
+    @Option(names = "-6", description = "IPv6 sockets only.")
+    private boolean ipv6;
+    @Option(names = {"-l", "--listening"}, description = "Listening sockets only.")
+    private boolean listening;
+    @Option(names = {"-e", "--established"}, description = "Established connections only.")
+    private boolean established;
+    @Option(names = "--port", paramLabel = "PORT", description = "Local port.")
+    private Integer port;
+    @Option(names = "--address", paramLabel = "IP", description = "Local address.")
+    private String address;
+    @Option(names = "--remote-port", paramLabel = "PORT", description = "Remote port.")
+    private Integer remotePort;
+    @Option(names = "--remote-address", paramLabel = "IP", description = "Remote address.")
+    private String remoteAddress;
+    @Option(names = "--force", description = "Pass net.core.rmem_max/wmem_max (SO_RCVBUFFORCE/SO_SNDBUFFORCE).")
+    private boolean force;
+    @Option(names = {"-n", "--check"}, description = "Show what would change; change nothing.")
+    private boolean check;
+    @Option(names = "--json", description = "Print the module's JSON result.")
+    private boolean json;
+
+    @Parameters(paramLabel = "NAME=VALUE", arity = "1..*",
+            description = "What to set: an option name (see `options`) or backlog, and its value.")
+    private List<String> assignments;
+
+    public SetCommand(Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ObjectNode result = ModuleRunner.run(Modules.get(SocketOptionModule.NAME), JSON.writeValueAsString(args()));
+        if (json) {
+            io.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+        } else {
+            print(result);
+        }
+        return result.path("failed").asBoolean() ? 1 : 0;
+    }
+
+    private ObjectNode args() {
+        ObjectNode args = JSON.createObjectNode();
+        if (processes.pids != null) {
+            processes.pids.forEach(args.putArray("pid")::add);
+        }
+        putIfSet(args, "pidfile", processes.pidfile);
+        putIfSet(args, "process", processes.process);
+        putIfSet(args, "cmdline", processes.cmdline);
+        putIfSet(args, "unit", processes.unit);
+        if (fds != null) {
+            fds.forEach(args.putArray("fd")::add);
+        }
+        putIfSet(args, "protocol", tcp ? "tcp" : udp ? "udp" : null);
+        putIfSet(args, "family", ipv4 ? "ipv4" : ipv6 ? "ipv6" : null);
+        putIfSet(args, "state", listening ? "listen" : established ? "established" : null);
+        if (port != null) {
+            args.put("local_port", port);
+        }
+        putIfSet(args, "local_address", address);
+        if (remotePort != null) {
+            args.put("remote_port", remotePort);
+        }
+        putIfSet(args, "remote_address", remoteAddress);
+        ObjectNode options = args.putObject("options");
+        for (String assignment : assignments) {
+            int equals = assignment.indexOf('=');
+            String name = equals < 0 ? assignment : assignment.substring(0, equals);
+            JsonNode value = parseValue(equals < 0 ? "" : assignment.substring(equals + 1));
+            if (name.equals("backlog")) {
+                args.set("backlog", value);
+            } else {
+                options.set(name, value);
+            }
+        }
+        if (options.isEmpty()) {
+            args.remove("options");
+        }
+        args.put("force", force);
+        args.put("_check_mode", check);
+        return args;
+    }
+
+    /** JSON where the text is JSON (numbers, true, objects), a string otherwise (congestion names). */
+    private static JsonNode parseValue(String text) {
+        try {
+            return JSON.readTree(text);
+        } catch (java.io.IOException e) {
+            return JSON.getNodeFactory().textNode(text);
+        }
+    }
+
+    private static void putIfSet(ObjectNode args, String key, String value) {
+        if (value != null) {
+            args.put(key, value);
+        }
+    }
+
+    private void print(ObjectNode result) {
+        if (result.path("sockets").size() > 0) {
+            io.out.printf("%-8s %-15s %-4s %-5s %-24s %-24s %-12s %s%n",
+                    "PID", "PROCESS", "FD", "PROTO", "LOCAL", "REMOTE", "STATE", "CHANGES");
+            for (JsonNode socket : result.get("sockets")) {
+                io.out.printf("%-8s %-15s %-4s %-5s %-24s %-24s %-12s %s%n",
+                        socket.path("pid").asText(), socket.path("process").asText(), socket.path("fd").asText(),
+                        socket.path("protocol").asText(), socket.path("local").asText(),
+                        socket.path("remote").asText(), socket.path("state").asText(), changes(socket));
+            }
+        }
+        for (JsonNode warning : result.path("warnings")) {
+            io.err.println("warning: " + warning.asText());
+        }
+        (result.path("failed").asBoolean() ? io.err : io.out).println(
+                (result.path("failed").asBoolean() ? "error: " : "") + result.path("msg").asText());
+    }
+
+    private static String changes(JsonNode socket) {
+        List<String> parts = new ArrayList<>();
+        socket.path("after").fields().forEachRemaining(entry -> {
+            JsonNode before = socket.path("before").path(entry.getKey());
+            parts.add(before.equals(entry.getValue()) ? entry.getKey() + " " + before + " (unchanged)"
+                    : entry.getKey() + " " + before + " -> " + entry.getValue());
+        });
+        return String.join(", ", parts);
+    }
+}

@@ -1,0 +1,64 @@
+package io.livetune.executor.modules;
+
+import io.livetune.executor.nativeio.Errno;
+import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.procfs.ProcessInfo;
+import io.livetune.executor.procfs.Sysctl;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Paths;
+
+/**
+ * Turns a failure to reach a process's descriptors (pidfd_open, pidfd_getfd) into what the
+ * operator needs to do about it.
+ */
+public final class AccessAdvice {
+    private AccessAdvice() {
+    }
+
+    public static TaskFailure explain(ErrnoException e, ProcessInfo process) {
+        String target = "pid " + process.pid() + " (" + process.name() + ")";
+        if (e.is(Errno.EPERM) || e.is(Errno.EACCES)) {
+            return new TaskFailure(permissionDenied(target), e);
+        }
+        if (e.is(Errno.ENOSYS)) {
+            return new TaskFailure("this kernel (" + Sysctl.readOr("kernel.osrelease", "unknown")
+                    + ") has no pidfd_open/pidfd_getfd: livetune needs Linux 5.6 or later to reach the sockets of "
+                    + target, e);
+        }
+        if (e.is(Errno.ESRCH)) {
+            return new TaskFailure(target + " exited while livetune was working on it", e);
+        }
+        return new TaskFailure("cannot reach the descriptors of " + target + ": " + e.getMessage(), e);
+    }
+
+    private static String permissionDenied(String target) {
+        if (!isRoot()) {
+            return "permission denied: reaching the sockets of " + target + " needs root or CAP_SYS_PTRACE; "
+                    + "run the task with become: true (ansible -b)";
+        }
+        String yama = Sysctl.readOr("kernel.yama.ptrace_scope", "");
+        return "permission denied for " + target + " even as root: "
+                + (yama.equals("3") ? "kernel.yama.ptrace_scope is 3, which forbids ptrace access for everyone"
+                        : "a security module (SELinux, AppArmor, Landlock) or kernel.yama.ptrace_scope ("
+                                + (yama.isEmpty() ? "not set" : yama) + ") forbids ptrace access to it");
+    }
+
+    private static boolean isRoot() {
+        for (String line : read("/proc/self/status").split("\n")) {
+            if (line.startsWith("Uid:")) {
+                return line.split("\\s+")[2].equals("0"); // effective uid
+            }
+        }
+        return false;
+    }
+
+    private static String read(String path) {
+        try {
+            return new String(Files.readAllBytes(Paths.get(path)), StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}

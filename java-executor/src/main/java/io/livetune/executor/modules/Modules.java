@@ -1,0 +1,28 @@
+package io.livetune.executor.modules;
+
+import io.livetune.executor.modules.socketoption.SocketOptionModule;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/** The modules this executor serves, by the name Ansible calls them. */
+public final class Modules {
+    private static final Map<String, Supplier<Module>> MODULES = new LinkedHashMap<>();
+
+    static {
+        MODULES.put("socket_option", SocketOptionModule::new);
+    }
+
+    private Modules() {
+    }
+
+    /** A fresh module, or null for an unknown name. */
+    public static Module get(String name) {
+        Supplier<Module> module = MODULES.get(name);
+        return module == null ? null : module.get();
+    }
+
+    public static java.util.Set<String> names() {
+        return MODULES.keySet();
+    }
+}

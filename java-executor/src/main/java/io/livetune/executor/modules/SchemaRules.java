@@ -1,0 +1,65 @@
+package io.livetune.executor.modules;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Words a JSON Schema fragment as the rule a value must follow: "must be an integer >= 0". */
+final class SchemaRules {
+    private SchemaRules() {
+    }
+
+    static String describe(JsonNode schema) {
+        if (schema.has("enum")) {
+            List<String> choices = new ArrayList<>();
+            schema.get("enum").forEach(choice -> choices.add(choice.asText()));
+            return "must be one of: " + String.join(", ", choices);
+        }
+        List<String> types = new ArrayList<>();
+        JsonNode type = schema.path("type");
+        if (type.isArray()) {
+            type.forEach(t -> types.add(t.asText()));
+        } else if (type.isTextual()) {
+            types.add(type.asText());
+        }
+        if (types.contains("integer") && types.contains("array")) {
+            return "must be " + integer(schema) + " or a list of them";
+        }
+        if (types.contains("integer")) {
+            return "must be " + integer(schema);
+        }
+        if (types.contains("boolean")) {
+            return "must be a boolean (true or false)";
+        }
+        if (types.contains("string")) {
+            return "must be a string" + (schema.has("maxLength")
+                    ? " of " + schema.path("minLength").asInt(0) + " to " + schema.get("maxLength").asInt() + " characters"
+                    : schema.has("minLength") ? " that is not empty" : "");
+        }
+        if (types.contains("array")) {
+            return "must be a list";
+        }
+        if (types.contains("object")) {
+            List<String> keys = new ArrayList<>();
+            schema.path("properties").fieldNames().forEachRemaining(keys::add);
+            return keys.isEmpty() ? "must be a dict" : "must be a dict with keys " + String.join(", ", keys)
+                    + (schema.has("required") ? " (" + schema.get("required").get(0).asText() + " is required)" : "");
+        }
+        return "is not valid";
+    }
+
+    private static String integer(JsonNode schema) {
+        boolean hasMin = schema.has("minimum");
+        boolean hasMax = schema.has("maximum") && schema.get("maximum").asLong() < Integer.MAX_VALUE;
+        if (hasMin && hasMax) {
+            return "an integer from " + schema.get("minimum").asLong() + " to " + schema.get("maximum").asLong();
+        }
+        if (hasMin) {
+            return "an integer >= " + schema.get("minimum").asLong();
+        }
+        if (hasMax) {
+            return "an integer <= " + schema.get("maximum").asLong();
+        }
+        return "an integer";
+    }
+}

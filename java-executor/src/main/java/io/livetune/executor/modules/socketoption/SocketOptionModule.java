@@ -1,0 +1,141 @@
+package io.livetune.executor.modules.socketoption;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.AccessAdvice;
+import io.livetune.executor.modules.Module;
+import io.livetune.executor.modules.ModuleSchema;
+import io.livetune.executor.modules.Task;
+import io.livetune.executor.modules.TaskFailure;
+import io.livetune.executor.nativeio.Errno;
+import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcessFinder;
+import io.livetune.executor.procfs.ProcessGoneException;
+import io.livetune.executor.procfs.ProcessInfo;
+import io.livetune.executor.sockets.DuplicatedSocket;
+import io.livetune.executor.sockets.KernelFactsReader;
+import io.livetune.executor.sockets.OptionRegistry;
+import io.livetune.executor.sockets.ScannedSocket;
+import io.livetune.executor.sockets.SocketOption;
+import io.livetune.executor.sockets.SocketReplacedException;
+import io.livetune.executor.sockets.SocketScanner;
+import io.livetune.executor.sockets.SocketSetting;
+import io.livetune.executor.sockets.TargetProcess;
+import io.livetune.executor.text.Suggestions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * livetune.process.socket_option: sets socket options and the listen backlog on sockets of
+ * running processes, through descriptors duplicated with pidfd_getfd. The target never stops.
+ *
+ * <p>Two passes: the first reads every socket and plans (and is all that check mode does),
+ * so a permission problem or a wrong option stops the task before anything changed; the
+ * second duplicates each socket again, re-checks its inode, sets only what differs and reads
+ * it back.
+ */
+public final class SocketOptionModule implements Module {
+    public static final String NAME = "socket_option";
+
+    private final ModuleSchema schema = ModuleSchema.load(NAME, SocketOptionModule::addRegistryOptions);
+    private final ProcFs proc = new ProcFs();
+    private final LinuxSyscalls sys = LinuxSyscalls.get();
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public ModuleSchema schema() {
+        return schema;
+    }
+
+    /** The registry is the one place that knows each option's type and range. */
+    static void addRegistryOptions(ObjectNode schema) {
+        ObjectNode properties = (ObjectNode) schema.path("properties").path("options").path("properties");
+        for (SocketOption option : OptionRegistry.all()) {
+            properties.set(option.name(), option.schema());
+        }
+    }
+
+    /** The ad-hoc short form {@code option=so_rcvbuf value=8388608} is one entry of {@code options}. */
+    @Override
+    public JsonNode normalise(JsonNode args) {
+        if (!args.has("option") && !args.has("value")) {
+            return args;
+        }
+        if (!args.has("option") || !args.has("value")) {
+            throw new TaskFailure(args.has("option") ? "value: is required with option" : "option: is required with value");
+        }
+        String name = args.get("option").asText();
+        if (OptionRegistry.get(name) == null) {
+            throw new TaskFailure("option: unknown option '" + name + "'"
+                    + Suggestions.didYouMean(name, OptionRegistry.names()));
+        }
+        if (args.path("options").has(name)) {
+            throw new TaskFailure("option: " + name + " is also given in options; give it once");
+        }
+        ObjectNode merged = ((ObjectNode) args).deepCopy();
+        JsonNode options = merged.path("options");
+        ObjectNode target = options.isObject() ? (ObjectNode) options : merged.putObject("options");
+        target.set(name, merged.get("value"));
+        merged.remove("option");
+        merged.remove("value");
+        return merged;
+    }
+
+    @Override
+    public void run(JsonNode args, Task task) {
+        SocketOptionRequest request = SocketOptionRequest.parse(args);
+        try {
+            KernelFactsReader kernel = new KernelFactsReader(proc, sys);
+            List<ProcessInfo> processes = findProcesses(request, task);
+            if (processes.isEmpty()) {
+                return;
+            }
+            List<ScannedSocket> sockets = new SocketScanner(proc, kernel).scan(processes, request.sockets);
+            if (sockets.isEmpty()) {
+                nothingMatched("no " + request.socketFilterText + " socket found in " + describe(processes), request,
+                        task);
+                return;
+            }
+            Map<ScannedSocket, List<SocketSetting>> applicable = Applicability.check(sockets, request);
+            new SocketOptionRun(proc, sys, kernel, request, task).run(applicable);
+        } catch (ProcessGoneException e) {
+            throw new TaskFailure(e.getMessage() + (task.isChanged() ? "" : "; nothing was changed"), e);
+        } catch (IOException e) {
+            throw new TaskFailure(e.getMessage(), e);
+        }
+    }
+
+    private List<ProcessInfo> findProcesses(SocketOptionRequest request, Task task) throws IOException {
+        List<ProcessInfo> processes = new ProcessFinder(proc).find(request.processes);
+        if (processes.isEmpty()) {
+            nothingMatched("no process matched " + request.processes.describe(), request, task);
+        }
+        return processes;
+    }
+
+    private static void nothingMatched(String what, SocketOptionRequest request, Task task) {
+        if (!request.ignoreMissing) {
+            throw new TaskFailure(what + " (set missing: ignore to accept that)");
+        }
+        task.result().put("msg", what + "; nothing to do (missing: ignore)");
+        task.result().putArray("sockets");
+    }
+
+    static String describe(List<ProcessInfo> processes) {
+        List<String> names = new ArrayList<>();
+        for (ProcessInfo process : processes.subList(0, Math.min(3, processes.size()))) {
+            names.add("pid " + process.pid() + " (" + process.name() + ")");
+        }
+        return String.join(", ", names) + (processes.size() > 3 ? " and " + (processes.size() - 3) + " more" : "");
+    }
+}

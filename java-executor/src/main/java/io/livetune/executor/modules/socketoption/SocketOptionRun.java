@@ -1,0 +1,188 @@
+package io.livetune.executor.modules.socketoption;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import io.livetune.executor.modules.AccessAdvice;
+import io.livetune.executor.modules.Task;
+import io.livetune.executor.modules.TaskFailure;
+import io.livetune.executor.nativeio.Errno;
+import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcessGoneException;
+import io.livetune.executor.procfs.ProcessInfo;
+import io.livetune.executor.sockets.DuplicatedSocket;
+import io.livetune.executor.sockets.Expected;
+import io.livetune.executor.sockets.KernelFacts;
+import io.livetune.executor.sockets.KernelFactsReader;
+import io.livetune.executor.sockets.ScannedSocket;
+import io.livetune.executor.sockets.SocketReplacedException;
+import io.livetune.executor.sockets.SocketSetting;
+import io.livetune.executor.sockets.TargetProcess;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** One socket_option task's passes over the matched sockets: read and plan, then apply and verify. */
+final class SocketOptionRun {
+    private final ProcFs proc;
+    private final LinuxSyscalls sys;
+    private final KernelFactsReader kernel;
+    private final SocketOptionRequest request;
+    private final Task task;
+    private final Map<Integer, TargetProcess> targets = new HashMap<>();
+    private final List<SocketPlan> plans = new ArrayList<>();
+    private final Set<Integer> processes = new LinkedHashSet<>();
+    private final WindowScaleNotes windowScale = new WindowScaleNotes();
+
+    SocketOptionRun(ProcFs proc, LinuxSyscalls sys, KernelFactsReader kernel, SocketOptionRequest request, Task task) {
+        this.proc = proc;
+        this.sys = sys;
+        this.kernel = kernel;
+        this.request = request;
+        this.task = task;
+    }
+
+    void run(Map<ScannedSocket, List<SocketSetting>> applicable) throws IOException {
+        ArrayNode results = task.result().putArray("sockets");
+        try {
+            for (Map.Entry<ScannedSocket, List<SocketSetting>> entry : applicable.entrySet()) {
+                SocketPlan plan = plan(entry.getKey(), entry.getValue());
+                if (plan != null) {
+                    plans.add(plan);
+                    processes.add(plan.target.pid());
+                }
+            }
+            windowScale.warnInto(task);
+            for (SocketPlan plan : plans) {
+                if (plan.needsChange()) {
+                    if (!task.checkMode()) {
+                        apply(plan);
+                    }
+                    plan.changed = true;
+                    task.changed();
+                    task.addDiff(plan.target.describe(), SocketPlan.text(plan.before), SocketPlan.text(plan.after));
+                }
+            }
+        } finally {
+            targets.values().forEach(TargetProcess::close);
+            plans.forEach(plan -> results.add(plan.toJson()));
+            task.result().put("msg", summary());
+        }
+    }
+
+    /** Reads what the socket reports now and what it will report after the change; null if it went away. */
+    private SocketPlan plan(ScannedSocket socket, List<SocketSetting> settings) throws IOException {
+        KernelFacts facts = kernel.forProcess(socket.pid());
+        SocketPlan plan = new SocketPlan(socket);
+        try (DuplicatedSocket duplicate = duplicate(socket)) {
+            if (duplicate == null) {
+                return null;
+            }
+            for (SocketSetting setting : settings) {
+                JsonNode requested = request.settings.get(setting);
+                JsonNode current = read(setting, duplicate, socket);
+                Expected expected = setting.expect(requested, current, facts, request.force,
+                        socket.socket().protocol());
+                if (expected.warning() != null) {
+                    task.warn(expected.warning());
+                }
+                plan.add(setting, requested, current, expected.value());
+            }
+            windowScale.check(plan, duplicate);
+        }
+        return plan;
+    }
+
+    private void apply(SocketPlan plan) throws IOException {
+        Map<SocketSetting, JsonNode> differences = plan.differences();
+        try (DuplicatedSocket duplicate = duplicate(plan.target)) {
+            if (duplicate == null) {
+                throw new TaskFailure(plan.target.describe() + " was closed by its process between reading and "
+                        + "changing it; run the task again" + alreadyChanged());
+            }
+            for (Map.Entry<SocketSetting, JsonNode> change : differences.entrySet()) {
+                write(change.getKey(), change.getValue(), duplicate, plan);
+            }
+            for (SocketSetting setting : differences.keySet()) {
+                JsonNode reported = read(setting, duplicate, plan.target);
+                if (!reported.equals(plan.after.get(setting))) {
+                    task.warn(setting.name() + ": the kernel reports " + reported + " after setting "
+                            + plan.requested.get(setting) + " on " + plan.target.describe() + " (livetune expected "
+                            + plan.after.get(setting) + ")");
+                }
+                plan.after.put(setting, reported);
+            }
+        }
+    }
+
+    private JsonNode read(SocketSetting setting, DuplicatedSocket duplicate, ScannedSocket socket) {
+        try {
+            return setting.read(duplicate);
+        } catch (ErrnoException e) {
+            throw new TaskFailure(setting.name() + ": cannot read it on " + socket.describe() + ": "
+                    + e.getMessage() + alreadyChanged(), e);
+        }
+    }
+
+    private void write(SocketSetting setting, JsonNode value, DuplicatedSocket duplicate, SocketPlan plan) {
+        try {
+            setting.write(duplicate, value, request.force);
+        } catch (ErrnoException e) {
+            throw new TaskFailure(setting.name() + ": the kernel refused " + value + " on " + plan.target.describe()
+                    + ": " + e.getMessage() + WriteAdvice.forFailure(setting, value, e) + alreadyChanged(), e);
+        }
+    }
+
+    /** Our duplicate of the socket, or null when the process closed it since the scan (it is skipped). */
+    private DuplicatedSocket duplicate(ScannedSocket socket) throws IOException {
+        TargetProcess target = target(socket.process());
+        try {
+            return target.duplicate(socket);
+        } catch (SocketReplacedException e) {
+            task.warn("pid " + socket.pid() + ": " + e.getMessage() + "; left alone");
+            return null;
+        } catch (ErrnoException e) {
+            if (e.is(Errno.EBADF)) {
+                task.warn("pid " + socket.pid() + " closed fd " + socket.fd() + " while livetune worked; left alone");
+                return null;
+            }
+            if (e.is(Errno.ESRCH)) {
+                throw new ProcessGoneException(socket.pid());
+            }
+            throw AccessAdvice.explain(e, socket.process());
+        }
+    }
+
+    private TargetProcess target(ProcessInfo process) throws IOException {
+        TargetProcess target = targets.get(process.pid());
+        if (target == null) {
+            try {
+                target = TargetProcess.open(sys, proc, process);
+            } catch (ErrnoException e) {
+                throw AccessAdvice.explain(e, process);
+            }
+            targets.put(process.pid(), target);
+        }
+        return target;
+    }
+
+    private String alreadyChanged() {
+        long done = plans.stream().filter(plan -> plan.changed).count();
+        return done == 0 || task.checkMode() ? "; nothing was changed"
+                : "; " + done + " socket(s) were already changed (listed in sockets)";
+    }
+
+    private String summary() {
+        long changed = plans.stream().filter(plan -> plan.changed).count();
+        String scope = plans.size() + " socket(s) in " + processes.size() + " process(es)";
+        if (changed == 0) {
+            return "all " + scope + " already as requested";
+        }
+        return (task.checkMode() ? "would change " : "changed ") + changed + " of " + scope;
+    }
+}

@@ -1,0 +1,79 @@
+package io.livetune.executor.modules.socketoption;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.sockets.ScannedSocket;
+import io.livetune.executor.sockets.SocketSetting;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What one socket reports now and will report after the task, setting by setting, in the
+ * kernel's terms. Built from a live read; after applying, {@code after} holds the read-back.
+ */
+final class SocketPlan {
+    final ScannedSocket target;
+    final Map<SocketSetting, JsonNode> requested = new LinkedHashMap<>();
+    final Map<SocketSetting, JsonNode> before = new LinkedHashMap<>();
+    final Map<SocketSetting, JsonNode> after = new LinkedHashMap<>();
+    boolean changed;
+
+    SocketPlan(ScannedSocket target) {
+        this.target = target;
+    }
+
+    void add(SocketSetting setting, JsonNode request, JsonNode current, JsonNode expected) {
+        requested.put(setting, request);
+        before.put(setting, current);
+        after.put(setting, expected);
+    }
+
+    /** The settings whose value must change. */
+    Map<SocketSetting, JsonNode> differences() {
+        Map<SocketSetting, JsonNode> differences = new LinkedHashMap<>();
+        for (Map.Entry<SocketSetting, JsonNode> entry : after.entrySet()) {
+            if (!entry.getValue().equals(before.get(entry.getKey()))) {
+                differences.put(entry.getKey(), requested.get(entry.getKey()));
+            }
+        }
+        return differences;
+    }
+
+    boolean needsChange() {
+        return !differences().isEmpty();
+    }
+
+    ObjectNode toJson() {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("pid", target.pid());
+        json.put("fd", target.fd());
+        json.put("inode", target.socket().inode());
+        json.put("process", target.process().name());
+        json.put("protocol", target.socket().protocol().label());
+        json.put("family", target.socket().family().label());
+        json.put("state", target.socket().state().label());
+        json.put("local", target.socket().local());
+        json.put("remote", target.socket().remote());
+        if (!target.otherHolders().isEmpty()) {
+            target.otherHolders().forEach(json.putArray("shared_with")::add);
+        }
+        json.put("changed", changed);
+        json.set("before", values(before));
+        json.set("after", values(after));
+        return json;
+    }
+
+    /** before/after as diff text, one "name: value" line per setting. */
+    static String text(Map<SocketSetting, JsonNode> values) {
+        StringBuilder text = new StringBuilder();
+        values.forEach((setting, value) -> text.append(setting.name()).append(": ").append(value).append('\n'));
+        return text.toString();
+    }
+
+    private static ObjectNode values(Map<SocketSetting, JsonNode> values) {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        values.forEach((setting, value) -> json.set(setting.name(), value));
+        return json;
+    }
+}

@@ -1,0 +1,44 @@
+package io.livetune.executor.nativeio;
+
+/**
+ * The system calls livetune needs, as plain Java. This interface and {@link ErrnoException}
+ * are all the rest of the executor sees of native code: the JNA binding behind it is
+ * package-private, so everything above this layer can be read and tested as ordinary Java.
+ *
+ * <p>Every method throws {@link ErrnoException} naming the call and the kernel's errno.
+ * Integers are in the machine's native byte order, as the kernel reads and writes them.
+ */
+public interface LinuxSyscalls {
+
+    /** pidfd_open(2): a descriptor that refers to exactly this process, immune to pid reuse. */
+    int pidfdOpen(int pid) throws ErrnoException;
+
+    /** pidfd_getfd(2): duplicates descriptor {@code targetFd} of the process behind {@code pidfd} into ours. */
+    int pidfdGetfd(int pidfd, int targetFd) throws ErrnoException;
+
+    /** close(2); errors are ignored because there is nothing useful to do about them. */
+    void close(int fd);
+
+    /** getsockopt(2); returns the bytes the kernel wrote (at most {@code maxLength}). */
+    byte[] getsockopt(int fd, int level, int optname, int maxLength) throws ErrnoException;
+
+    /** setsockopt(2). */
+    void setsockopt(int fd, int level, int optname, byte[] value) throws ErrnoException;
+
+    /** listen(2): on a socket that already listens, this only changes its backlog. */
+    void listen(int fd, int backlog) throws ErrnoException;
+
+    /** socket(2). */
+    int socket(int domain, int type, int protocol) throws ErrnoException;
+
+    /** open(2) read-only with O_CLOEXEC, for namespace files that must be passed to setns. */
+    int openReadOnly(String path) throws ErrnoException;
+
+    /** setns(2) for the calling thread only. */
+    void setns(int fd, int nstype) throws ErrnoException;
+
+    /** The implementation for this machine, loaded once. */
+    static LinuxSyscalls get() {
+        return JnaLinuxSyscalls.INSTANCE;
+    }
+}

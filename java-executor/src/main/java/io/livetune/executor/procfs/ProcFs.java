@@ -1,0 +1,76 @@
+package io.livetune.executor.procfs;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads /proc. A file that vanished because its process exited becomes a
+ * {@link ProcessGoneException}; every other read error is an {@link IOException} as usual.
+ */
+public final class ProcFs {
+    private final Path root;
+
+    public ProcFs() {
+        this(Paths.get("/proc"));
+    }
+
+    public ProcFs(Path root) {
+        this.root = root;
+    }
+
+    public Path pidDir(int pid) {
+        return root.resolve(Integer.toString(pid));
+    }
+
+    /** Every process id listed now; threads are not listed separately by /proc. */
+    public List<Integer> pids() throws IOException {
+        List<Integer> pids = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
+            for (Path entry : entries) {
+                String name = entry.getFileName().toString();
+                if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+                    pids.add(Integer.parseInt(name));
+                }
+            }
+        }
+        return pids;
+    }
+
+    public String read(int pid, String file) throws IOException {
+        return new String(readBytes(pid, file), StandardCharsets.UTF_8);
+    }
+
+    public byte[] readBytes(int pid, String file) throws IOException {
+        try {
+            return Files.readAllBytes(pidDir(pid).resolve(file));
+        } catch (NoSuchFileException e) {
+            throw new ProcessGoneException(pid);
+        } catch (IOException e) {
+            if (!Files.exists(pidDir(pid))) {
+                throw new ProcessGoneException(pid);
+            }
+            throw e;
+        }
+    }
+
+    /** The target of a /proc symlink such as {@code ns/net} or {@code fd/3}; null when it vanished. */
+    public String link(int pid, String file) throws IOException {
+        try {
+            return Files.readSymbolicLink(pidDir(pid).resolve(file)).toString();
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** Our own process, as /proc names it. */
+    public static int selfPid() {
+        return (int) ProcessHandle.current().pid();
+    }
+}

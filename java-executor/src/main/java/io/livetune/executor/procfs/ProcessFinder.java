@@ -1,0 +1,129 @@
+package io.livetune.executor.procfs;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns {@link ProcessCriteria} into the processes they pick now. Searches by pattern or
+ * unit never pick livetune itself or the shell that started it (their command lines name
+ * whatever the user searches for more often than one would think).
+ */
+public final class ProcessFinder {
+    private final ProcFs proc;
+
+    public ProcessFinder(ProcFs proc) {
+        this.proc = proc;
+    }
+
+    /**
+     * The processes picked, in pid order. Explicit pids that do not exist are reported by
+     * {@link NoSuchProcessException}; searches that find nothing return an empty list.
+     */
+    public List<ProcessInfo> find(ProcessCriteria criteria) throws IOException {
+        if (criteria.pids() != null) {
+            return explicit(criteria.pids(), "pid");
+        }
+        if (criteria.pidfile() != null) {
+            return explicit(List.of(readPidfile(criteria)), "pidfile " + criteria.pidfile());
+        }
+        Set<Integer> ourselves = ourselvesAndAncestors();
+        List<ProcessInfo> found = new ArrayList<>();
+        for (int pid : proc.pids()) {
+            if (ourselves.contains(pid)) {
+                continue;
+            }
+            try {
+                ProcessInfo info = ProcessInfo.read(proc, pid);
+                if (!info.isKernelThread() && matches(criteria, info)) {
+                    found.add(info);
+                }
+            } catch (ProcessGoneException e) {
+                // Exited while we looked: it is not a target any more.
+            }
+        }
+        found.sort(java.util.Comparator.comparingInt(ProcessInfo::pid));
+        return found;
+    }
+
+    private List<ProcessInfo> explicit(List<Integer> pids, String source) throws IOException {
+        List<ProcessInfo> found = new ArrayList<>();
+        for (int pid : new java.util.TreeSet<>(pids)) {
+            try {
+                found.add(ProcessInfo.read(proc, pid));
+            } catch (ProcessGoneException e) {
+                throw new NoSuchProcessException(pid, source);
+            }
+        }
+        return found;
+    }
+
+    private boolean matches(ProcessCriteria criteria, ProcessInfo info) throws IOException {
+        if (criteria.name() != null) {
+            return criteria.name().matcher(info.name()).matches() || criteria.name().matcher(fullName(info)).matches();
+        }
+        if (criteria.commandLine() != null) {
+            return criteria.commandLine().matcher(info.commandLine()).find();
+        }
+        return inUnit(info.pid(), criteria.unit());
+    }
+
+    /**
+     * comm is cut at 15 characters; for a longer name the basename of argv[0] is the full
+     * one when it starts with comm.
+     */
+    private static String fullName(ProcessInfo info) {
+        String argv0 = info.argv().isEmpty() ? "" : info.argv().get(0);
+        String base = argv0.substring(argv0.lastIndexOf('/') + 1);
+        return info.name().length() == 15 && base.startsWith(info.name()) ? base : info.name();
+    }
+
+    /** systemd puts a unit's processes in a cgroup named after it, in v2 and in v1's name=systemd tree. */
+    private boolean inUnit(int pid, String unit) throws IOException {
+        for (String line : proc.read(pid, "cgroup").split("\n")) {
+            String[] fields = line.split(":", 3);
+            if (fields.length < 3 || !(fields[1].isEmpty() || fields[1].equals("name=systemd"))) {
+                continue;
+            }
+            for (String part : fields[2].split("/")) {
+                if (part.equals(unit)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private Set<Integer> ourselvesAndAncestors() throws IOException {
+        Set<Integer> pids = new HashSet<>();
+        int pid = ProcFs.selfPid();
+        while (pid > 1 && pids.add(pid)) {
+            try {
+                pid = ProcessInfo.read(proc, pid).ppid();
+            } catch (ProcessGoneException e) {
+                break;
+            }
+        }
+        return pids;
+    }
+
+    private static int readPidfile(ProcessCriteria criteria) throws IOException {
+        String text;
+        try {
+            text = new String(Files.readAllBytes(criteria.pidfile()), StandardCharsets.US_ASCII).trim();
+        } catch (NoSuchFileException e) {
+            throw new IOException("pidfile " + criteria.pidfile() + " does not exist");
+        }
+        try {
+            return Integer.parseInt(text.split("\\s+")[0]);
+        } catch (NumberFormatException e) {
+            throw new IOException("pidfile " + criteria.pidfile() + " does not hold a process id (it holds '"
+                    + (text.length() > 40 ? text.substring(0, 40) + "…" : text) + "')");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.livetune.executor.sockets;
+
+import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.nativeio.LinuxSyscalls;
+import java.io.IOException;
+import io.livetune.executor.procfs.SocketDescriptors;
+import java.nio.file.Paths;
+
+/**
+ * Our duplicate of a target's socket descriptor (pidfd_getfd). Options set on it act on the
+ * target's socket itself. It is only handed out after its inode was checked against the
+ * socket that was scanned, so a descriptor the target closed and reused in the meantime
+ * never gets another socket's option.
+ */
+public final class DuplicatedSocket implements AutoCloseable {
+    private final LinuxSyscalls sys;
+    private final int fd;
+
+    private DuplicatedSocket(LinuxSyscalls sys, int fd) {
+        this.sys = sys;
+        this.fd = fd;
+    }
+
+    /**
+     * Duplicates {@code targetFd} of the process behind {@code pidfd}.
+     *
+     * @throws SocketReplacedException when that descriptor no longer holds socket {@code inode}
+     */
+    public static DuplicatedSocket open(LinuxSyscalls sys, int pidfd, int targetFd, long inode)
+            throws ErrnoException, SocketReplacedException {
+        int fd = sys.pidfdGetfd(pidfd, targetFd);
+        long actual;
+        try {
+            actual = inodeOf(fd);
+        } catch (IOException e) {
+            sys.close(fd);
+            throw new SocketReplacedException(targetFd, inode, -1);
+        }
+        if (actual != inode) {
+            sys.close(fd);
+            throw new SocketReplacedException(targetFd, inode, actual);
+        }
+        return new DuplicatedSocket(sys, fd);
+    }
+
+    private static long inodeOf(int ourFd) throws IOException {
+        return SocketDescriptors.inodeOf(Paths.get("/proc/self/fd/" + ourFd));
+    }
+
+    public byte[] getsockopt(int level, int optname, int maxLength) throws ErrnoException {
+        return sys.getsockopt(fd, level, optname, maxLength);
+    }
+
+    public void setsockopt(int level, int optname, byte[] value) throws ErrnoException {
+        sys.setsockopt(fd, level, optname, value);
+    }
+
+    public void listen(int backlog) throws ErrnoException {
+        sys.listen(fd, backlog);
+    }
+
+    @Override
+    public void close() {
+        sys.close(fd);
+    }
+}

@@ -1,0 +1,119 @@
+package io.livetune.executor.sockets;
+
+import static io.livetune.executor.sockets.SocketOption.option;
+import static io.livetune.executor.sockets.ValueType.BOOL;
+import static io.livetune.executor.sockets.ValueType.INT;
+import static io.livetune.executor.sockets.ValueType.LINGER;
+import static io.livetune.executor.sockets.ValueType.STRING;
+import static io.livetune.executor.sockets.ValueType.UINT;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every socket option livetune knows: the one place that says, per option, its level and
+ * optname, its value type and range, which sockets take it, and how the kernel reports it
+ * back. The JSON Schema, the module documentation (checked by a test) and the planner all
+ * read it from here.
+ *
+ * <p>Numbers are from the kernel's uapi headers; they are the same on x86_64 and aarch64.
+ */
+public final class OptionRegistry {
+    public static final int SOL_SOCKET = 1;
+    public static final int IPPROTO_IP = 0;
+    public static final int IPPROTO_TCP = 6;
+    public static final int IPPROTO_IPV6 = 41;
+
+    static final int SO_RCVBUF = 8;
+    static final int SO_SNDBUF = 7;
+
+    private static final Map<String, SocketOption> OPTIONS = new LinkedHashMap<>();
+
+    static {
+        add(option("so_rcvbuf", SOL_SOCKET, SO_RCVBUF, INT).force(33).reported(KernelReport.RECEIVE_BUFFER)
+                .doc("Receive buffer in bytes (SO_RCVBUF). The kernel doubles it and caps the request at "
+                        + "net.core.rmem_max unless force is set. Setting it turns off receive autotuning."));
+        add(option("so_sndbuf", SOL_SOCKET, SO_SNDBUF, INT).force(32).reported(KernelReport.SEND_BUFFER)
+                .doc("Send buffer in bytes (SO_SNDBUF). The kernel doubles it and caps the request at "
+                        + "net.core.wmem_max unless force is set."));
+        add(option("so_keepalive", SOL_SOCKET, 9, BOOL).doc("Send keepalive probes (SO_KEEPALIVE)."));
+        add(option("so_priority", SOL_SOCKET, 12, INT)
+                .doc("Queueing priority (SO_PRIORITY); above 6 needs CAP_NET_ADMIN."));
+        add(option("so_mark", SOL_SOCKET, 36, UINT)
+                .doc("Firewall mark for routing and filtering (SO_MARK); needs CAP_NET_ADMIN."));
+        add(option("so_linger", SOL_SOCKET, 13, LINGER).reported(KernelReport.LINGER)
+                .doc("Linger on close (SO_LINGER), as {enabled: bool, seconds: int}."));
+        add(option("so_rcvlowat", SOL_SOCKET, 18, INT).reported(KernelReport.RCVLOWAT)
+                .doc("Bytes to wait for before a read returns (SO_RCVLOWAT); 0 is stored as 1."));
+        add(option("so_busy_poll", SOL_SOCKET, 46, INT)
+                .doc("Microseconds to busy-poll the device queue on blocking reads (SO_BUSY_POLL); "
+                        + "raising it needs CAP_NET_ADMIN."));
+        add(option("so_reuseaddr", SOL_SOCKET, 2, BOOL).doc("Allow reuse of local addresses (SO_REUSEADDR)."));
+        add(option("so_reuseport", SOL_SOCKET, 15, BOOL)
+                .doc("Allow several sockets to bind the same port (SO_REUSEPORT)."));
+        add(option("so_broadcast", SOL_SOCKET, 6, BOOL).only(Protocol.UDP)
+                .doc("Allow sending to broadcast addresses (SO_BROADCAST), UDP only."));
+        add(option("tcp_nodelay", IPPROTO_TCP, 1, BOOL).only(Protocol.TCP)
+                .doc("Send small segments at once, without Nagle's algorithm (TCP_NODELAY)."));
+        add(option("tcp_keepidle", IPPROTO_TCP, 4, INT).only(Protocol.TCP).range(1, 32767)
+                .doc("Seconds of idleness before the first keepalive probe (TCP_KEEPIDLE)."));
+        add(option("tcp_keepintvl", IPPROTO_TCP, 5, INT).only(Protocol.TCP).range(1, 32767)
+                .doc("Seconds between keepalive probes (TCP_KEEPINTVL)."));
+        add(option("tcp_keepcnt", IPPROTO_TCP, 6, INT).only(Protocol.TCP).range(1, 127)
+                .doc("Unanswered keepalive probes before the connection is dropped (TCP_KEEPCNT)."));
+        add(option("tcp_user_timeout", IPPROTO_TCP, 18, INT).only(Protocol.TCP)
+                .doc("Milliseconds sent data may stay unacknowledged before the connection is dropped "
+                        + "(TCP_USER_TIMEOUT); 0 means the system default."));
+        add(option("tcp_congestion", IPPROTO_TCP, 13, STRING).only(Protocol.TCP)
+                .doc("Congestion control algorithm (TCP_CONGESTION), one of "
+                        + "net.ipv4.tcp_available_congestion_control."));
+        add(option("tcp_notsent_lowat", IPPROTO_TCP, 25, INT).only(Protocol.TCP)
+                .doc("Most unsent bytes to queue before the socket stops being writable (TCP_NOTSENT_LOWAT)."));
+        add(option("tcp_maxseg", IPPROTO_TCP, 2, INT).only(Protocol.TCP).range(88, 32767).listenersOnly()
+                .doc("Maximum segment size for connections accepted from now on (TCP_MAXSEG); listeners only, "
+                        + "because an open connection reports the MSS it negotiated."));
+        add(option("tcp_window_clamp", IPPROTO_TCP, 10, INT).only(Protocol.TCP).range(1, Integer.MAX_VALUE)
+                .reported(KernelReport.WINDOW_CLAMP)
+                .doc("Largest receive window to advertise, in bytes (TCP_WINDOW_CLAMP)."));
+        add(option("tcp_defer_accept", IPPROTO_TCP, 9, INT).only(Protocol.TCP).listenersOnly()
+                .reported(KernelReport.DEFER_ACCEPT)
+                .doc("Seconds to wait for data before accept() returns a connection (TCP_DEFER_ACCEPT); "
+                        + "listeners only. The kernel rounds up to its SYN-ACK retransmission schedule."));
+        add(option("tcp_thin_linear_timeouts", IPPROTO_TCP, 16, BOOL).only(Protocol.TCP)
+                .doc("Linear retransmission timeouts for thin streams (TCP_THIN_LINEAR_TIMEOUTS)."));
+        add(option("ip_tos", IPPROTO_IP, 1, INT).range(0, 255).reported(KernelReport.TOS_KEEPING_ECN)
+                .doc("Type of service / DSCP byte of IPv4 packets (IP_TOS); TCP keeps the two ECN bits."));
+        add(option("ip_ttl", IPPROTO_IP, 2, INT).range(1, 255)
+                .doc("Time to live of IPv4 packets (IP_TTL)."));
+        add(option("ipv6_tclass", IPPROTO_IPV6, 67, INT).only(Family.IPV6).range(0, 255)
+                .reported(KernelReport.TOS_KEEPING_ECN)
+                .doc("Traffic class of IPv6 packets (IPV6_TCLASS); TCP keeps the two ECN bits."));
+        add(option("ipv6_unicast_hops", IPPROTO_IPV6, 16, INT).only(Family.IPV6).range(1, 255)
+                .doc("Hop limit of unicast IPv6 packets (IPV6_UNICAST_HOPS)."));
+    }
+
+    private OptionRegistry() {
+    }
+
+    private static void add(SocketOption option) {
+        OPTIONS.put(option.name(), option);
+    }
+
+    /** The option of that name, or null. */
+    public static SocketOption get(String name) {
+        return OPTIONS.get(name);
+    }
+
+    /** Every option, in the order the docs list them. */
+    public static List<SocketOption> all() {
+        return Collections.unmodifiableList(new ArrayList<>(OPTIONS.values()));
+    }
+
+    /** Every option name. */
+    public static java.util.Set<String> names() {
+        return Collections.unmodifiableSet(OPTIONS.keySet());
+    }
+}

@@ -1,0 +1,53 @@
+package io.livetune.executor.sockets;
+
+import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcessInfo;
+import io.livetune.executor.procfs.SocketDescriptors;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Finds the TCP and UDP sockets that processes hold: their socket descriptors from
+ * /proc/PID/fd, looked up in the socket table of each process's own network namespace
+ * (read once per namespace). A socket held by several processes is listed once.
+ */
+public final class SocketScanner {
+    private final ProcFs proc;
+    private final KernelFactsReader namespaces;
+    private final Map<String, InetSocketTable> tables = new HashMap<>();
+
+    public SocketScanner(ProcFs proc, KernelFactsReader namespaces) {
+        this.proc = proc;
+        this.namespaces = namespaces;
+    }
+
+    /** The picked sockets, in process then fd order. Processes that exit meanwhile drop out. */
+    public List<ScannedSocket> scan(List<ProcessInfo> processes, SocketFilter filter) throws IOException {
+        Map<Long, ScannedSocket> byInode = new LinkedHashMap<>();
+        for (ProcessInfo process : processes) {
+            String namespace = namespaces.namespaceOf(process.pid());
+            InetSocketTable table = tables.get(namespace);
+            if (table == null) {
+                table = InetSocketTable.read(proc, process.pid());
+                tables.put(namespace, table);
+            }
+            for (Map.Entry<Integer, Long> descriptor : SocketDescriptors.of(proc, process.pid()).entrySet()) {
+                InetSocket socket = table.get(descriptor.getValue());
+                if (socket == null || !filter.matches(descriptor.getKey(), socket)) {
+                    continue;
+                }
+                ScannedSocket known = byInode.get(socket.inode());
+                if (known == null) {
+                    byInode.put(socket.inode(), new ScannedSocket(process, descriptor.getKey(), socket, namespace));
+                } else {
+                    known.addHolder(process.pid(), descriptor.getKey());
+                }
+            }
+        }
+        return new ArrayList<>(byInode.values());
+    }
+}

@@ -1,0 +1,51 @@
+package io.livetune.executor.sockets;
+
+import io.livetune.executor.nativeio.ErrnoException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The few fields of struct tcp_info (linux/tcp.h) livetune uses. Its layout only ever grows
+ * at the end, so these offsets hold on every kernel.
+ */
+public final class TcpInfo {
+    static final int TCP_INFO = 11;
+    private static final int LENGTH = 104;
+    private static final int TCPI_OPT_WSCALE = 4;
+
+    private final ByteBuffer raw;
+
+    private TcpInfo(byte[] raw) {
+        this.raw = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+    }
+
+    public static TcpInfo of(DuplicatedSocket socket) throws ErrnoException {
+        return new TcpInfo(socket.getsockopt(OptionRegistry.IPPROTO_TCP, TCP_INFO, LENGTH));
+    }
+
+
+    /** For a listener the kernel reports sk_max_ack_backlog in tcpi_sacked: the backlog in force. */
+    public int listenBacklog() {
+        return raw.getInt(28);
+    }
+
+    /** For a listener, tcpi_unacked holds sk_ack_backlog: connections waiting for accept(). */
+    public int acceptQueue() {
+        return raw.getInt(24);
+    }
+
+    /** Whether window scaling was negotiated when the connection opened. */
+    public boolean windowScaling() {
+        return (raw.get(5) & TCPI_OPT_WSCALE) != 0;
+    }
+
+    /** Our receive window scale, fixed at connection set-up (the high nibble: a little-endian bitfield). */
+    public int receiveWindowScale() {
+        return (raw.get(6) >> 4) & 0x0f;
+    }
+
+    /** The largest receive window this connection can ever advertise. */
+    public long maxReceiveWindow() {
+        return windowScaling() ? 65535L << receiveWindowScale() : 65535L;
+    }
+}

@@ -1,0 +1,143 @@
+package io.livetune.executor.sockets;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * How an option's value travels between JSON and the kernel's bytes. Values are JSON nodes
+ * throughout, so what the user wrote, what the kernel reported and what we print compare
+ * with equals().
+ */
+public enum ValueType {
+    /** A C int. */
+    INT("integer") {
+        @Override
+        public JsonNode decode(byte[] raw) {
+            return IntNode.valueOf(intAt(raw, 0));
+        }
+
+        @Override
+        public byte[] encode(JsonNode value) {
+            return ints(value.asInt());
+        }
+    },
+    /** A C int the kernel treats as u32 (marks): shown unsigned. */
+    UINT("integer") {
+        @Override
+        public JsonNode decode(byte[] raw) {
+            return LongNode.valueOf(Integer.toUnsignedLong(intAt(raw, 0)));
+        }
+
+        @Override
+        public byte[] encode(JsonNode value) {
+            return ints((int) value.asLong());
+        }
+
+        @Override
+        public JsonNode normalise(JsonNode value) {
+            return LongNode.valueOf(value.asLong());
+        }
+    },
+    /** A C int used as a flag: 0 is false, anything else true. */
+    BOOL("boolean") {
+        @Override
+        public JsonNode decode(byte[] raw) {
+            return BooleanNode.valueOf(intAt(raw, 0) != 0);
+        }
+
+        @Override
+        public byte[] encode(JsonNode value) {
+            return ints(value.asBoolean() ? 1 : 0);
+        }
+    },
+    /** A NUL-terminated name such as a congestion control algorithm. */
+    STRING("string") {
+        @Override
+        public JsonNode decode(byte[] raw) {
+            int end = 0;
+            while (end < raw.length && raw[end] != 0) {
+                end++;
+            }
+            return TextNode.valueOf(new String(raw, 0, end, StandardCharsets.US_ASCII));
+        }
+
+        @Override
+        public byte[] encode(JsonNode value) {
+            return value.asText().getBytes(StandardCharsets.US_ASCII);
+        }
+    },
+    /** struct linger { int l_onoff; int l_linger; } as {enabled, seconds}. */
+    LINGER("object") {
+        @Override
+        public JsonNode decode(byte[] raw) {
+            return linger(intAt(raw, 0) != 0, intAt(raw, 4));
+        }
+
+        @Override
+        public byte[] encode(JsonNode value) {
+            return ints(value.path("enabled").asBoolean() ? 1 : 0, value.path("seconds").asInt(0));
+        }
+
+        @Override
+        public int size() {
+            return 8;
+        }
+
+        @Override
+        public JsonNode normalise(JsonNode value) {
+            return linger(value.path("enabled").asBoolean(), value.path("seconds").asInt(0));
+        }
+    };
+
+    private final String jsonType;
+
+    ValueType(String jsonType) {
+        this.jsonType = jsonType;
+    }
+
+    public abstract JsonNode decode(byte[] raw);
+
+    public abstract byte[] encode(JsonNode value);
+
+    /** Bytes the kernel reads or writes for this type (strings: TCP_CA_NAME_MAX). */
+    public int size() {
+        return this == STRING ? 16 : 4;
+    }
+
+    /** The JSON Schema type name. */
+    public String jsonType() {
+        return jsonType;
+    }
+
+    /** The canonical node for a user-supplied value, so equals() compares like with like. */
+    public JsonNode normalise(JsonNode value) {
+        return value;
+    }
+
+    public static ObjectNode linger(boolean enabled, int seconds) {
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("enabled", enabled);
+        node.put("seconds", seconds);
+        return node;
+    }
+
+    private static int intAt(byte[] raw, int offset) {
+        return ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).getInt(offset);
+    }
+
+    private static byte[] ints(int... values) {
+        ByteBuffer buffer = ByteBuffer.allocate(4 * values.length).order(ByteOrder.nativeOrder());
+        for (int v : values) {
+            buffer.putInt(v);
+        }
+        return buffer.array();
+    }
+}

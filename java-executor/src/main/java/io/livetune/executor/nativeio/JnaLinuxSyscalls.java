@@ -14,6 +14,8 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
     // The generic syscall table gives these numbers to every architecture (x86_64 and aarch64 alike).
     private static final long SYS_PIDFD_OPEN = 434;
     private static final long SYS_PIDFD_GETFD = 438;
+    private static final int S_IFMT = 0170000;
+    private static final int S_IFSOCK = 0140000;
     private static final int O_RDONLY = 0;
     private static final int O_CLOEXEC = 02000000;
 
@@ -25,6 +27,8 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
         // glibc's syscall() reads six register arguments whatever we pass, so a fixed arity is safe.
         static native long syscall(long number, long a1, long a2, long a3) throws LastErrorException;
+
+        static native long syscall(long number, long a1, byte[] a2, long a3) throws LastErrorException;
 
         static native int close(int fd) throws LastErrorException;
 
@@ -44,6 +48,8 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
         static native String strerror(int errnum);
     }
+
+    private final Architecture architecture = Architecture.current();
 
     private JnaLinuxSyscalls() {
     }
@@ -68,6 +74,21 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
         } catch (LastErrorException e) {
             throw failure("pidfd_getfd(fd " + targetFd + ")", e);
         }
+    }
+
+    @Override
+    public long socketInode(int fd) throws ErrnoException {
+        byte[] stat = new byte[Architecture.STAT_SIZE];
+        try {
+            Libc.syscall(architecture.fstatSyscall, fd, stat, 0);
+        } catch (LastErrorException e) {
+            throw failure("fstat", e);
+        }
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(stat).order(java.nio.ByteOrder.nativeOrder());
+        if ((buffer.getInt(architecture.modeOffset) & S_IFMT) != S_IFSOCK) {
+            return -1;
+        }
+        return buffer.getLong(architecture.inodeOffset);
     }
 
     @Override

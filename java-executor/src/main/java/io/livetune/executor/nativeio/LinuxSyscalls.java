@@ -16,6 +16,12 @@ public interface LinuxSyscalls {
     /** pidfd_getfd(2): duplicates descriptor {@code targetFd} of the process behind {@code pidfd} into ours. */
     int pidfdGetfd(int pidfd, int targetFd) throws ErrnoException;
 
+    /**
+     * fstat(2) of one of our descriptors: its inode when it is a socket, -1 when it is not.
+     * (The inode is what /proc/PID/net/* lists a socket by.)
+     */
+    long socketInode(int fd) throws ErrnoException;
+
     /** close(2); errors are ignored because there is nothing useful to do about them. */
     void close(int fd);
 

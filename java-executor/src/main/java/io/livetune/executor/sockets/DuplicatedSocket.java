@@ -2,9 +2,6 @@ package io.livetune.executor.sockets;
 
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
-import java.io.IOException;
-import io.livetune.executor.procfs.SocketDescriptors;
-import java.nio.file.Paths;
 
 /**
  * Our duplicate of a target's socket descriptor (pidfd_getfd). Options set on it act on the
@@ -31,20 +28,16 @@ public final class DuplicatedSocket implements AutoCloseable {
         int fd = sys.pidfdGetfd(pidfd, targetFd);
         long actual;
         try {
-            actual = inodeOf(fd);
-        } catch (IOException e) {
+            actual = sys.socketInode(fd);
+        } catch (ErrnoException e) {
             sys.close(fd);
-            throw new SocketReplacedException(targetFd, inode, -1);
+            throw e;
         }
         if (actual != inode) {
             sys.close(fd);
             throw new SocketReplacedException(targetFd, inode, actual);
         }
         return new DuplicatedSocket(sys, fd);
-    }
-
-    private static long inodeOf(int ourFd) throws IOException {
-        return SocketDescriptors.inodeOf(Paths.get("/proc/self/fd/" + ourFd));
     }
 
     public byte[] getsockopt(int level, int optname, int maxLength) throws ErrnoException {

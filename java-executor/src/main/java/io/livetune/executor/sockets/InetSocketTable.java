@@ -29,9 +29,9 @@ public final class InetSocketTable {
     public static InetSocketTable read(ProcFs proc, int pid) throws IOException {
         Map<Long, InetSocket> sockets = new HashMap<>();
         for (String[] file : FILES) {
-            String text;
+            byte[] text;
             try {
-                text = proc.read(pid, file[0]);
+                text = proc.readBytes(pid, file[0]);
             } catch (io.livetune.executor.procfs.ProcessGoneException e) {
                 if (file[0].endsWith("6") && proc.pidDir(pid).toFile().isDirectory()) {
                     continue; // IPv6 disabled in this namespace: no tcp6/udp6 files.
@@ -53,47 +53,115 @@ public final class InetSocketTable {
     }
 
     static void parse(String text, Protocol protocol, Family family, Map<Long, InetSocket> into) {
-        int lineStart = text.indexOf('\n') + 1; // skip the header line
-        while (lineStart > 0 && lineStart < text.length()) {
-            int lineEnd = text.indexOf('\n', lineStart);
-            if (lineEnd < 0) {
-                lineEnd = text.length();
+        parse(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII), protocol, family, into);
+    }
+
+    /**
+     * Parses the table in one pass over its bytes, without a String per field: a process with
+     * tens of thousands of connections has a table of megabytes.
+     */
+    static void parse(byte[] text, Protocol protocol, Family family, Map<Long, InetSocket> into) {
+        Cursor cursor = new Cursor(text);
+        cursor.skipLine(); // header
+        int addressLength = family == Family.IPV4 ? 4 : 16;
+        while (cursor.hasMore()) {
+            cursor.skipToken(); // "sl:"
+            if (!cursor.hasMore()) {
+                break;
             }
-            String line = text.substring(lineStart, lineEnd).trim();
-            if (!line.isEmpty()) {
-                InetSocket socket = parseLine(line, protocol, family);
-                if (socket.inode() != 0) { // inode 0: a TIME_WAIT or request socket nobody holds
-                    into.put(socket.inode(), socket);
+            InetAddress local = cursor.address(addressLength);
+            int localPort = (int) cursor.hex();
+            InetAddress remote = cursor.address(addressLength);
+            int remotePort = (int) cursor.hex();
+            int state = (int) cursor.hex();
+            long sendQueue = cursor.hex();
+            long receiveQueue = cursor.hex();
+            cursor.skipToken(); // tr:tm->when
+            cursor.skipToken(); // retrnsmt
+            cursor.skipToken(); // uid
+            cursor.skipToken(); // timeout
+            long inode = cursor.decimal();
+            cursor.skipLine();
+            if (inode != 0) { // inode 0: a TIME_WAIT or request socket nobody holds
+                into.put(inode, new InetSocket(protocol, family, SocketState.of(protocol, state), local, localPort,
+                        remote, remotePort, sendQueue, receiveQueue, inode));
+            }
+        }
+    }
+
+    /** Walks the table's bytes; fields are separated by spaces or ':'. */
+    private static final class Cursor {
+        private final byte[] text;
+        private int at;
+
+        Cursor(byte[] text) {
+            this.text = text;
+        }
+
+        boolean hasMore() {
+            skipSeparators();
+            return at < text.length;
+        }
+
+        void skipLine() {
+            while (at < text.length && text[at] != '\n') {
+                at++;
+            }
+            at++;
+        }
+
+        void skipToken() {
+            skipSeparators();
+            while (at < text.length && text[at] != ' ' && text[at] != '\n') {
+                at++;
+            }
+        }
+
+        long hex() {
+            skipSeparators();
+            long value = 0;
+            while (at < text.length) {
+                int digit = Character.digit(text[at], 16);
+                if (digit < 0) {
+                    break;
                 }
+                value = (value << 4) | digit;
+                at++;
             }
-            lineStart = lineEnd + 1;
+            return value;
         }
-    }
 
-    // "  0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  0  0 12345 ..."
-    static InetSocket parseLine(String line, Protocol protocol, Family family) {
-        String[] f = line.split("\\s+");
-        String[] local = f[1].split(":");
-        String[] remote = f[2].split(":");
-        String[] queues = f[4].split(":");
-        return new InetSocket(protocol, family,
-                SocketState.of(protocol, Integer.parseInt(f[3], 16)),
-                address(local[0]), Integer.parseInt(local[1], 16),
-                address(remote[0]), Integer.parseInt(remote[1], 16),
-                Long.parseLong(queues[0], 16), Long.parseLong(queues[1], 16),
-                Long.parseLong(f[9]));
-    }
-
-    /** The kernel prints each 32-bit word of the address with %08X in host byte order. */
-    static InetAddress address(String hex) {
-        ByteBuffer bytes = ByteBuffer.allocate(hex.length() / 2).order(ByteOrder.nativeOrder());
-        for (int i = 0; i < hex.length(); i += 8) {
-            bytes.putInt((int) Long.parseLong(hex.substring(i, i + 8), 16));
+        long decimal() {
+            skipSeparators();
+            long value = 0;
+            while (at < text.length && text[at] >= '0' && text[at] <= '9') {
+                value = value * 10 + (text[at++] - '0');
+            }
+            return value;
         }
-        try {
-            return InetAddress.getByAddress(bytes.array());
-        } catch (UnknownHostException e) {
-            throw new IllegalArgumentException("bad address " + hex, e);
+
+        /** The kernel prints each 32-bit word of the address with %08X in host byte order. */
+        InetAddress address(int length) {
+            skipSeparators();
+            ByteBuffer bytes = ByteBuffer.allocate(length).order(ByteOrder.nativeOrder());
+            for (int word = 0; word < length / 4; word++) {
+                int value = 0;
+                for (int i = 0; i < 8; i++) {
+                    value = (value << 4) | Character.digit(text[at++], 16);
+                }
+                bytes.putInt(value);
+            }
+            try {
+                return InetAddress.getByAddress(bytes.array());
+            } catch (UnknownHostException e) {
+                throw new IllegalStateException("impossible: address of length " + length, e);
+            }
+        }
+
+        private void skipSeparators() {
+            while (at < text.length && (text[at] == ' ' || text[at] == ':')) {
+                at++;
+            }
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.livetune.executor.sockets;
 
+import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessInfo;
-import io.livetune.executor.procfs.SocketDescriptors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Finds the TCP and UDP sockets that processes hold: their socket descriptors from
- * /proc/PID/fd, looked up in the socket table of each process's own network namespace
- * (read once per namespace). A socket held by several processes is listed once.
+ * Finds the TCP and UDP sockets that processes hold: the inode behind each descriptor listed
+ * in /proc/PID/fd, looked up in the socket table of the process's own network namespace (read
+ * once per namespace). A socket held by several processes is listed once.
  */
 public final class SocketScanner {
     private final ProcFs proc;
@@ -25,8 +25,9 @@ public final class SocketScanner {
         this.namespaces = namespaces;
     }
 
-    /** The picked sockets, in process then fd order. Processes that exit meanwhile drop out. */
-    public List<ScannedSocket> scan(List<ProcessInfo> processes, SocketFilter filter) throws IOException {
+    /** The picked sockets, in process then fd order. */
+    public List<ScannedSocket> scan(List<ProcessInfo> processes, SocketFilter filter, TargetProcesses targets)
+            throws IOException, ProcessAccessException {
         Map<Long, ScannedSocket> byInode = new LinkedHashMap<>();
         for (ProcessInfo process : processes) {
             String namespace = namespaces.namespaceOf(process.pid());
@@ -35,19 +36,31 @@ public final class SocketScanner {
                 table = InetSocketTable.read(proc, process.pid());
                 tables.put(namespace, table);
             }
-            for (Map.Entry<Integer, Long> descriptor : SocketDescriptors.of(proc, process.pid()).entrySet()) {
-                InetSocket socket = table.get(descriptor.getValue());
-                if (socket == null || !filter.matches(descriptor.getKey(), socket)) {
+            TargetProcess target = targets.get(process);
+            for (int fd : proc.fdNumbers(process.pid())) {
+                if (!filter.mayMatch(fd)) {
+                    continue;
+                }
+                InetSocket socket = table.get(inode(target, process, fd));
+                if (socket == null || !filter.matches(fd, socket)) {
                     continue;
                 }
                 ScannedSocket known = byInode.get(socket.inode());
                 if (known == null) {
-                    byInode.put(socket.inode(), new ScannedSocket(process, descriptor.getKey(), socket, namespace));
+                    byInode.put(socket.inode(), new ScannedSocket(process, fd, socket, namespace));
                 } else {
-                    known.addHolder(process.pid(), descriptor.getKey());
+                    known.addHolder(process.pid(), fd);
                 }
             }
         }
         return new ArrayList<>(byInode.values());
+    }
+
+    private static long inode(TargetProcess target, ProcessInfo process, int fd) throws ProcessAccessException {
+        try {
+            return target.socketInode(fd);
+        } catch (ErrnoException e) {
+            throw new ProcessAccessException(process, e);
+        }
     }
 }

@@ -7,27 +7,22 @@ import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleSchema;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
-import io.livetune.executor.nativeio.Errno;
-import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessFinder;
 import io.livetune.executor.procfs.ProcessGoneException;
 import io.livetune.executor.procfs.ProcessInfo;
-import io.livetune.executor.sockets.DuplicatedSocket;
 import io.livetune.executor.sockets.KernelFactsReader;
 import io.livetune.executor.sockets.OptionRegistry;
 import io.livetune.executor.sockets.ScannedSocket;
 import io.livetune.executor.sockets.SocketOption;
-import io.livetune.executor.sockets.SocketReplacedException;
 import io.livetune.executor.sockets.SocketScanner;
 import io.livetune.executor.sockets.SocketSetting;
-import io.livetune.executor.sockets.TargetProcess;
+import io.livetune.executor.sockets.ProcessAccessException;
+import io.livetune.executor.sockets.TargetProcesses;
 import io.livetune.executor.text.Suggestions;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -100,14 +95,18 @@ public final class SocketOptionModule implements Module {
             if (processes.isEmpty()) {
                 return;
             }
-            List<ScannedSocket> sockets = new SocketScanner(proc, kernel).scan(processes, request.sockets);
-            if (sockets.isEmpty()) {
-                nothingMatched("no " + request.socketFilterText + " socket found in " + describe(processes), request,
-                        task);
-                return;
+            try (TargetProcesses targets = new TargetProcesses(sys, proc)) {
+                List<ScannedSocket> sockets = new SocketScanner(proc, kernel).scan(processes, request.sockets, targets);
+                if (sockets.isEmpty()) {
+                    nothingMatched("no " + request.socketFilterText + " socket found in " + describe(processes),
+                            request, task);
+                    return;
+                }
+                Map<ScannedSocket, List<SocketSetting>> applicable = Applicability.check(sockets, request);
+                new SocketOptionRun(targets, kernel, request, task).run(applicable);
             }
-            Map<ScannedSocket, List<SocketSetting>> applicable = Applicability.check(sockets, request);
-            new SocketOptionRun(proc, sys, kernel, request, task).run(applicable);
+        } catch (ProcessAccessException e) {
+            throw AccessAdvice.explain(e.errno(), e.process());
         } catch (ProcessGoneException e) {
             throw new TaskFailure(e.getMessage() + (task.isChanged() ? "" : "; nothing was changed"), e);
         } catch (IOException e) {

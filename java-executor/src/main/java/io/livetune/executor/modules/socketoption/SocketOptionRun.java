@@ -7,10 +7,7 @@ import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
-import io.livetune.executor.nativeio.LinuxSyscalls;
-import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessGoneException;
-import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.sockets.DuplicatedSocket;
 import io.livetune.executor.sockets.Expected;
 import io.livetune.executor.sockets.KernelFacts;
@@ -18,10 +15,11 @@ import io.livetune.executor.sockets.KernelFactsReader;
 import io.livetune.executor.sockets.ScannedSocket;
 import io.livetune.executor.sockets.SocketReplacedException;
 import io.livetune.executor.sockets.SocketSetting;
+import io.livetune.executor.sockets.ProcessAccessException;
 import io.livetune.executor.sockets.TargetProcess;
+import io.livetune.executor.sockets.TargetProcesses;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,19 +27,16 @@ import java.util.Set;
 
 /** One socket_option task's passes over the matched sockets: read and plan, then apply and verify. */
 final class SocketOptionRun {
-    private final ProcFs proc;
-    private final LinuxSyscalls sys;
+    private final TargetProcesses targets;
     private final KernelFactsReader kernel;
     private final SocketOptionRequest request;
     private final Task task;
-    private final Map<Integer, TargetProcess> targets = new HashMap<>();
     private final List<SocketPlan> plans = new ArrayList<>();
     private final Set<Integer> processes = new LinkedHashSet<>();
     private final WindowScaleNotes windowScale = new WindowScaleNotes();
 
-    SocketOptionRun(ProcFs proc, LinuxSyscalls sys, KernelFactsReader kernel, SocketOptionRequest request, Task task) {
-        this.proc = proc;
-        this.sys = sys;
+    SocketOptionRun(TargetProcesses targets, KernelFactsReader kernel, SocketOptionRequest request, Task task) {
+        this.targets = targets;
         this.kernel = kernel;
         this.request = request;
         this.task = task;
@@ -69,7 +64,6 @@ final class SocketOptionRun {
                 }
             }
         } finally {
-            targets.values().forEach(TargetProcess::close);
             plans.forEach(plan -> results.add(plan.toJson()));
             task.result().put("msg", summary());
         }
@@ -140,7 +134,12 @@ final class SocketOptionRun {
 
     /** Our duplicate of the socket, or null when the process closed it since the scan (it is skipped). */
     private DuplicatedSocket duplicate(ScannedSocket socket) throws IOException {
-        TargetProcess target = target(socket.process());
+        TargetProcess target;
+        try {
+            target = targets.get(socket.process());
+        } catch (ProcessAccessException e) {
+            throw AccessAdvice.explain(e.errno(), e.process());
+        }
         try {
             return target.duplicate(socket);
         } catch (SocketReplacedException e) {
@@ -156,19 +155,6 @@ final class SocketOptionRun {
             }
             throw AccessAdvice.explain(e, socket.process());
         }
-    }
-
-    private TargetProcess target(ProcessInfo process) throws IOException {
-        TargetProcess target = targets.get(process.pid());
-        if (target == null) {
-            try {
-                target = TargetProcess.open(sys, proc, process);
-            } catch (ErrnoException e) {
-                throw AccessAdvice.explain(e, process);
-            }
-            targets.put(process.pid(), target);
-        }
-        return target;
     }
 
     private String alreadyChanged() {

@@ -1,0 +1,45 @@
+package io.livetune.executor.sockets;
+
+import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcessInfo;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+
+/** The pidfds of one task's target processes, opened once each and all closed at the end. */
+public final class TargetProcesses implements AutoCloseable {
+    private final LinuxSyscalls sys;
+    private final ProcFs proc;
+    private final Map<Integer, TargetProcess> open = new HashMap<>();
+
+    public TargetProcesses(LinuxSyscalls sys, ProcFs proc) {
+        this.sys = sys;
+        this.proc = proc;
+    }
+
+    /**
+     * The target for a scanned process.
+     *
+     * @throws ProcessAccessException when the kernel refuses access (the caller explains why)
+     */
+    public TargetProcess get(ProcessInfo process) throws IOException, ProcessAccessException {
+        TargetProcess target = open.get(process.pid());
+        if (target == null) {
+            try {
+                target = TargetProcess.open(sys, proc, process);
+            } catch (ErrnoException e) {
+                throw new ProcessAccessException(process, e);
+            }
+            open.put(process.pid(), target);
+        }
+        return target;
+    }
+
+    @Override
+    public void close() {
+        open.values().forEach(TargetProcess::close);
+        open.clear();
+    }
+}

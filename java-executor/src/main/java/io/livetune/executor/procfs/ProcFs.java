@@ -43,19 +43,6 @@ public final class ProcFs {
         return pids;
     }
 
-    /** The descriptor numbers a process has open now, in order. */
-    public int[] fdNumbers(int pid) throws IOException {
-        List<Integer> fds = new ArrayList<>();
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(pidDir(pid).resolve("fd"))) {
-            for (Path entry : entries) {
-                fds.add(Integer.parseInt(entry.getFileName().toString()));
-            }
-        } catch (NoSuchFileException e) {
-            throw new ProcessGoneException(pid);
-        }
-        return fds.stream().mapToInt(Integer::intValue).sorted().toArray();
-    }
-
     public String read(int pid, String file) throws IOException {
         return new String(readBytes(pid, file), StandardCharsets.UTF_8);
     }

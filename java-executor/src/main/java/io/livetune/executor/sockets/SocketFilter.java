@@ -57,11 +57,6 @@ public final class SocketFilter {
         return this;
     }
 
-    /** Whether a descriptor could be picked at all, before looking at what it holds. */
-    public boolean mayMatch(int fd) {
-        return fds == null || fds.contains(fd);
-    }
-
     /** Whether a descriptor of the process, holding this socket, is picked. */
     public boolean matches(int fd, InetSocket socket) {
         return (fds == null || fds.contains(fd))

@@ -99,6 +99,24 @@ public final class SocketOption implements SocketSetting {
         socket.setsockopt(level, force && forceable() ? forceOptname : optname, type.encode(requested));
     }
 
+    /**
+     * Buffers report twice what was set, so half is written back; through the FORCE variant
+     * where we may, because the old value can be above today's rmem_max/wmem_max.
+     */
+    @Override
+    public void restore(DuplicatedSocket socket, JsonNode reported) throws ErrnoException {
+        if (!forceable()) {
+            write(socket, reported, false);
+            return;
+        }
+        byte[] half = type.encode(com.fasterxml.jackson.databind.node.IntNode.valueOf(reported.asInt() / 2));
+        try {
+            socket.setsockopt(level, forceOptname, half);
+        } catch (ErrnoException e) {
+            socket.setsockopt(level, optname, half);
+        }
+    }
+
     @Override
     public Expected expect(JsonNode requested, JsonNode current, KernelFacts facts, boolean force,
             Protocol protocol) {

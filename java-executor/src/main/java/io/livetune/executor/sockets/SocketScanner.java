@@ -1,8 +1,8 @@
 package io.livetune.executor.sockets;
 
-import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessInfo;
+import io.livetune.executor.procfs.SocketDescriptors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,9 +11,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Finds the TCP and UDP sockets that processes hold: the inode behind each descriptor listed
- * in /proc/PID/fd, looked up in the socket table of the process's own network namespace (read
- * once per namespace). A socket held by several processes is listed once.
+ * Finds the TCP and UDP sockets that processes hold: the inode behind each socket
+ * descriptor in /proc/PID/fd, looked up in the socket table of the process's own network
+ * namespace (read once per namespace). A socket held by several processes is listed once.
+ *
+ * <p>Only readlink, never a duplicate, tells which descriptors are sockets: closing a
+ * duplicate of a file on FUSE or NFS would send a flush to its filesystem (and a FUSE
+ * daemon that is itself the target could block us), so nothing but sockets is duplicated.
  */
 public final class SocketScanner {
     private final ProcFs proc;
@@ -26,8 +30,7 @@ public final class SocketScanner {
     }
 
     /** The picked sockets, in process then fd order. */
-    public List<ScannedSocket> scan(List<ProcessInfo> processes, SocketFilter filter, TargetProcesses targets)
-            throws IOException, ProcessAccessException {
+    public List<ScannedSocket> scan(List<ProcessInfo> processes, SocketFilter filter) throws IOException {
         Map<Long, ScannedSocket> byInode = new LinkedHashMap<>();
         for (ProcessInfo process : processes) {
             String namespace = namespaces.namespaceOf(process.pid());
@@ -36,12 +39,9 @@ public final class SocketScanner {
                 table = InetSocketTable.read(proc, process.pid());
                 tables.put(namespace, table);
             }
-            TargetProcess target = targets.get(process);
-            for (int fd : proc.fdNumbers(process.pid())) {
-                if (!filter.mayMatch(fd)) {
-                    continue;
-                }
-                InetSocket socket = table.get(inode(target, process, fd));
+            for (Map.Entry<Integer, Long> descriptor : SocketDescriptors.of(proc, process.pid()).entrySet()) {
+                int fd = descriptor.getKey();
+                InetSocket socket = table.get(descriptor.getValue());
                 if (socket == null || !filter.matches(fd, socket)) {
                     continue;
                 }
@@ -54,13 +54,5 @@ public final class SocketScanner {
             }
         }
         return new ArrayList<>(byInode.values());
-    }
-
-    private static long inode(TargetProcess target, ProcessInfo process, int fd) throws ProcessAccessException {
-        try {
-            return target.socketInode(fd);
-        } catch (ErrnoException e) {
-            throw new ProcessAccessException(process, e);
-        }
     }
 }

@@ -24,6 +24,14 @@ public interface SocketSetting {
     /** Sets the value. */
     void write(DuplicatedSocket socket, JsonNode requested, boolean force) throws ErrnoException;
 
+    /**
+     * Puts back a value this setting reported before a change (to undo a half-applied task).
+     * Most settings take back what they report; buffers override this, as they report double.
+     */
+    default void restore(DuplicatedSocket socket, JsonNode reported) throws ErrnoException {
+        write(socket, reported, false);
+    }
+
     /** What the kernel will report once {@code requested} is set on a socket now reporting {@code current}. */
     Expected expect(JsonNode requested, JsonNode current, KernelFacts facts, boolean force,
             Protocol protocol);

@@ -49,28 +49,6 @@ public final class TargetProcess implements AutoCloseable {
         return process;
     }
 
-    /**
-     * The socket inode behind one of its descriptors, from a duplicate closed at once; -1
-     * when the descriptor is not a socket or was closed meanwhile. Cheaper than readlink on
-     * /proc/PID/fd, which matters for processes with tens of thousands of connections.
-     */
-    public long socketInode(int targetFd) throws ErrnoException {
-        int fd;
-        try {
-            fd = sys.pidfdGetfd(pidfd, targetFd);
-        } catch (ErrnoException e) {
-            if (e.is(io.livetune.executor.nativeio.Errno.EBADF)) {
-                return -1;
-            }
-            throw e;
-        }
-        try {
-            return sys.socketInode(fd);
-        } finally {
-            sys.close(fd);
-        }
-    }
-
     /** Duplicates one of its sockets, checked against the scanned inode. */
     public DuplicatedSocket duplicate(ScannedSocket socket) throws ErrnoException, SocketReplacedException {
         return DuplicatedSocket.open(sys, pidfd, socket.fd(), socket.socket().inode());

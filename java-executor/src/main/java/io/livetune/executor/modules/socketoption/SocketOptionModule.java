@@ -2,7 +2,6 @@ package io.livetune.executor.modules.socketoption;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.livetune.executor.modules.AccessAdvice;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleSchema;
 import io.livetune.executor.modules.Task;
@@ -18,7 +17,6 @@ import io.livetune.executor.sockets.ScannedSocket;
 import io.livetune.executor.sockets.SocketOption;
 import io.livetune.executor.sockets.SocketScanner;
 import io.livetune.executor.sockets.SocketSetting;
-import io.livetune.executor.sockets.ProcessAccessException;
 import io.livetune.executor.sockets.TargetProcesses;
 import io.livetune.executor.text.Suggestions;
 import java.io.IOException;
@@ -96,7 +94,7 @@ public final class SocketOptionModule implements Module {
                 return;
             }
             try (TargetProcesses targets = new TargetProcesses(sys, proc)) {
-                List<ScannedSocket> sockets = new SocketScanner(proc, kernel).scan(processes, request.sockets, targets);
+                List<ScannedSocket> sockets = new SocketScanner(proc, kernel).scan(processes, request.sockets);
                 if (sockets.isEmpty()) {
                     nothingMatched("no " + request.socketFilterText + " socket found in " + describe(processes),
                             request, task);
@@ -105,8 +103,6 @@ public final class SocketOptionModule implements Module {
                 Map<ScannedSocket, List<SocketSetting>> applicable = Applicability.check(sockets, request);
                 new SocketOptionRun(targets, kernel, request, task).run(applicable);
             }
-        } catch (ProcessAccessException e) {
-            throw AccessAdvice.explain(e.errno(), e.process());
         } catch (ProcessGoneException e) {
             throw new TaskFailure(e.getMessage() + (task.isChanged() ? "" : "; nothing was changed"), e);
         } catch (IOException e) {

@@ -92,6 +92,10 @@ final class SocketOptionRun {
         return plan;
     }
 
+    /**
+     * Sets what differs on one socket, all or nothing: if the kernel refuses one value, the
+     * values already set on this socket are put back as they were before failing the task.
+     */
     private void apply(SocketPlan plan) throws IOException {
         Map<SocketSetting, JsonNode> differences = plan.differences();
         try (DuplicatedSocket duplicate = duplicate(plan.target)) {
@@ -99,8 +103,18 @@ final class SocketOptionRun {
                 throw new TaskFailure(plan.target.describe() + " was closed by its process between reading and "
                         + "changing it; run the task again" + alreadyChanged());
             }
+            List<SocketSetting> done = new ArrayList<>();
             for (Map.Entry<SocketSetting, JsonNode> change : differences.entrySet()) {
-                write(change.getKey(), change.getValue(), duplicate, plan);
+                try {
+                    change.getKey().write(duplicate, change.getValue(), request.force);
+                } catch (ErrnoException e) {
+                    String undo = rollBack(done, duplicate, plan);
+                    throw new TaskFailure(change.getKey().name() + ": the kernel refused " + change.getValue()
+                            + " on " + plan.target.describe() + ": " + e.getMessage()
+                            + WriteAdvice.forFailure(change.getKey(), change.getValue(), e) + undo + alreadyChanged(),
+                            e);
+                }
+                done.add(change.getKey());
             }
             for (SocketSetting setting : differences.keySet()) {
                 JsonNode reported = read(setting, duplicate, plan.target);
@@ -114,21 +128,30 @@ final class SocketOptionRun {
         }
     }
 
+    /** Puts back the values set so far on this socket; says what could not be put back. */
+    private String rollBack(List<SocketSetting> done, DuplicatedSocket duplicate, SocketPlan plan) {
+        List<String> stuck = new ArrayList<>();
+        for (SocketSetting setting : done) {
+            try {
+                setting.restore(duplicate, plan.before.get(setting));
+            } catch (ErrnoException e) {
+                stuck.add(setting.name());
+            }
+        }
+        if (stuck.isEmpty()) {
+            return done.isEmpty() ? "" : " (" + done.size() + " value(s) already set on this socket were put back)";
+        }
+        plan.changed = true; // the socket is left changed: say so in the result
+        task.changed();
+        return " (could not put back " + String.join(", ", stuck) + " on this socket: it is left changed)";
+    }
+
     private JsonNode read(SocketSetting setting, DuplicatedSocket duplicate, ScannedSocket socket) {
         try {
             return setting.read(duplicate);
         } catch (ErrnoException e) {
             throw new TaskFailure(setting.name() + ": cannot read it on " + socket.describe() + ": "
                     + e.getMessage() + alreadyChanged(), e);
-        }
-    }
-
-    private void write(SocketSetting setting, JsonNode value, DuplicatedSocket duplicate, SocketPlan plan) {
-        try {
-            setting.write(duplicate, value, request.force);
-        } catch (ErrnoException e) {
-            throw new TaskFailure(setting.name() + ": the kernel refused " + value + " on " + plan.target.describe()
-                    + ": " + e.getMessage() + WriteAdvice.forFailure(setting, value, e) + alreadyChanged(), e);
         }
     }
 

@@ -36,14 +36,19 @@ public final class ModuleSchema {
 
     /** Loads schemas/NAME.schema.json; {@code completer} may add generated parts (the option registry). */
     public static ModuleSchema load(String module, Consumer<ObjectNode> completer) {
-        String resource = "/schemas/" + module + ".schema.json";
+        ObjectNode schema = resource(module);
+        completer.accept(schema);
+        return new ModuleSchema(schema);
+    }
+
+    /** A schema file bundled in the jar: schemas/NAME.schema.json. */
+    static ObjectNode resource(String name) {
+        String resource = "/schemas/" + name + ".schema.json";
         try (InputStream in = ModuleSchema.class.getResourceAsStream(resource)) {
             if (in == null) {
                 throw new IllegalStateException("schema " + resource + " is missing from the jar");
             }
-            ObjectNode schema = (ObjectNode) JSON.readTree(in);
-            completer.accept(schema);
-            return new ModuleSchema(schema);
+            return (ObjectNode) JSON.readTree(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -23,6 +23,15 @@ public final class ProcessCriteria {
         this.unit = unit;
     }
 
+    /** Every process on the host (but livetune itself). */
+    public static ProcessCriteria all() {
+        return new ProcessCriteria(null, null, null, null, null);
+    }
+
+    boolean everything() {
+        return pids == null && pidfile == null && name == null && commandLine == null && unit == null;
+    }
+
     public static ProcessCriteria pids(List<Integer> pids) {
         return new ProcessCriteria(pids, null, null, null, null);
     }
@@ -80,6 +89,6 @@ public final class ProcessCriteria {
         if (commandLine != null) {
             return "cmdline=" + commandLine.pattern();
         }
-        return "unit=" + unit;
+        return unit != null ? "unit=" + unit : "any process";
     }
 }

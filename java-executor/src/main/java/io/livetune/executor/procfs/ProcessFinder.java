@@ -64,6 +64,9 @@ public final class ProcessFinder {
     }
 
     private boolean matches(ProcessCriteria criteria, ProcessInfo info) throws IOException {
+        if (criteria.everything()) {
+            return true;
+        }
         if (criteria.name() != null) {
             return criteria.name().matcher(info.name()).matches() || criteria.name().matcher(fullName(info)).matches();
         }

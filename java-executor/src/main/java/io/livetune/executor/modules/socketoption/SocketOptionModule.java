@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleSchema;
+import io.livetune.executor.modules.Selection;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.LinuxSyscalls;
@@ -36,7 +37,7 @@ import java.util.Map;
 public final class SocketOptionModule implements Module {
     public static final String NAME = "socket_option";
 
-    private final ModuleSchema schema = ModuleSchema.load(NAME, SocketOptionModule::addRegistryOptions);
+    private final ModuleSchema schema = ModuleSchema.load(NAME, SocketOptionModule::complete);
     private final ProcFs proc = new ProcFs();
     private final LinuxSyscalls sys = LinuxSyscalls.get();
 
@@ -50,8 +51,9 @@ public final class SocketOptionModule implements Module {
         return schema;
     }
 
-    /** The registry is the one place that knows each option's type and range. */
-    static void addRegistryOptions(ObjectNode schema) {
+    /** The selectors are shared with every socket module; the registry knows each option's type and range. */
+    static void complete(ObjectNode schema) {
+        Selection.addTo(schema);
         ObjectNode properties = (ObjectNode) schema.path("properties").path("options").path("properties");
         for (SocketOption option : OptionRegistry.all()) {
             properties.set(option.name(), option.schema());
@@ -94,9 +96,9 @@ public final class SocketOptionModule implements Module {
                 return;
             }
             try (TargetProcesses targets = new TargetProcesses(sys, proc)) {
-                List<ScannedSocket> sockets = new SocketScanner(proc, kernel).scan(processes, request.sockets);
+                List<ScannedSocket> sockets = new SocketScanner(proc, kernel).scan(processes, request.selection.sockets());
                 if (sockets.isEmpty()) {
-                    nothingMatched("no " + request.socketFilterText + " socket found in " + describe(processes),
+                    nothingMatched("no " + request.selection.socketsText() + " socket found in " + describe(processes),
                             request, task);
                     return;
                 }
@@ -111,9 +113,9 @@ public final class SocketOptionModule implements Module {
     }
 
     private List<ProcessInfo> findProcesses(SocketOptionRequest request, Task task) throws IOException {
-        List<ProcessInfo> processes = new ProcessFinder(proc).find(request.processes);
+        List<ProcessInfo> processes = new ProcessFinder(proc).find(request.selection.processes());
         if (processes.isEmpty()) {
-            nothingMatched("no process matched " + request.processes.describe(), request, task);
+            nothingMatched("no process matched " + request.selection.processes().describe(), request, task);
         }
         return processes;
     }

@@ -5,6 +5,7 @@ import io.livetune.executor.cli.Io;
 import io.livetune.executor.cli.OptionsCommand;
 import io.livetune.executor.cli.SchemaCommand;
 import io.livetune.executor.cli.SetCommand;
+import io.livetune.executor.cli.SocketsCommand;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Command;
         footer = {"", "Examples:",
             "  java -jar livetune-executor.jar set -p 1234 --port 8080 -l backlog=4096 so_rcvbuf=8388608",
             "  java -jar livetune-executor.jar set --process nginx --check so_keepalive=true",
+            "  java -jar livetune-executor.jar sockets -tl",
             "  java -jar livetune-executor.jar options",
             "  echo '{\"pid\": 1234, \"backlog\": 4096}' | java -jar livetune-executor.jar ansible socket_option"})
 public final class Main implements Runnable {
@@ -34,6 +36,7 @@ public final class Main implements Runnable {
         Io io = new Io(stdin, stdout, stderr);
         CommandLine commandLine = new CommandLine(new Main())
                 .addSubcommand(new AnsibleCommand(io))
+                .addSubcommand(new SocketsCommand(io))
                 .addSubcommand(new SetCommand(io))
                 .addSubcommand(new OptionsCommand(io))
                 .addSubcommand(new SchemaCommand(io));

@@ -1,5 +1,6 @@
 package io.livetune.executor.modules;
 
+import io.livetune.executor.modules.socketinfo.SocketInfoModule;
 import io.livetune.executor.modules.socketoption.SocketOptionModule;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,7 +11,8 @@ public final class Modules {
     private static final Map<String, Supplier<Module>> MODULES = new LinkedHashMap<>();
 
     static {
-        MODULES.put("socket_option", SocketOptionModule::new);
+        MODULES.put(SocketOptionModule.NAME, SocketOptionModule::new);
+        MODULES.put(SocketInfoModule.NAME, SocketInfoModule::new);
     }
 
     private Modules() {

@@ -40,6 +40,14 @@ public final class DuplicatedSocket implements AutoCloseable {
         return new DuplicatedSocket(sys, fd);
     }
 
+    /**
+     * A fresh socket of our own in the calling thread's network namespace, to learn the
+     * kernel's defaults; it is read through the same code as a target's duplicate.
+     */
+    public static DuplicatedSocket fresh(LinuxSyscalls sys, int domain, int type) throws ErrnoException {
+        return new DuplicatedSocket(sys, sys.socket(domain, type, 0));
+    }
+
     public byte[] getsockopt(int level, int optname, int maxLength) throws ErrnoException {
         return sys.getsockopt(fd, level, optname, maxLength);
     }

@@ -11,14 +11,22 @@ public final class KernelFacts {
     private final long somaxconn;
     private final java.util.function.IntSupplier minRcvbuf;
     private final java.util.function.IntSupplier minSndbuf;
+    private final java.util.function.IntSupplier jiffyMicros;
 
     public KernelFacts(long rmemMax, long wmemMax, long somaxconn,
-            java.util.function.IntSupplier minRcvbuf, java.util.function.IntSupplier minSndbuf) {
+            java.util.function.IntSupplier minRcvbuf, java.util.function.IntSupplier minSndbuf,
+            java.util.function.IntSupplier jiffyMicros) {
         this.rmemMax = rmemMax;
         this.wmemMax = wmemMax;
         this.somaxconn = somaxconn;
         this.minRcvbuf = minRcvbuf;
         this.minSndbuf = minSndbuf;
+        this.jiffyMicros = jiffyMicros;
+    }
+
+    /** Microseconds per jiffy (1,000,000 / CONFIG_HZ): the granularity of socket timeouts. */
+    public int jiffyMicros() {
+        return jiffyMicros.getAsInt();
     }
 
     /** net.core.rmem_max: the most SO_RCVBUF takes without force. */

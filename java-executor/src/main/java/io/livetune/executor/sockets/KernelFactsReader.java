@@ -8,56 +8,52 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Reads {@link KernelFacts} for the network namespace a process lives in, once per namespace.
- *
- * <p>/proc/sys/net shows the namespace of the thread that opens the file, so for a process
- * in another namespace a short-lived thread joins it with setns(2) and reads there. Sysctls
- * that are global (not per namespace) are absent there and are read from our own.
+ * Reads {@link KernelFacts} for the network namespace a process lives in, once per
+ * namespace: its sysctls are read from inside it (see {@link NetworkNamespaces}).
  */
 public final class KernelFactsReader {
-    private static final int CLONE_NEWNET = 0x40000000;
     private static final int AF_INET = 2;
     private static final int SOCK_DGRAM = 2;
     private static final String RMEM_MAX = "net.core.rmem_max";
     private static final String WMEM_MAX = "net.core.wmem_max";
     private static final String SOMAXCONN = "net.core.somaxconn";
 
-    private final ProcFs proc;
     private final LinuxSyscalls sys;
+    private final NetworkNamespaces namespaces;
     private final Map<String, KernelFacts> byNamespace = new HashMap<>();
-    private final String ownNamespace;
     private Integer minRcvbuf;
     private Integer minSndbuf;
+    private Integer jiffyMicros;
 
     public KernelFactsReader(ProcFs proc, LinuxSyscalls sys) throws IOException {
-        this.proc = proc;
         this.sys = sys;
-        this.ownNamespace = proc.link(ProcFs.selfPid(), "ns/net");
+        this.namespaces = new NetworkNamespaces(sys, proc);
     }
 
     /** The namespace id of a process ("net:[4026531840]"). */
     public String namespaceOf(int pid) throws IOException {
-        String ns = proc.link(pid, "ns/net");
-        if (ns == null) {
-            throw new io.livetune.executor.procfs.ProcessGoneException(pid);
-        }
-        return ns;
+        return namespaces.of(pid);
+    }
+
+    public NetworkNamespaces namespaces() {
+        return namespaces;
     }
 
     public KernelFacts forProcess(int pid) throws IOException {
         String namespace = namespaceOf(pid);
         KernelFacts facts = byNamespace.get(namespace);
         if (facts == null) {
-            Map<String, Long> inside = namespace.equals(ownNamespace) ? readSysctls() : readSysctlsInside(pid);
             Map<String, Long> own = readSysctls();
+            // Global sysctls are absent inside other namespaces: ours stand in for them.
+            Map<String, Long> inside = namespaces.isOurs(namespace) ? own
+                    : namespaces.inNamespaceOf(pid, KernelFactsReader::readSysctls, own);
             facts = new KernelFacts(
                     inside.getOrDefault(RMEM_MAX, own.get(RMEM_MAX)),
                     inside.getOrDefault(WMEM_MAX, own.get(WMEM_MAX)),
                     inside.getOrDefault(SOMAXCONN, own.get(SOMAXCONN)),
-                    this::minRcvbuf, this::minSndbuf);
+                    this::minRcvbuf, this::minSndbuf, this::jiffyMicros);
             byNamespace.put(namespace, facts);
         }
         return facts;
@@ -78,44 +74,37 @@ public final class KernelFactsReader {
         return values;
     }
 
-    private Map<String, Long> readSysctlsInside(int pid) throws IOException {
-        AtomicReference<Map<String, Long>> result = new AtomicReference<>();
-        AtomicReference<Exception> failure = new AtomicReference<>();
-        String nsPath = proc.pidDir(pid).resolve("ns/net").toString();
-        // A thread of its own, because setns changes the namespace of the calling thread only.
-        Thread reader = new Thread(() -> {
-            int fd = -1;
-            try {
-                fd = sys.openReadOnly(nsPath);
-                sys.setns(fd, CLONE_NEWNET);
-                result.set(readSysctls());
-            } catch (ErrnoException | RuntimeException e) {
-                failure.set(e);
-            } finally {
-                if (fd >= 0) {
-                    sys.close(fd);
-                }
-            }
-        }, "livetune-netns-sysctl");
-        reader.start();
-        try {
-            reader.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while reading sysctls of process " + pid);
-        }
-        if (failure.get() != null) {
-            // Cannot enter the namespace (no CAP_SYS_ADMIN): our own sysctls are the best guess.
-            return readSysctls();
-        }
-        return result.get();
-    }
-
     private synchronized int minRcvbuf() {
         if (minRcvbuf == null) {
             minRcvbuf = probeFloor(OptionRegistry.SO_RCVBUF);
         }
         return minRcvbuf;
+    }
+
+    /**
+     * A timeout of 1 us is stored as one jiffy and reported back as its length: that is how
+     * long a jiffy is on this kernel (CONFIG_HZ is not visible from user space otherwise).
+     */
+    private synchronized int jiffyMicros() {
+        if (jiffyMicros == null) {
+            int fd = -1;
+            try {
+                fd = sys.socket(AF_INET, SOCK_DGRAM, 0);
+                byte[] oneMicrosecond = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.nativeOrder())
+                        .putLong(0).putLong(1).array();
+                sys.setsockopt(fd, OptionRegistry.SOL_SOCKET, OptionRegistry.SO_RCVTIMEO, oneMicrosecond);
+                jiffyMicros = (int) java.nio.ByteBuffer.wrap(
+                        sys.getsockopt(fd, OptionRegistry.SOL_SOCKET, OptionRegistry.SO_RCVTIMEO, 16))
+                        .order(java.nio.ByteOrder.nativeOrder()).getLong(8);
+            } catch (ErrnoException e) {
+                jiffyMicros = 4000; // CONFIG_HZ=250, the most common
+            } finally {
+                if (fd >= 0) {
+                    sys.close(fd);
+                }
+            }
+        }
+        return jiffyMicros;
     }
 
     private synchronized int minSndbuf() {

@@ -54,6 +54,19 @@ public interface KernelReport {
                         + " s up to " + reported + " s, the end of a SYN-ACK retransmission");
     };
 
+    /**
+     * Socket timeouts are kept in jiffies, rounded up (sock_set_timeout), and reported back
+     * from them (sock_get_timeout): predict that with the kernel's jiffy length.
+     */
+    KernelReport TIMEOUT = (requested, current, facts, force, protocol) -> {
+        long millis = requested.asLong();
+        long jiffy = facts.jiffyMicros();
+        long hz = 1_000_000 / jiffy;
+        long jiffies = (millis / 1000) * hz + ((millis % 1000) * 1000 + jiffy - 1) / jiffy;
+        long reported = (jiffies / hz) * 1000 + ((jiffies % hz) * jiffy) / 1000;
+        return Expected.exactly(com.fasterxml.jackson.databind.node.LongNode.valueOf(reported));
+    };
+
     /** A disabled linger keeps its old seconds, which then mean nothing: compare the flag only. */
     KernelReport LINGER = (requested, current, facts, force, protocol) -> {
         boolean enabled = requested.path("enabled").asBoolean();

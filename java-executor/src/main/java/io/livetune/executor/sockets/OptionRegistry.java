@@ -4,6 +4,7 @@ import static io.livetune.executor.sockets.SocketOption.option;
 import static io.livetune.executor.sockets.ValueType.BOOL;
 import static io.livetune.executor.sockets.ValueType.INT;
 import static io.livetune.executor.sockets.ValueType.LINGER;
+import static io.livetune.executor.sockets.ValueType.MILLISECONDS;
 import static io.livetune.executor.sockets.ValueType.STRING;
 import static io.livetune.executor.sockets.ValueType.UINT;
 
@@ -29,6 +30,8 @@ public final class OptionRegistry {
 
     static final int SO_RCVBUF = 8;
     static final int SO_SNDBUF = 7;
+    static final int SO_RCVTIMEO = 20;
+    static final int SO_SNDTIMEO = 21;
 
     private static final Map<String, SocketOption> OPTIONS = new LinkedHashMap<>();
 
@@ -54,6 +57,14 @@ public final class OptionRegistry {
         add(option("so_reuseaddr", SOL_SOCKET, 2, BOOL).doc("Allow reuse of local addresses (SO_REUSEADDR)."));
         add(option("so_reuseport", SOL_SOCKET, 15, BOOL)
                 .doc("Allow several sockets to bind the same port (SO_REUSEPORT)."));
+        add(option("so_rcvtimeo", SOL_SOCKET, SO_RCVTIMEO, MILLISECONDS).range(0, 86_400_000)
+                .reported(KernelReport.TIMEOUT)
+                .doc("Milliseconds a blocking receive waits before failing (SO_RCVTIMEO); 0 waits forever. "
+                        + "The kernel rounds up to whole jiffies."));
+        add(option("so_sndtimeo", SOL_SOCKET, SO_SNDTIMEO, MILLISECONDS).range(0, 86_400_000)
+                .reported(KernelReport.TIMEOUT)
+                .doc("Milliseconds a blocking send waits before failing (SO_SNDTIMEO); 0 waits forever. "
+                        + "The kernel rounds up to whole jiffies."));
         add(option("so_broadcast", SOL_SOCKET, 6, BOOL).only(Protocol.UDP)
                 .doc("Allow sending to broadcast addresses (SO_BROADCAST), UDP only."));
         add(option("tcp_nodelay", IPPROTO_TCP, 1, BOOL).only(Protocol.TCP)
@@ -82,6 +93,9 @@ public final class OptionRegistry {
                 .reported(KernelReport.DEFER_ACCEPT)
                 .doc("Seconds to wait for data before accept() returns a connection (TCP_DEFER_ACCEPT); "
                         + "listeners only. The kernel rounds up to its SYN-ACK retransmission schedule."));
+        add(option("tcp_fastopen", IPPROTO_TCP, 23, INT).only(Protocol.TCP).listenersOnly()
+                .doc("Length of the queue of TCP Fast Open requests not yet accepted (TCP_FASTOPEN); listeners "
+                        + "only, and net.ipv4.tcp_fastopen must enable the server side."));
         add(option("tcp_thin_linear_timeouts", IPPROTO_TCP, 16, BOOL).only(Protocol.TCP)
                 .doc("Linear retransmission timeouts for thin streams (TCP_THIN_LINEAR_TIMEOUTS)."));
         add(option("ip_tos", IPPROTO_IP, 1, INT).range(0, 255).reported(KernelReport.TOS_KEEPING_ECN)

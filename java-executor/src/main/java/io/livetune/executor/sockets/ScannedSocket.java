@@ -13,7 +13,7 @@ public final class ScannedSocket {
     private final int fd;
     private final InetSocket socket;
     private final String namespace;
-    private final List<String> otherHolders = new ArrayList<>();
+    private final List<Holder> otherHolders = new ArrayList<>();
 
     ScannedSocket(ProcessInfo process, int fd, InetSocket socket, String namespace) {
         this.process = process;
@@ -43,13 +43,44 @@ public final class ScannedSocket {
         return namespace;
     }
 
-    /** "pid/fd" of the other holders. */
-    public List<String> otherHolders() {
+    /** The other processes (or descriptors) that hold the same socket. */
+    public List<Holder> otherHolders() {
         return otherHolders;
     }
 
-    void addHolder(int pid, int fd) {
-        otherHolders.add(pid + "/" + fd);
+    /** Every holder, the one livetune works through first. */
+    public List<Holder> holders() {
+        List<Holder> all = new ArrayList<>();
+        all.add(new Holder(process, fd));
+        all.addAll(otherHolders);
+        return all;
+    }
+
+    void addHolder(ProcessInfo holder, int holderFd) {
+        otherHolders.add(new Holder(holder, holderFd));
+    }
+
+    /** One process's descriptor for the socket. */
+    public static final class Holder {
+        private final ProcessInfo process;
+        private final int fd;
+
+        Holder(ProcessInfo process, int fd) {
+            this.process = process;
+            this.fd = fd;
+        }
+
+        public int pid() {
+            return process.pid();
+        }
+
+        public int fd() {
+            return fd;
+        }
+
+        public String name() {
+            return process.name();
+        }
     }
 
     /** "pid 1234 fd 3 tcp 0.0.0.0:80 listen", the heading of its diff. */

@@ -23,16 +23,49 @@ public final class SocketScanner {
     private final ProcFs proc;
     private final KernelFactsReader namespaces;
     private final Map<String, InetSocketTable> tables = new HashMap<>();
+    private final boolean lenient;
+    private final List<String> skipped = new ArrayList<>();
 
-    public SocketScanner(ProcFs proc, KernelFactsReader namespaces) {
+    /**
+     * @param lenient whether a process that exits, or whose /proc entries we may not read, is
+     *                passed over (and listed in {@link #skipped()}) instead of failing the scan
+     */
+    public SocketScanner(ProcFs proc, KernelFactsReader namespaces, boolean lenient) {
         this.proc = proc;
         this.namespaces = namespaces;
+        this.lenient = lenient;
+    }
+
+    /** Why processes were passed over, one line each (lenient scans only). */
+    public List<String> skipped() {
+        return skipped;
     }
 
     /** The picked sockets, in process then fd order. */
     public List<ScannedSocket> scan(List<ProcessInfo> processes, SocketFilter filter) throws IOException {
         Map<Long, ScannedSocket> byInode = new LinkedHashMap<>();
         for (ProcessInfo process : processes) {
+            try {
+                scan(process, filter, byInode);
+            } catch (io.livetune.executor.procfs.ProcessGoneException e) {
+                if (!lenient) {
+                    throw e;
+                }
+            } catch (IOException e) {
+                if (!lenient) {
+                    throw e;
+                }
+                skipped.add("pid " + process.pid() + " (" + process.name() + "): its sockets cannot be listed: "
+                        + (e instanceof java.nio.file.AccessDeniedException ? "permission denied on " : "")
+                        + e.getMessage());
+            }
+        }
+        return new ArrayList<>(byInode.values());
+    }
+
+    private void scan(ProcessInfo process, SocketFilter filter, Map<Long, ScannedSocket> byInode)
+            throws IOException {
+        {
             String namespace = namespaces.namespaceOf(process.pid());
             InetSocketTable table = tables.get(namespace);
             if (table == null) {
@@ -49,10 +82,9 @@ public final class SocketScanner {
                 if (known == null) {
                     byInode.put(socket.inode(), new ScannedSocket(process, fd, socket, namespace));
                 } else {
-                    known.addHolder(process.pid(), fd);
+                    known.addHolder(process, fd);
                 }
             }
         }
-        return new ArrayList<>(byInode.values());
     }
 }

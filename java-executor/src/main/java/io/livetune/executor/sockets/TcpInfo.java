@@ -10,13 +10,43 @@ import java.nio.ByteOrder;
  */
 public final class TcpInfo {
     static final int TCP_INFO = 11;
-    private static final int LENGTH = 104;
+    /** Enough for every field below; older kernels return less, which {@link #has} checks. */
+    private static final int LENGTH = 256;
+    private static final int LAST_ACK_RECV = 56;
+    private static final int SND_WND = 228;
+    private static final int RCV_WND = 232;
     private static final int TCPI_OPT_WSCALE = 4;
 
     private final ByteBuffer raw;
+    private final int length;
 
     private TcpInfo(byte[] raw) {
         this.raw = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+        this.length = raw.length;
+    }
+
+    private boolean has(int offset) {
+        return length >= offset + 4;
+    }
+
+    /** Segments sent and not yet acknowledged (tcpi_unacked, for a connection). */
+    public int unacknowledged() {
+        return raw.getInt(24);
+    }
+
+    /** Milliseconds since the last ACK arrived. */
+    public long sinceLastAckMillis() {
+        return Integer.toUnsignedLong(raw.getInt(LAST_ACK_RECV));
+    }
+
+    /** The window the peer advertises (tcpi_snd_wnd, Linux 5.4+), or -1 when the kernel does not say. */
+    public long peerWindow() {
+        return has(SND_WND) ? Integer.toUnsignedLong(raw.getInt(SND_WND)) : -1;
+    }
+
+    /** The window we advertise (tcpi_rcv_wnd, Linux 6.2+), or -1 when the kernel does not say. */
+    public long ourWindow() {
+        return has(RCV_WND) ? Integer.toUnsignedLong(raw.getInt(RCV_WND)) : -1;
     }
 
     public static TcpInfo of(DuplicatedSocket socket) throws ErrnoException {

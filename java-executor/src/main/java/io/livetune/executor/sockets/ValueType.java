@@ -74,6 +74,34 @@ public enum ValueType {
             return value.asText().getBytes(StandardCharsets.US_ASCII);
         }
     },
+    /**
+     * struct timeval (two native longs on 64-bit Linux) as whole milliseconds; 0 means
+     * "never time out", as the kernel reports it.
+     */
+    MILLISECONDS("integer") {
+        @Override
+        public JsonNode decode(byte[] raw) {
+            ByteBuffer buffer = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+            return LongNode.valueOf(buffer.getLong(0) * 1000 + buffer.getLong(8) / 1000);
+        }
+
+        @Override
+        public byte[] encode(JsonNode value) {
+            long millis = value.asLong();
+            return ByteBuffer.allocate(16).order(ByteOrder.nativeOrder())
+                    .putLong(millis / 1000).putLong((millis % 1000) * 1000).array();
+        }
+
+        @Override
+        public int size() {
+            return 16;
+        }
+
+        @Override
+        public JsonNode normalise(JsonNode value) {
+            return LongNode.valueOf(value.asLong());
+        }
+    },
     /** struct linger { int l_onoff; int l_linger; } as {enabled, seconds}. */
     LINGER("object") {
         @Override
@@ -109,8 +137,10 @@ public enum ValueType {
 
     /** Bytes the kernel reads or writes for this type (strings: TCP_CA_NAME_MAX). */
     public int size() {
-        return this == STRING ? 16 : 4;
+        return this == STRING ? TCP_CA_NAME_MAX : 4;
     }
+
+    private static final int TCP_CA_NAME_MAX = 16;
 
     /** The JSON Schema type name. */
     public String jsonType() {

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 /** The kernel's arithmetic, as livetune predicts it; the integration tests check it against real sockets. */
 class KernelReportTest {
-    private static final KernelFacts FACTS = new KernelFacts(212992, 212992, 4096, () -> 2304, () -> 4608);
+    private static final KernelFacts FACTS = new KernelFacts(212992, 212992, 4096, () -> 2304, () -> 4608, () -> 4000);
 
     private static Expected expect(String option, int value, boolean force) {
         return OptionRegistry.get(option).expect(IntNode.valueOf(value), IntNode.valueOf(0), FACTS, force, Protocol.TCP);
@@ -69,6 +69,13 @@ class KernelReportTest {
                 .value().asInt());
         assertEquals(0x13, report.expect(IntNode.valueOf(0x13), IntNode.valueOf(2), FACTS, false, Protocol.UDP)
                 .value().asInt());
+    }
+
+    @Test
+    void timeoutsAreRoundedUpToWholeJiffies() {
+        assertEquals(0, expect("so_rcvtimeo", 0, false).value().asInt()); // 0: wait forever
+        assertEquals(12, expect("so_rcvtimeo", 10, false).value().asInt()); // 4 ms jiffies: 3 of them
+        assertEquals(1500, expect("so_sndtimeo", 1500, false).value().asInt());
     }
 
     @Test

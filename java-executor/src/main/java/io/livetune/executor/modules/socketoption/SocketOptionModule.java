@@ -96,7 +96,7 @@ public final class SocketOptionModule implements Module {
                 return;
             }
             try (TargetProcesses targets = new TargetProcesses(sys, proc)) {
-                List<ScannedSocket> sockets = new SocketScanner(proc, kernel).scan(processes, request.selection.sockets());
+                List<ScannedSocket> sockets = new SocketScanner(proc, kernel, false).scan(processes, request.selection.sockets());
                 if (sockets.isEmpty()) {
                     nothingMatched("no " + request.selection.socketsText() + " socket found in " + describe(processes),
                             request, task);

@@ -1,6 +1,7 @@
 package io.livetune.executor.modules.socketoption;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.sockets.ScannedSocket;
@@ -56,7 +57,9 @@ final class SocketPlan {
         json.put("local", target.socket().local());
         json.put("remote", target.socket().remote());
         if (!target.otherHolders().isEmpty()) {
-            target.otherHolders().forEach(json.putArray("shared_with")::add);
+            ArrayNode shared = json.putArray("shared_with");
+            target.otherHolders().forEach(holder ->
+                    shared.addObject().put("pid", holder.pid()).put("fd", holder.fd()).put("process", holder.name()));
         }
         json.put("changed", changed);
         json.set("before", values(before));

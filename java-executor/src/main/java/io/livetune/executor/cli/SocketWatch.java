@@ -1,0 +1,92 @@
+package io.livetune.executor.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.sockets.SocketInspector;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code sockets --watch}: re-reads the sockets at an interval and prints what changed since
+ * the last reading: which process's socket changed which option from what to what, and which
+ * sockets were opened and closed. What the SystemTap probes in the seeds showed, without a
+ * kernel probe.
+ */
+final class SocketWatch {
+    private final Io io;
+    private final DateTimeFormatter clock;
+
+    SocketWatch(Io io, DateTimeFormatter clock) {
+        this.io = io;
+        this.clock = clock;
+    }
+
+    void watch(ObjectNode first, Callable<ObjectNode> reader, long intervalMillis, Integer count) throws Exception {
+        Map<Long, JsonNode> previous = byInode(first);
+        for (int round = 0; count == null || round < count; round++) {
+            Thread.sleep(intervalMillis); // the interval the user asked for between readings
+            ObjectNode next = reader.call();
+            if (next.path("failed").asBoolean()) {
+                io.err.println(now() + " error: " + next.path("msg").asText());
+                continue;
+            }
+            Map<Long, JsonNode> current = byInode(next);
+            report(previous, current);
+            previous = current;
+        }
+    }
+
+    private void report(Map<Long, JsonNode> before, Map<Long, JsonNode> after) {
+        String time = now();
+        for (Map.Entry<Long, JsonNode> entry : after.entrySet()) {
+            JsonNode old = before.get(entry.getKey());
+            if (old == null) {
+                io.out.println(time + " opened " + describe(entry.getValue()));
+                continue;
+            }
+            Iterator<Map.Entry<String, JsonNode>> options = entry.getValue().path("options").fields();
+            while (options.hasNext()) {
+                Map.Entry<String, JsonNode> option = options.next();
+                JsonNode was = old.path("options").get(option.getKey());
+                if (was != null && !was.equals(option.getValue())) {
+                    io.out.println(time + " " + describe(entry.getValue()) + ": "
+                            + SocketInspector.compact(option.getKey(), was) + " -> "
+                            + SocketInspector.compact(option.getKey(), option.getValue()));
+                }
+            }
+            if (entry.getValue().has("backlog") && !entry.getValue().path("backlog").equals(old.path("backlog"))) {
+                io.out.println(time + " " + describe(entry.getValue()) + ": backlog " + old.path("backlog").asText()
+                        + " -> " + entry.getValue().path("backlog").asText());
+            }
+        }
+        for (Map.Entry<Long, JsonNode> entry : before.entrySet()) {
+            if (!after.containsKey(entry.getKey())) {
+                io.out.println(time + " closed " + describe(entry.getValue()));
+            }
+        }
+        io.out.flush();
+    }
+
+    private static Map<Long, JsonNode> byInode(ObjectNode result) {
+        Map<Long, JsonNode> sockets = new LinkedHashMap<>();
+        result.path("sockets").forEach(socket -> sockets.put(socket.path("inode").asLong(), socket));
+        return sockets;
+    }
+
+    /** "pid 1234 (nginx) tcp 0.0.0.0:80 listen". */
+    private static String describe(JsonNode socket) {
+        JsonNode owner = socket.path("owners").path(0);
+        return "pid " + owner.path("pid").asText() + " (" + owner.path("process").asText() + ") "
+                + socket.path("protocol").asText() + " " + socket.path("local").asText()
+                + (socket.path("remote").asText().endsWith(":*") ? "" : " -> " + socket.path("remote").asText())
+                + " " + socket.path("state").asText();
+    }
+
+    private String now() {
+        return LocalTime.now().format(clock);
+    }
+}

@@ -1,0 +1,162 @@
+package io.livetune.executor.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.ModuleRunner;
+import io.livetune.executor.modules.Modules;
+import io.livetune.executor.modules.socketinfo.SocketInfoModule;
+import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.sockets.Family;
+import io.livetune.executor.sockets.KernelDefaults;
+import io.livetune.executor.sockets.NetworkNamespaces;
+import io.livetune.executor.sockets.Protocol;
+import io.livetune.executor.sockets.SocketInspector;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * netstat with every socket option: the socket_info module, rendered as a table, or watched
+ * for changes. It runs the module itself, so it shows exactly what the Ansible task returns.
+ */
+@Command(name = "sockets", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"List TCP and UDP sockets of running processes with their socket options, "
+                + "like netstat -tanp with an Options column. Only options that differ from the "
+                + "kernel's defaults are shown unless --all is given."},
+        footer = {"", "Examples:",
+            "  sockets -tl                       listening TCP sockets and their options",
+            "  sockets -p 1234 --all             every option of every socket of pid 1234",
+            "  sockets --process nginx --json    the data the socket_info module returns",
+            "  sockets -t --port 443 --watch 2   print option changes, opened and closed sockets every 2 s"})
+public final class SocketsCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
+    private final Io io;
+
+    @Option(names = "-t", description = "TCP sockets only.")
+    private boolean tcp;
+    @Option(names = "-u", description = "UDP sockets only.")
+    private boolean udp;
+    @Option(names = "-l", description = "Listening sockets only (TCP listeners, unconnected UDP).")
+    private boolean listening;
+    @Option(names = "-4", description = "IPv4 only.")
+    private boolean ipv4;
+    @Option(names = "-6", description = "IPv6 only.")
+    private boolean ipv6;
+    @Option(names = {"-p", "--pid"}, split = ",", paramLabel = "PID", description = "Sockets of these processes.")
+    private List<Integer> pids;
+    @Option(names = "--process", paramLabel = "REGEX", description = "Sockets of processes whose name matches.")
+    private String process;
+    @Option(names = "--port", paramLabel = "PORT", description = "Local port.")
+    private Integer port;
+    @Option(names = {"-a", "--all"}, description = "Show every option, not only those that differ from the default.")
+    private boolean all;
+    @Option(names = "--json", description = "Print the socket_info module's JSON result.")
+    private boolean json;
+    @Option(names = "--watch", paramLabel = "SECONDS",
+            description = "Re-read every SECONDS and print each change, timestamped. Ctrl-C ends it.")
+    private Double watch;
+    @Option(names = "--count", paramLabel = "N", description = "With --watch: stop after N re-reads.")
+    private Integer count;
+
+    public SocketsCommand(Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ObjectNode result = read();
+        if (json) {
+            io.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+        } else {
+            printTable(result);
+        }
+        if (result.path("failed").asBoolean()) {
+            return 1;
+        }
+        if (watch != null) {
+            new SocketWatch(io, CLOCK).watch(result, this::read, (long) (watch * 1000), count);
+        }
+        return 0;
+    }
+
+    private ObjectNode read() throws Exception {
+        ObjectNode args = JSON.createObjectNode();
+        if (pids != null) {
+            pids.forEach(args.putArray("pid")::add);
+        }
+        if (process != null) {
+            args.put("process", process);
+        }
+        if (tcp != udp) {
+            args.put("protocol", tcp ? "tcp" : "udp");
+        }
+        if (ipv4 != ipv6) {
+            args.put("family", ipv4 ? "ipv4" : "ipv6");
+        }
+        if (listening) {
+            args.put("state", "listen");
+        }
+        if (port != null) {
+            args.put("local_port", port);
+        }
+        return ModuleRunner.run(Modules.get(SocketInfoModule.NAME), JSON.writeValueAsString(args));
+    }
+
+    private void printTable(ObjectNode result) throws Exception {
+        for (JsonNode warning : result.path("warnings")) {
+            io.err.println("warning: " + warning.asText());
+        }
+        if (result.path("failed").asBoolean()) {
+            io.err.println("error: " + result.path("msg").asText());
+            return;
+        }
+        KernelDefaults defaults = all ? null
+                : new KernelDefaults(LinuxSyscalls.get(), new NetworkNamespaces(LinuxSyscalls.get(), new ProcFs()));
+        String format = "%-5s %6s %6s %-28s %-28s %-12s %-22s %s%n";
+        io.out.printf(format, "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State",
+                "PID/Program", "Options");
+        for (JsonNode socket : result.path("sockets")) {
+            boolean listener = socket.has("backlog");
+            io.out.printf(format, socket.path("protocol").asText() + (socket.path("family").asText().equals("ipv6")
+                            ? "6" : ""),
+                    listener ? socket.path("accept_queue").asText() : socket.path("recv_q").asText(),
+                    listener ? socket.path("backlog").asText() : socket.path("send_q").asText(),
+                    socket.path("local").asText(), socket.path("remote").asText(),
+                    socket.path("state").asText().toUpperCase(Locale.ROOT), owners(socket),
+                    options(socket, defaults));
+        }
+    }
+
+    private static String owners(JsonNode socket) {
+        List<String> owners = new ArrayList<>();
+        socket.path("owners").forEach(owner -> owners.add(owner.path("pid").asText() + "/"
+                + owner.path("process").asText()));
+        return String.join(",", owners);
+    }
+
+    private static String options(JsonNode socket, KernelDefaults defaults) {
+        Map<String, JsonNode> usual = defaults == null ? new LinkedHashMap<>()
+                : defaults.of(Protocol.valueOf(socket.path("protocol").asText().toUpperCase(Locale.ROOT)),
+                        Family.valueOf(socket.path("family").asText().toUpperCase(Locale.ROOT)),
+                        socket.path("netns").asText(), socket.path("owners").path(0).path("pid").asInt());
+        List<String> shown = new ArrayList<>();
+        socket.path("options").fields().forEachRemaining(option -> {
+            if (!option.getValue().equals(usual.get(option.getKey()))) {
+                shown.add(SocketInspector.compact(option.getKey(), option.getValue()));
+            }
+        });
+        socket.path("diagnostics").forEach(note -> shown.add("!" + note.asText()));
+        socket.path("notes").forEach(note -> shown.add("(" + note.asText() + ")"));
+        return String.join(",", shown);
+    }
+}

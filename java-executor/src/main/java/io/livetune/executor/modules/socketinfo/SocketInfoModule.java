@@ -1,0 +1,123 @@
+package io.livetune.executor.modules.socketinfo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.AccessAdvice;
+import io.livetune.executor.modules.Module;
+import io.livetune.executor.modules.ModuleSchema;
+import io.livetune.executor.modules.Selection;
+import io.livetune.executor.modules.Task;
+import io.livetune.executor.modules.TaskFailure;
+import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.procfs.NoSuchProcessException;
+import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcessFinder;
+import io.livetune.executor.procfs.ProcessGoneException;
+import io.livetune.executor.procfs.ProcessInfo;
+import io.livetune.executor.sockets.DuplicatedSocket;
+import io.livetune.executor.sockets.KernelFactsReader;
+import io.livetune.executor.sockets.ProcessAccessException;
+import io.livetune.executor.sockets.ScannedSocket;
+import io.livetune.executor.sockets.SocketInspector;
+import io.livetune.executor.sockets.SocketReplacedException;
+import io.livetune.executor.sockets.SocketScanner;
+import io.livetune.executor.sockets.TargetProcesses;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * livetune.process.socket_info: every socket option of every matched socket, read from user
+ * space through duplicated descriptors: what /proc, lsof and ss cannot show. Read-only:
+ * never changed, and the same in check mode.
+ *
+ * <p>A socket whose options cannot be read (a process that exited, a process we may not
+ * trace) is still listed, with a note saying why, unless {@code strict} is set.
+ */
+public final class SocketInfoModule implements Module {
+    public static final String NAME = "socket_info";
+
+    private final ModuleSchema schema = ModuleSchema.load(NAME, Selection::addTo);
+    private final ProcFs proc = new ProcFs();
+    private final LinuxSyscalls sys = LinuxSyscalls.get();
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public ModuleSchema schema() {
+        return schema;
+    }
+
+    @Override
+    public void run(JsonNode args, Task task) {
+        Selection selection = Selection.parse(args, false);
+        boolean strict = args.path("strict").asBoolean(false);
+        ArrayNode results = task.result().putArray("sockets");
+        try {
+            KernelFactsReader kernel = new KernelFactsReader(proc, sys);
+            List<ProcessInfo> processes = find(selection, args, task);
+            SocketScanner scanner = new SocketScanner(proc, kernel, !strict);
+            List<ScannedSocket> sockets = scanner.scan(processes, selection.sockets());
+            scanner.skipped().forEach(task::warn);
+            Set<Integer> owners = new LinkedHashSet<>();
+            try (TargetProcesses targets = new TargetProcesses(sys, proc)) {
+                for (ScannedSocket socket : sockets) {
+                    results.add(describe(socket, targets, strict));
+                    socket.holders().forEach(holder -> owners.add(holder.pid()));
+                }
+            }
+            task.result().put("msg", sockets.size() + " socket(s) in " + owners.size() + " process(es)");
+        } catch (IOException e) {
+            throw new TaskFailure(e.getMessage(), e);
+        }
+    }
+
+    private List<ProcessInfo> find(Selection selection, JsonNode args, Task task) throws IOException {
+        try {
+            return new ProcessFinder(proc).find(selection.processes());
+        } catch (NoSuchProcessException e) {
+            if ("ignore".equals(args.path("missing").asText("fail"))) {
+                task.warn(e.getMessage() + "; nothing listed (missing: ignore)");
+                return new ArrayList<>();
+            }
+            throw e;
+        }
+    }
+
+    private ObjectNode describe(ScannedSocket socket, TargetProcesses targets, boolean strict) throws IOException {
+        ObjectNode entry = SocketEntries.base(socket);
+        List<String> notes = new ArrayList<>();
+        try (DuplicatedSocket duplicate = targets.get(socket.process()).duplicate(socket)) {
+            SocketInspector.inspect(duplicate, socket.socket(), entry, notes);
+        } catch (ProcessAccessException e) {
+            if (strict) {
+                throw AccessAdvice.explain(e.errno(), e.process());
+            }
+            notes.add("options not readable: " + AccessAdvice.explain(e.errno(), e.process()).getMessage());
+        } catch (ProcessGoneException | SocketReplacedException e) {
+            if (strict) {
+                throw new TaskFailure(socket.describe() + ": " + e.getMessage() + " (strict: true)", e);
+            }
+            notes.add("options not readable: " + e.getMessage());
+        } catch (ErrnoException e) {
+            if (strict) {
+                throw new TaskFailure(socket.describe() + ": " + e.getMessage() + " (strict: true)", e);
+            }
+            notes.add("options not readable: " + e.getMessage());
+        }
+        if (strict && !notes.isEmpty()) {
+            throw new TaskFailure(socket.describe() + ": " + notes.get(0) + " (strict: true)");
+        }
+        if (!notes.isEmpty()) {
+            notes.forEach(entry.putArray("notes")::add);
+        }
+        return entry;
+    }
+}

@@ -2,6 +2,7 @@ package io.livetune.executor.modules;
 
 import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.procfs.ProcessAccessDeniedException;
 import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.procfs.Sysctl;
 import java.io.IOException;
@@ -31,6 +32,13 @@ public final class AccessAdvice {
             return new TaskFailure(target + " exited while livetune was working on it", e);
         }
         return new TaskFailure("cannot reach the descriptors of " + target + ": " + e.getMessage(), e);
+    }
+
+    /** /proc would not show a process's descriptors: same advice as a refused pidfd. */
+    public static TaskFailure explain(ProcessAccessDeniedException e) {
+        String name = read("/proc/" + e.pid() + "/comm"); // readable even when its fd/ and ns/ are not
+        return new TaskFailure(permissionDenied("pid " + e.pid() + " (" + (name.isEmpty() ? "?" : name) + ")")
+                + " (" + e.getMessage() + ")", e);
     }
 
     private static String permissionDenied(String target) {

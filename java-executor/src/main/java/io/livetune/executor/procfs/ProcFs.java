@@ -2,6 +2,7 @@ package io.livetune.executor.procfs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -52,6 +53,8 @@ public final class ProcFs {
             return Files.readAllBytes(pidDir(pid).resolve(file));
         } catch (NoSuchFileException e) {
             throw new ProcessGoneException(pid);
+        } catch (AccessDeniedException e) {
+            throw new ProcessAccessDeniedException(pid, e.getFile());
         } catch (IOException e) {
             if (!Files.exists(pidDir(pid))) {
                 throw new ProcessGoneException(pid);
@@ -66,6 +69,8 @@ public final class ProcFs {
             return Files.readSymbolicLink(pidDir(pid).resolve(file)).toString();
         } catch (NoSuchFileException e) {
             return null;
+        } catch (AccessDeniedException e) {
+            throw new ProcessAccessDeniedException(pid, e.getFile());
         }
     }
 

@@ -28,6 +28,8 @@ public final class SocketDescriptors {
             }
         } catch (NoSuchFileException e) {
             throw new ProcessGoneException(pid);
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ProcessAccessDeniedException(pid, e.getFile());
         }
         return sockets;
     }

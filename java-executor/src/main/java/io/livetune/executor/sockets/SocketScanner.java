@@ -59,7 +59,6 @@ public final class SocketScanner {
                     throw e;
                 }
                 skipped.add("pid " + process.pid() + " (" + process.name() + "): its sockets cannot be listed: "
-                        + (e instanceof java.nio.file.AccessDeniedException ? "permission denied on " : "")
                         + e.getMessage());
             }
         }

@@ -12,6 +12,7 @@ import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.procfs.NoSuchProcessException;
+import io.livetune.executor.procfs.ProcessAccessDeniedException;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessFinder;
 import io.livetune.executor.procfs.ProcessGoneException;
@@ -74,6 +75,8 @@ public final class SocketInfoModule implements Module {
                 }
             }
             task.result().put("msg", sockets.size() + " socket(s) in " + owners.size() + " process(es)");
+        } catch (ProcessAccessDeniedException e) {
+            throw AccessAdvice.explain(e);
         } catch (IOException e) {
             throw new TaskFailure(e.getMessage(), e);
         }

@@ -8,7 +8,9 @@ import io.livetune.executor.modules.Selection;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.modules.AccessAdvice;
 import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcessAccessDeniedException;
 import io.livetune.executor.procfs.ProcessFinder;
 import io.livetune.executor.procfs.ProcessGoneException;
 import io.livetune.executor.procfs.ProcessInfo;
@@ -105,6 +107,8 @@ public final class SocketOptionModule implements Module {
                 Map<ScannedSocket, List<SocketSetting>> applicable = Applicability.check(sockets, request);
                 new SocketOptionRun(targets, kernel, request, task).run(applicable);
             }
+        } catch (ProcessAccessDeniedException e) {
+            throw AccessAdvice.explain(e);
         } catch (ProcessGoneException e) {
             throw new TaskFailure(e.getMessage() + (task.isChanged() ? "" : "; nothing was changed"), e);
         } catch (IOException e) {

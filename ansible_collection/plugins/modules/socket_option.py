@@ -1,0 +1,444 @@
+# -*- coding: utf-8 -*-
+# Copyright: livetune developers
+# Apache License 2.0 (see LICENSE)
+
+# Documentation only: the work is done by the action plugin of the same name, which runs
+# the livetune executor jar on the target (see plugins/plugin_utils/executor.py).
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: socket_option
+short_description: Change socket options of running processes, live
+version_added: 0.1.0
+description:
+  - Sets socket options (buffers, keepalive, TCP options, IP options) and the listen backlog
+    on the sockets of processes that are already running, without restarting them and without
+    stopping them.
+  - The options are set on a duplicate of the process's own descriptor (C(pidfd_open) and
+    C(pidfd_getfd), Linux 5.6 or later), so the process keeps running; the duplicate's inode is
+    checked against the scanned socket before anything is set.
+  - Idempotent in the kernel's terms, it reads every current value first, sets only what differs,
+    and reads back to verify. Values are compared as the kernel reports them, for example
+    I(so_rcvbuf=4096) reads back as 8192, and a value above C(net.core.rmem_max) is clamped with a
+    warning that names the sysctl; running the same task again reports no change.
+  - The work is done on the target by the livetune executor, a Java program shipped with this
+    collection. The action plugin copies it to the target once per version (into
+    C(/var/cache/livetune) for root, C(~/.cache/livetune) otherwise, keyed by its sha256) and
+    runs it there. The target needs a Java runtime 11 or later, not Python.
+  - A cached jar in a directory that another user can write to is never run.
+  - Exactly one of I(pid), I(pidfile), I(process), I(cmdline), I(unit) selects the processes.
+    The socket filters (I(fd), I(protocol), I(family), I(state), I(local_port), I(local_address),
+    I(remote_port), I(remote_address)) are optional and must all hold.
+author:
+  - livetune developers (@livetune)
+options:
+  pid:
+    description:
+      - Process id, or a list of them. A comma-separated string is accepted (ad hoc C(pid=12,34)).
+    type: list
+    elements: int
+  pidfile:
+    description:
+      - Path of a file on the target that holds the process id.
+    type: path
+  process:
+    description:
+      - Regular expression that must match the whole process name (C(/proc/PID/comm)).
+    type: str
+  cmdline:
+    description:
+      - Regular expression searched for in the full command line of each process.
+    type: str
+  unit:
+    description:
+      - systemd unit, for example C(rsyslog.service); every process in its cgroup is selected.
+    type: str
+  fd:
+    description:
+      - Only the sockets at these descriptor numbers of the target process.
+    type: list
+    elements: int
+  protocol:
+    description:
+      - Only sockets of this protocol.
+    type: str
+    choices: [tcp, udp]
+  family:
+    description:
+      - Only sockets of this address family.
+    type: str
+    choices: [ipv4, ipv6]
+  state:
+    description:
+      - Only sockets in this state. C(listen) means listening TCP sockets and, like C(ss -l), UDP
+        sockets that are bound but not connected. C(established) means connected sockets.
+    type: str
+    choices: [listen, established, any]
+    default: any
+  local_port:
+    description:
+      - Only sockets bound to this local port.
+    type: int
+  local_address:
+    description:
+      - Only sockets bound to this local address (C(0.0.0.0), C(::) and so on match literally).
+    type: str
+  remote_port:
+    description:
+      - Only sockets connected to this remote port.
+    type: int
+  remote_address:
+    description:
+      - Only sockets connected to this remote address.
+    type: str
+  options:
+    description:
+      - Socket options to set, by name. Names are the C constants in lower case.
+      - An option a socket does not take (for example I(tcp_nodelay) on a UDP socket) is an error
+        naming the socket; nothing is changed.
+    type: dict
+    suboptions:
+      so_rcvbuf:
+        description:
+          - Receive buffer in bytes (SO_RCVBUF). The kernel doubles it and caps the request at
+            C(net.core.rmem_max) unless I(force=true); the value compared and returned is the one the
+            kernel reports. Setting it turns off receive autotuning.
+          - On an established TCP connection a larger buffer cannot raise the window scale chosen
+            when the connection was opened; a warning says so where that limits the effect.
+        type: int
+      so_sndbuf:
+        description:
+          - Send buffer in bytes (SO_SNDBUF). The kernel doubles it and caps the request at
+            C(net.core.wmem_max) unless I(force=true).
+        type: int
+      so_keepalive:
+        description:
+          - Send keepalive probes (SO_KEEPALIVE).
+        type: bool
+      so_priority:
+        description:
+          - Queueing priority (SO_PRIORITY), 0 to 6 for anyone; higher needs CAP_NET_ADMIN.
+        type: int
+      so_mark:
+        description:
+          - Firewall mark for routing and filtering (SO_MARK); needs CAP_NET_ADMIN.
+        type: int
+      so_linger:
+        description:
+          - Linger on close (SO_LINGER).
+        type: dict
+        suboptions:
+          enabled:
+            description:
+              - Whether close() lingers.
+            type: bool
+            required: true
+          seconds:
+            description:
+              - How long close() lingers, in seconds.
+            type: int
+            required: true
+      so_rcvlowat:
+        description:
+          - Bytes to wait for before a read returns (SO_RCVLOWAT); 0 is stored as 1.
+        type: int
+      so_busy_poll:
+        description:
+          - Microseconds to busy-poll the device queue on blocking reads (SO_BUSY_POLL); raising it
+            needs CAP_NET_ADMIN.
+        type: int
+      so_reuseaddr:
+        description:
+          - Allow reuse of local addresses (SO_REUSEADDR).
+        type: bool
+      so_reuseport:
+        description:
+          - Allow several sockets to bind the same port (SO_REUSEPORT).
+        type: bool
+      so_rcvtimeo:
+        description:
+          - Milliseconds a blocking receive waits before it fails (SO_RCVTIMEO); C(0) waits forever.
+            The kernel keeps whole jiffies, so the value is rounded up to a multiple of 1000/CONFIG_HZ
+            ms, and the rounded value is the one compared.
+        type: int
+      so_sndtimeo:
+        description:
+          - Milliseconds a blocking send waits before it fails (SO_SNDTIMEO); C(0) waits forever.
+            Rounded up to whole jiffies like I(so_rcvtimeo).
+        type: int
+      so_broadcast:
+        description:
+          - Allow sending to broadcast addresses (SO_BROADCAST); UDP sockets only.
+        type: bool
+      tcp_nodelay:
+        description:
+          - Send small segments at once, without Nagle's algorithm (TCP_NODELAY); TCP only.
+        type: bool
+      tcp_keepidle:
+        description:
+          - Seconds of idleness before the first keepalive probe (TCP_KEEPIDLE), 1 to 32767; TCP only.
+        type: int
+      tcp_keepintvl:
+        description:
+          - Seconds between keepalive probes (TCP_KEEPINTVL), 1 to 32767; TCP only.
+        type: int
+      tcp_keepcnt:
+        description:
+          - Unanswered keepalive probes before the connection is dropped (TCP_KEEPCNT), 1 to 127;
+            TCP only.
+        type: int
+      tcp_user_timeout:
+        description:
+          - Milliseconds sent data may stay unacknowledged before the connection is dropped
+            (TCP_USER_TIMEOUT); 0 means the system default. TCP only.
+        type: int
+      tcp_congestion:
+        description:
+          - Congestion control algorithm (TCP_CONGESTION), one of
+            C(net.ipv4.tcp_available_congestion_control), for example C(cubic) or C(bbr). TCP only.
+        type: str
+      tcp_notsent_lowat:
+        description:
+          - Most unsent bytes to queue before the socket stops being writable (TCP_NOTSENT_LOWAT);
+            TCP only.
+        type: int
+      tcp_maxseg:
+        description:
+          - Maximum segment size for connections accepted from now on (TCP_MAXSEG), 88 to 32767;
+            listening TCP sockets only, because an open connection reports the MSS it negotiated.
+        type: int
+      tcp_window_clamp:
+        description:
+          - Largest receive window to advertise, in bytes (TCP_WINDOW_CLAMP); TCP only.
+        type: int
+      tcp_defer_accept:
+        description:
+          - Seconds to wait for data before accept() returns a connection (TCP_DEFER_ACCEPT);
+            listening TCP sockets only. The kernel rounds the value up to its SYN-ACK
+            retransmission schedule, and the rounded value is the one compared.
+        type: int
+      tcp_fastopen:
+        description:
+          - Length of the queue of TCP Fast Open requests not yet accepted (TCP_FASTOPEN); listening
+            TCP sockets only, and C(net.ipv4.tcp_fastopen) must enable the server side.
+        type: int
+      tcp_thin_linear_timeouts:
+        description:
+          - Linear retransmission timeouts for thin streams (TCP_THIN_LINEAR_TIMEOUTS); TCP only.
+        type: bool
+      ip_tos:
+        description:
+          - Type of service / DSCP byte of IPv4 packets (IP_TOS), 0 to 255; TCP keeps the two ECN bits.
+        type: int
+      ip_ttl:
+        description:
+          - Time to live of IPv4 packets (IP_TTL), 1 to 255.
+        type: int
+      ipv6_tclass:
+        description:
+          - Traffic class of IPv6 packets (IPV6_TCLASS), 0 to 255; IPv6 sockets only. TCP keeps the
+            two ECN bits.
+        type: int
+      ipv6_unicast_hops:
+        description:
+          - Hop limit of unicast IPv6 packets (IPV6_UNICAST_HOPS), 1 to 255; IPv6 sockets only.
+        type: int
+  option:
+    description:
+      - Ad hoc short form of I(options) for one option, for example C(option=so_rcvbuf value=1048576).
+      - Requires I(value). May be combined with I(options).
+    type: str
+  value:
+    description:
+      - The value of I(option).
+    type: raw
+  backlog:
+    description:
+      - Listen backlog of the selected listening TCP sockets, set by calling listen(2) again on them.
+      - The kernel caps it at C(net.core.somaxconn); a capped value is a warning naming the sysctl,
+        and the capped value is the one compared.
+      - The current value is read from the kernel (the C(Send-Q) of a listener in C(ss -ltn)).
+    type: int
+  raw:
+    description:
+      - Integer options livetune does not know, set as they are with setsockopt(2). Each entry is
+        compared with getsockopt(2) before it is set.
+    type: list
+    elements: dict
+    suboptions:
+      level:
+        description:
+          - Protocol level, as a number (C(SOL_SOCKET) is 1, C(IPPROTO_TCP) is 6).
+        type: int
+        required: true
+      optname:
+        description:
+          - Option number at that level.
+        type: int
+        required: true
+      value:
+        description:
+          - Integer value to set.
+        type: int
+        required: true
+  force:
+    description:
+      - Set I(so_rcvbuf) and I(so_sndbuf) with SO_RCVBUFFORCE and SO_SNDBUFFORCE, which pass
+        C(net.core.rmem_max) and C(net.core.wmem_max). Needs CAP_NET_ADMIN (become).
+    type: bool
+    default: false
+  missing:
+    description:
+      - What to do when no socket matches. C(fail) fails the task, C(ignore) reports no change.
+    type: str
+    choices: [fail, ignore]
+    default: fail
+  java_executable:
+    description:
+      - Path of the java binary on the target.
+      - When not set, the host variable C(livetune_java) is used, then C($JAVA_HOME/bin/java), the
+        C(java) on C(PATH), and the newest C(/usr/lib/jvm/*/bin/java).
+      - Used on the controller only, it is not passed to the executor.
+    type: path
+attributes:
+  action:
+    support: full
+    description: The action plugin runs the executor jar on the target; no Python is needed there.
+  async:
+    support: none
+    description: The executor runs once and returns; it cannot run in the background.
+  become:
+    support: full
+    description: Changing another user's process needs root or CAP_SYS_PTRACE, which is what become is for.
+  check_mode:
+    support: full
+    description: Reads every value and reports what would change; nothing is set.
+  diff_mode:
+    support: full
+    description: Shows the values before and after, for each socket that changes.
+  platform:
+    support: full
+    platforms: linux
+    description: Linux 5.6 or later (pidfd_getfd) with a Java runtime 11 or later.
+notes:
+  - Permission to change a process's sockets is the permission to ptrace it (C(PTRACE_MODE_ATTACH));
+    as root this can still be refused by C(kernel.yama.ptrace_scope) or a security module, and the
+    message says so.
+  - The arguments are sent to the executor on stdin. Where become cannot pass stdin on (C(su), or
+    sudo with C(requiretty)) they go through a temporary file instead.
+  - The executor on the target also has a command line for people, see
+    C(java -jar /var/cache/livetune/*/livetune-executor.jar --help).
+seealso:
+  - name: socket(7)
+    description: Socket options of the SOL_SOCKET level.
+    link: https://man7.org/linux/man-pages/man7/socket.7.html
+  - name: tcp(7)
+    description: TCP options.
+    link: https://man7.org/linux/man-pages/man7/tcp.7.html
+'''
+
+EXAMPLES = r'''
+- name: Give the syslog receiver a bigger receive buffer, live
+  livetune.process.socket_option:
+    unit: rsyslog.service
+    protocol: udp
+    local_port: 514
+    options:
+      so_rcvbuf: 8388608
+  become: true
+
+- name: Raise the hard-coded listen backlog of a running server
+  livetune.process.socket_option:
+    pidfile: /run/myapp.pid
+    state: listen
+    local_port: 8080
+    backlog: 4096
+  become: true
+
+- name: Keepalive on every established connection of nginx workers
+  livetune.process.socket_option:
+    process: nginx
+    protocol: tcp
+    state: established
+    options:
+      so_keepalive: true
+      tcp_keepidle: 60
+      tcp_keepintvl: 10
+      tcp_keepcnt: 5
+  become: true
+
+- name: An option livetune does not name (SOL_SOCKET, SO_DONTROUTE)
+  livetune.process.socket_option:
+    pid: 1234
+    raw:
+      - {level: 1, optname: 5, value: 1}
+
+- name: Tolerate a process that is not running
+  livetune.process.socket_option:
+    process: my-optional-daemon
+    options: {tcp_nodelay: true}
+    missing: ignore
+
+# Ad hoc:
+#   ansible web -b -m livetune.process.socket_option -a "process=nginx state=listen local_port=80 backlog=4096"
+#   ansible web -b -m livetune.process.socket_option -a "pid=1234 option=so_rcvbuf value=1048576"
+# Drift check in CI:
+#   ansible-playbook site.yml --check --diff
+'''
+
+RETURN = r'''
+sockets:
+  description: Every socket that matched, with the values the kernel reported.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    pid:
+      description: Process id.
+      type: int
+      sample: 1234
+    fd:
+      description: Descriptor number in that process.
+      type: int
+      sample: 3
+    inode:
+      description: Socket inode (as in C(/proc/PID/fd) and C(ss -e)).
+      type: int
+      sample: 98765
+    protocol:
+      description: C(tcp) or C(udp).
+      type: str
+      sample: tcp
+    family:
+      description: C(ipv4) or C(ipv6).
+      type: str
+      sample: ipv4
+    state:
+      description: C(listen), C(established), or the kernel's state name in lower case.
+      type: str
+      sample: listen
+    local:
+      description: Local address and port.
+      type: str
+      sample: 0.0.0.0:8080
+    remote:
+      description: Remote address and port.
+      type: str
+      sample: "0.0.0.0:*"
+    changed:
+      description: Whether anything was set on this socket (or would be, in check mode).
+      type: bool
+      sample: true
+    before:
+      description: Values the kernel reported before, for every option of the task and C(backlog).
+      type: dict
+      sample: {so_rcvbuf: 8192, backlog: 20}
+    after:
+      description: Values the kernel reported after (in check mode, what it will report).
+      type: dict
+      sample: {so_rcvbuf: 425984, backlog: 4096}
+'''

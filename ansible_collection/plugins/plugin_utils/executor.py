@@ -1,0 +1,373 @@
+# -*- coding: utf-8 -*-
+# Copyright: livetune developers
+# Apache License 2.0 (see LICENSE)
+"""The controller half of every livetune module: ship the executor jar and run it.
+
+Each ``plugins/action/<module>.py`` is a subclass of :class:`LivetuneAction` that only
+names its module. No Python is needed on the target: like ansible.builtin.script, the
+work is one shell command (``executor_run.sh`` beside this file) that checks the jar
+cache, finds java and runs ``java -jar livetune-executor.jar ansible <module>`` with the
+task arguments as JSON on stdin. Only when the target lacks this exact jar (the cache is
+keyed by its sha256) is the jar transferred and the command run once more.
+See docs/executor-protocol.md for what the jar reads and prints.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import hashlib
+import json
+import os
+import secrets
+import shlex
+import tempfile
+
+from ansible import constants as C
+from ansible.errors import AnsibleAction
+from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+display = Display()
+
+JAR_NAME = 'livetune-executor.jar'
+_HERE = os.path.dirname(os.path.abspath(__file__))
+# plugins/plugin_utils/ -> <collection root>/files/
+# (lexically: a symlinked plugins/ must not lead elsewhere)
+JAR_PATH = os.path.normpath(os.path.join(_HERE, '..', '..', 'files', JAR_NAME))
+REMOTE_SCRIPT_PATH = os.path.join(_HERE, 'executor_run.sh')
+
+# Task options that only the controller uses; the jar's schema does not know them.
+CONTROLLER_OPTIONS = ('java_executable',)
+
+STATUS_PREFIX = 'LIVETUNE-STATUS\t'
+
+# become methods that cannot pass our stdin through (ansible itself never pipelines with su)
+_NO_STDIN_BECOME = frozenset(('su',))
+
+# What a user should install when a target has no JRE, by /etc/os-release ID or ID_LIKE.
+_JRE_PACKAGES = (
+    (('debian', 'ubuntu'), 'apt-get install default-jre-headless'),
+    (('rhel', 'fedora', 'centos', 'rocky', 'almalinux', 'ol', 'amzn'), 'dnf install java-17-openjdk-headless'),
+    (('suse', 'opensuse', 'sles', 'opensuse-leap', 'opensuse-tumbleweed'), 'zypper install java-17-openjdk-headless'),
+    (('alpine',), 'apk add openjdk17-jre-headless'),
+    (('arch',), 'pacman -S jre-openjdk-headless'),
+)
+_JRE_DEFAULT_HINT = 'apt-get install default-jre-headless (Debian/Ubuntu) or dnf install java-17-openjdk-headless (RHEL/Fedora)'
+
+
+class TaskFailure(Exception):
+    """An expected failure: becomes {failed, msg} without ansible's traceback banner.
+
+    (AnsibleActionFail records a traceback, and the callback then prints "An exception
+    occurred during task execution" for what is a plain, explained refusal.)
+    """
+
+    def __init__(self, msg, **result):
+        super(TaskFailure, self).__init__(msg)
+        self.result = dict(result, failed=True, changed=False, msg=msg)
+
+
+def _local_jar_sha256(path):
+    """sha256 of the controller's jar, computed once per ansible run (see _run_marker)."""
+    try:
+        st = os.stat(path)
+    except OSError as e:
+        raise TaskFailure(
+            'the livetune executor jar is missing from the collection (%s): %s. '
+            'Install a collection built with `make build`, which puts the jar in files/.'
+            % (path, to_native(e.strerror))) from None
+    cache = _run_marker('jar-sha256', os.path.realpath(path), st.st_size, st.st_mtime_ns)
+    try:
+        with open(cache) as f:
+            cached = f.read().strip()
+        if len(cached) == 64:
+            return cached
+    except (OSError, IOError):
+        pass
+    digest = hashlib.sha256()
+    with open(path, 'rb') as f:
+        for block in iter(lambda: f.read(1 << 20), b''):
+            digest.update(block)
+    sha = digest.hexdigest()
+    _write_atomic(cache, sha)
+    return sha
+
+
+def _run_marker(kind, *key):
+    """A file in ansible's per-run local tmp dir: what one task learnt, for the next ones.
+
+    Ansible forks a worker per task, so module-level state dies with the task; this dir is
+    shared by the workers of one run and removed at its end.
+    """
+    digest = hashlib.sha1('\0'.join(str(k) for k in key).encode('utf-8')).hexdigest()
+    return os.path.join(C.DEFAULT_LOCAL_TMP, 'livetune-%s-%s' % (kind, digest))
+
+
+def _write_atomic(path, text):
+    """Write then rename: a concurrent worker never reads half a file. Best effort."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path))
+        with os.fdopen(fd, 'w') as f:
+            f.write(text)
+        os.rename(tmp, path)
+    except (OSError, IOError):
+        pass
+
+
+_script_text = None
+
+
+def _remote_script():
+    global _script_text
+    if _script_text is None:
+        with open(REMOTE_SCRIPT_PATH) as f:
+            # drop the comment block: it travels with every task otherwise
+            lines = [ln for ln in f.read().splitlines() if ln.strip() and not ln.lstrip().startswith('#')]
+        _script_text = '\n'.join(lines)
+    return _script_text
+
+
+class LivetuneAction(ActionBase):
+    """Runs one livetune module through the executor jar on the target."""
+
+    MODULE = None  # set by each subclass: the module name the jar knows
+
+    # A remote tmp dir is needed only for the args file or a jar upload after become,
+    # so it is made on demand, not before every task.
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(LivetuneAction, self).run(tmp, task_vars)
+        del tmp
+        try:
+            args = dict(self._task.args)
+            java = self._java_executable(args, task_vars)
+            payload = self._payload(args)
+            result.update(self._run_executor(payload, java))
+        except (AnsibleAction, TaskFailure) as e:
+            result.update(e.result)
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
+
+    # -- arguments ---------------------------------------------------------------------
+
+    def _java_executable(self, args, task_vars):
+        """java_executable (task) wins over livetune_java (host variable); may be None."""
+        java = args.pop('java_executable', None)
+        if java is None:
+            java = task_vars.get('livetune_java')
+            if java is not None:
+                java = self._templar.template(java)
+        if java in (None, ''):
+            return None
+        if not isinstance(java, str) or not java.startswith('/'):
+            raise TaskFailure('java_executable: must be an absolute path on the target, got %r' % (java,))
+        return java
+
+    def _payload(self, args):
+        """Task arguments for the jar, plus the controller keys of the protocol.
+
+        The jar validates the arguments against the module's schema (one registry, one
+        set of messages), so they go through as the user wrote them.
+        """
+        for name in CONTROLLER_OPTIONS:
+            args.pop(name, None)
+        args['_check_mode'] = bool(self._task.check_mode)
+        args['_diff'] = bool(self._task.diff)
+        args['_verbosity'] = display.verbosity
+        return json.dumps(args)
+
+    # -- the remote command ------------------------------------------------------------
+
+    def _run_executor(self, payload, java):
+        sha = _local_jar_sha256(JAR_PATH)
+        args_file = None
+        if not self._stdin_reaches_executor():
+            args_file = self._upload_args(payload)
+
+        res = self._execute(sha, java, payload, args_file)
+        if args_file is None and self._sudo_wants_tty(res):
+            # sudo with requiretty refused stdin without a tty: the args file needs none,
+            # and the next tasks of this run on this host go there directly
+            _write_atomic(self._stdin_refused_marker(), 'requiretty')
+            args_file = self._upload_args(payload)
+            res = self._execute(sha, java, payload, args_file)
+
+        status = self._status(res)
+        if status and status[0] == 'need-jar':
+            upload = self._upload_jar(status[1])
+            res = self._execute(sha, java, payload, args_file, install=upload)
+            status = self._status(res)
+        if status:
+            raise TaskFailure(self._status_message(status, sha), **self._debug_output(res))
+        return self._executor_result(res)
+
+    def _execute(self, sha, java, payload, args_file, install=None):
+        variables = {
+            'lt_sha': sha,
+            'lt_module': self.MODULE,
+            'lt_java': java or '',
+            'lt_args': args_file or '',
+            'lt_install': install or '',
+            'lt_debug': '1' if display.verbosity >= 4 else '0',
+        }
+        assignments = '\n'.join('%s=%s' % (k, shlex.quote(v)) for k, v in variables.items())
+        cmd = assignments + '\n' + _remote_script()
+        in_data = None if args_file else to_bytes(payload, errors="surrogate_or_strict")
+        return self._low_level_execute_command(cmd, sudoable=True, in_data=in_data)
+
+    # -- stdin or args file ------------------------------------------------------------
+
+    def _become_applies(self):
+        """Whether _low_level_execute_command will wrap our command in become (its rule)."""
+        if not self._connection.become:
+            return False
+        ruser = self._get_remote_user()
+        buser = self.get_become_option('become_user')
+        return bool(C.BECOME_ALLOW_SAME_USER or buser != ruser or not any((ruser, buser)))
+
+    def _stdin_refused_marker(self):
+        return _run_marker('stdin-refused', self._play_context.remote_addr, self._get_remote_user(),
+                           self.get_become_option('become_user'))
+
+    def _stdin_reaches_executor(self):
+        """False where become would swallow or refuse the JSON on stdin."""
+        if not self._become_applies():
+            return True
+        become = self._connection.become
+        if become.name.split('.')[-1] in _NO_STDIN_BECOME:
+            return False
+        if os.path.exists(self._stdin_refused_marker()):
+            return False
+        # The local connection answers a become password prompt through a pty, and then
+        # does not pass stdin on (it does when pipelining is enabled).
+        if self._connection.transport.split('.')[-1] == 'local' and become.expect_prompt():
+            try:
+                return bool(self._connection.get_option('pipelining'))
+            except KeyError:
+                return False
+        return True
+
+    @staticmethod
+    def _sudo_wants_tty(res):
+        out = res.get('stderr', '') + res.get('stdout', '')
+        return res.get('rc') != 0 and 'must have a tty' in out
+
+    def _remote_tmp(self):
+        tmpdir = self._connection._shell.tmpdir
+        if tmpdir is None:
+            tmpdir = self._make_tmp_path()
+        return tmpdir
+
+    def _upload_args(self, payload):
+        path = self._connection._shell.join_path(self._remote_tmp(), 'args.json')
+        self._transfer_data(path, payload)
+        # the become user (maybe unprivileged) must be able to read it
+        self._fixup_perms2((self._connection._shell.tmpdir, path), execute=False)
+        return path
+
+    # -- the jar -----------------------------------------------------------------------
+
+    def _upload_jar(self, cache_dir):
+        """Puts the jar on the target; returns where, for the script to install.
+
+        When the command runs as the login user, the jar goes straight into the cache
+        directory under a temporary name (the script checks and renames it). After become,
+        the login user cannot write there: the jar goes to ansible's remote tmp dir and the
+        script copies it in.
+        """
+        if self._become_applies():
+            target = self._connection._shell.join_path(self._remote_tmp(), JAR_NAME)
+            self._transfer_file(JAR_PATH, target)
+            self._fixup_perms2((self._connection._shell.tmpdir, target), execute=False)
+        else:
+            target = '%s/.upload.%s' % (cache_dir, secrets.token_hex(8))
+            self._transfer_file(JAR_PATH, target)
+        display.vv('livetune: transferred %s to %s' % (JAR_NAME, target), host=self._play_context.remote_addr)
+        return target
+
+    # -- results -----------------------------------------------------------------------
+
+    @staticmethod
+    def _status(res):
+        """The script's LIVETUNE-STATUS fields, or None when the jar ran."""
+        for line in res.get('stdout', '').splitlines():
+            line = line.rstrip('\r')  # a tty (sudo requiretty) turns \n into \r\n
+            if line.startswith(STATUS_PREFIX):
+                return line[len(STATUS_PREFIX):].split('\t')
+        return None
+
+    def _status_message(self, status, sha):
+        word, fields = status[0], status[1:] + [''] * 5
+        if word == 'unsafe':
+            return self._unsafe_message(*fields[:5])
+        if word == 'no-java':
+            return ('no Java runtime found on the target (looked at JAVA_HOME, PATH and /usr/lib/jvm); '
+                    'livetune needs a JRE >= 11: %s, or point java_executable / livetune_java at one'
+                    % self._jre_hint(fields[0], fields[1]))
+        if word == 'bad-java':
+            return ('java_executable / livetune_java: %s is not an executable file on the target' % fields[0])
+        if word == 'old-java':
+            return ('%s is Java %s; livetune needs a JRE >= 11 (%s), or point java_executable / livetune_java at one'
+                    % (fields[0], fields[1], _JRE_DEFAULT_HINT))
+        if word == 'install-failed':
+            return 'could not install the executor jar in the target\'s cache: %s failed on %s%s' % (
+                fields[1], fields[0], ' (got sha256 %s, want %s)' % (fields[2], sha) if fields[2] else '')
+        if word == 'mkdir-failed':
+            return 'could not create the executor cache directory %s on the target' % fields[0]
+        return 'the livetune executor could not be started: %s' % ' '.join(status)
+
+    @staticmethod
+    def _unsafe_message(jar, uid, path, reason, detail):
+        what = {
+            'symlink': '%s is a symbolic link',
+            'type': '%s is not what the cache expects (a directory, or the jar as a regular file)',
+            'owner': '%s is owned by uid ' + detail + ', not by the user that runs the executor (uid ' + uid + ')',
+            'writable': ('%s is writable by other users' if path == jar else 'directory %s is writable by other users'),
+            'acl': '%s has an ACL that may let other users write to it',
+            'unreadable': '%s cannot be inspected',
+            'parent-owner': 'parent directory %s is owned by uid ' + detail,
+            'parent-writable': 'parent directory %s is writable by other users',
+        }.get(reason, '%s: ' + reason) % path
+        who = 'root' if uid == '0' else 'livetune'
+        return ('refusing to run %s: %s; %s never runs a jar someone else could have planted. '
+                'Remove %s (or make it owned by uid %s and writable only by it) and run again'
+                % (jar, what, who, path, uid))
+
+    @staticmethod
+    def _jre_hint(os_id, os_like):
+        ids = set((os_id + ' ' + os_like).replace('"', '').split())
+        for names, command in _JRE_PACKAGES:
+            if ids.intersection(names):
+                return command
+        return _JRE_DEFAULT_HINT
+
+    @staticmethod
+    def _debug_output(res):
+        """Raw output of the remote command, for -vvv readers of a failed task."""
+        if display.verbosity < 3:
+            return {}
+        return {'rc': res.get('rc'), 'module_stdout': res.get('stdout', ''), 'module_stderr': res.get('stderr', '')}
+
+    def _executor_result(self, res):
+        """The jar's JSON becomes the task result; anything else a clear failure."""
+        data = self._parse_returned_data(res)
+        rc = res.get('rc')
+        stderr = to_text(res.get('stderr', '')).strip()
+        if not data.get('_ansible_parsed'):
+            data['msg'] = ('the livetune executor returned no JSON result (rc=%s)%s'
+                           % (rc, ': ' + stderr.splitlines()[-1] if stderr else '; see module_stdout'))
+            return data
+        if rc not in (0, 1) and not data.get('failed'):
+            data['failed'] = True
+            data['msg'] = 'the livetune executor exited with rc=%s: %s' % (rc, data.get('msg', stderr))
+        elif rc == 1:
+            data.setdefault('failed', True)
+        if stderr:
+            display.vvv('livetune executor stderr: %s' % stderr, host=self._play_context.remote_addr)
+        data.setdefault('changed', False)
+        return data

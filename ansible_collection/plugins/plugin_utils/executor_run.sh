@@ -1,0 +1,282 @@
+#!/bin/sh
+# Runs ON THE TARGET, as the user that runs the executor (after become), in ONE remote
+# command: check the jar cache, find java, run the jar. Read by executor.py, which puts
+# these assignments in front of it (values shell-quoted):
+#   lt_sha      sha256 of the controller's jar; names the cache directory
+#   lt_module   the module to run (socket_option)
+#   lt_java     java to use (java_executable / livetune_java); empty: search
+#   lt_args     file holding the module arguments; empty: they come on stdin
+#   lt_install  a jar just uploaded by the controller, to install first; may be empty
+#   lt_debug    1: say on stderr what is run
+# POSIX sh (dash, busybox ash): no `local`, no arrays, few forks, nothing read from stdin
+# before java (stdin carries the arguments).
+#
+# When it cannot run the jar it prints ONE line "LIVETUNE-STATUS<TAB>word<TAB>detail..."
+# and exits with 90 + n; executor.py turns the word into the message the user sees.
+# Otherwise java's stdout (the executor's JSON) is the command's stdout.
+
+# shellcheck disable=SC2154 # the lt_* inputs are assigned by executor.py
+: "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_debug=0}"
+# Everything we create (directories, jar, CDS archive) is for our user only.
+umask 077
+
+lt_status() {
+    lt_code=$1
+    shift
+    printf 'LIVETUNE-STATUS'
+    for lt_f in "$@"; do printf '\t%s' "$lt_f"; done
+    printf '\n'
+    exit "$lt_code"
+}
+
+# Refuses to run the jar because of $1 (reason $2, detail $3).
+lt_unsafe() {
+    lt_status 91 unsafe "$lt_jar" "$lt_uid" "$1" "$2" "${3-}"
+}
+
+# Sets lt_mode (e.g. drwx------) and lt_owner (numeric uid) of $1, without following a
+# final symlink. ls -n is the portable way to read both in one fork.
+lt_stat() {
+    lt_ls=$(LC_ALL=C ls -ldn -- "$1" 2>/dev/null) || return 1
+    set -f
+    # shellcheck disable=SC2086 # split on purpose: mode, links, uid, ...
+    set -- $lt_ls
+    set +f
+    lt_mode=$1
+    lt_owner=$3
+}
+
+# A directory or file of the cache must be ours alone: not a symlink, owned by us, no
+# write access for group or others, no ACL that could grant it. Anything else means
+# someone else could have put the jar (or the CDS archive) there: refuse, never repair.
+lt_check_private() {
+    [ -L "$1" ] && lt_unsafe "$1" symlink
+    lt_stat "$1" || lt_unsafe "$1" unreadable
+    case $lt_mode in
+        "$2"*) ;;
+        *) lt_unsafe "$1" type ;;
+    esac
+    [ "$lt_owner" = "$lt_uid" ] || lt_unsafe "$1" owner "$lt_owner"
+    case $lt_mode in
+        ?????w* | ????????w*) lt_unsafe "$1" writable ;;
+        ??????????+*) lt_unsafe "$1" acl ;;
+    esac
+}
+
+# Every directory above the cache must be owned by root or by us, and not writable by
+# others unless sticky (as /tmp): otherwise our directory could be renamed away and
+# replaced. Walks the physical path, so symlinked parents are judged by their target.
+lt_check_parents() {
+    lt_p=$(cd -P -- "$1" 2>/dev/null && pwd -P) || lt_unsafe "$1" unreadable
+    while [ -n "$lt_p" ]; do
+        lt_p=${lt_p%/*}
+        lt_stat "${lt_p:-/}" || lt_unsafe "${lt_p:-/}" unreadable
+        case $lt_owner in
+            0 | "$lt_uid") ;;
+            *) lt_unsafe "${lt_p:-/}" parent-owner "$lt_owner" ;;
+        esac
+        case $lt_mode in
+            ?????????[tT]*) ;;
+            ?????w* | ????????w*) lt_unsafe "${lt_p:-/}" parent-writable ;;
+        esac
+    done
+}
+
+lt_make_dir() {
+    # umask 077 makes every level 0700 (mkdir -p -m would only set the last one)
+    [ -d "$1" ] || mkdir -p -- "$1" 2>/dev/null || [ -d "$1" ] ||
+        lt_status 96 mkdir-failed "$1"
+}
+
+# Installs an uploaded jar under a temporary name in the cache, checks it, then renames
+# it into place: a broken or partial transfer is never run.
+lt_install_jar() {
+    case $lt_install in
+        "$lt_dir"/*) lt_tmp=$lt_install ;;
+        *)  # uploaded by the login user elsewhere (become): copy it into our directory
+            lt_tmp=$(mktemp "$lt_dir/.upload.XXXXXX") || lt_status 95 install-failed "$lt_dir" mktemp
+            cat -- "$lt_install" >"$lt_tmp" || { rm -f -- "$lt_tmp"; lt_status 95 install-failed "$lt_install" copy; } ;;
+    esac
+    if command -v sha256sum >/dev/null 2>&1; then
+        lt_sum=$(sha256sum <"$lt_tmp")
+        if [ "${lt_sum%% *}" != "$lt_sha" ]; then
+            rm -f -- "$lt_tmp"
+            lt_status 95 install-failed "$lt_tmp" checksum "${lt_sum%% *}"
+        fi
+    fi
+    if ! { chmod 600 -- "$lt_tmp" && mv -f -- "$lt_tmp" "$lt_jar"; }; then
+        rm -f -- "$lt_tmp"
+        lt_status 95 install-failed "$lt_jar" rename
+    fi
+}
+
+# JNA's native part, unpacked once next to the jar and loaded from there
+# (jna.boot.library.path): no exec from /tmp, no unpacking on every run. Best effort:
+# without unzip, or on an unlisted architecture, JNA unpacks into jna.tmpdir itself.
+lt_unpack_jna() {
+    [ ! -f "$lt_dir/jna/.unpack-failed" ] || return 0
+    lt_make_dir "$lt_dir/jna"
+    command -v unzip >/dev/null 2>&1 || return 0
+    case $(uname -m) in
+        x86_64 | amd64) lt_arch=x86-64 ;;
+        aarch64 | arm64) lt_arch=aarch64 ;;
+        i?86) lt_arch=x86 ;;
+        ppc64le | s390x | riscv64 | loongarch64) lt_arch=$(uname -m) ;;
+        *) lt_arch= ;;
+    esac
+    lt_tmp=$(mktemp "$lt_dir/jna/.lib.XXXXXX") || return 0
+    if [ -n "$lt_arch" ] &&
+        unzip -p "$lt_jar" "com/sun/jna/linux-$lt_arch/libjnidispatch.so" >"$lt_tmp" 2>/dev/null &&
+        [ -s "$lt_tmp" ]; then
+        mv -f -- "$lt_tmp" "$lt_dir/jna/libjnidispatch.so"
+    else
+        # not again on every run: JNA unpacks it into jna.tmpdir (our cache) itself
+        rm -f -- "$lt_tmp"
+        : >"$lt_dir/jna/.unpack-failed"
+    fi
+}
+
+# Sets lt_major (feature release, 0 when unknown) and lt_home for the java at $1 from the
+# JDK's "release" file: no JVM start just to learn its version.
+lt_java_version() {
+    lt_real=$(readlink -f -- "$1" 2>/dev/null) || lt_real=$1
+    lt_home=${lt_real%/bin/*}
+    lt_major=0
+    [ -r "$lt_home/release" ] || return 0
+    while IFS= read -r lt_line; do
+        case $lt_line in
+            JAVA_VERSION=*)
+                lt_v=${lt_line#JAVA_VERSION=}
+                lt_v=${lt_v#\"}
+                case $lt_v in 1.*) lt_v=${lt_v#1.} ;; esac # 1.8.0_x is 8
+                lt_major=${lt_v%%[!0-9]*}
+                ;;
+        esac
+    done <"$lt_home/release"
+    : "${lt_major:=0}"
+}
+
+# Sets lt_javabin. Order: explicit, $JAVA_HOME, PATH, newest under /usr/lib/jvm.
+lt_find_java() {
+    if [ -n "$lt_java" ]; then
+        if [ ! -f "$lt_java" ] || [ ! -x "$lt_java" ]; then lt_status 93 bad-java "$lt_java"; fi
+        lt_javabin=$lt_java
+        return
+    fi
+    if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/java" ]; then
+        lt_javabin=$JAVA_HOME/bin/java
+        return
+    fi
+    lt_javabin=$(command -v java 2>/dev/null) && [ -n "$lt_javabin" ] && return
+    lt_javabin=''
+    lt_best=-1
+    for lt_c in /usr/lib/jvm/*/bin/java; do
+        [ -x "$lt_c" ] || continue
+        lt_java_version "$lt_c"
+        if [ "$lt_major" -gt "$lt_best" ]; then lt_best=$lt_major lt_javabin=$lt_c; fi
+    done
+    [ -n "$lt_javabin" ] && return
+    lt_os=
+    lt_os_like=
+    if [ -r /etc/os-release ]; then
+        while IFS= read -r lt_line; do
+            case $lt_line in
+                ID=*) lt_os=${lt_line#ID=} ;;
+                ID_LIKE=*) lt_os_like=${lt_line#ID_LIKE=} ;;
+            esac
+        done </etc/os-release
+    fi
+    lt_status 92 no-java "$lt_os" "$lt_os_like"
+}
+
+# Class-data sharing: the first run on a host dumps the classes it loaded into an archive
+# next to the jar (JDK 13+: -XX:ArchiveClassesAtExit); later runs map it and start faster.
+# The archive is keyed by the JVM build (a JDK update makes a new one) and only kept once a
+# JVM accepted it with -Xshare:on and the same class path (a dynamic archive records it).
+# A JVM that cannot make or map one gets a ".off" marker and runs without CDS from then on.
+# At run time -Xshare:auto skips an unusable archive: CDS never fails a task.
+lt_cds_prepare() {
+    lt_cds=
+    lt_cds_dump=
+    [ "$lt_major" -ge 13 ] || return 0
+    lt_jvm_size=$(LC_ALL=C ls -lnL -- "$lt_home/lib/server/libjvm.so" 2>/dev/null)
+    lt_key=$({ printf '%s\n' "$lt_real" "$lt_jvm_size"; cat -- "$lt_home/release" 2>/dev/null; } | cksum)
+    lt_cds=$lt_dir/cds-${lt_key%% *}.jsa
+    if [ -f "$lt_cds" ] || [ -f "$lt_cds.off" ]; then return 0; fi
+    lt_cds_dump=$lt_cds.$$
+}
+
+lt_cds_keep() {
+    if [ -s "$lt_cds_dump" ] &&
+        "$lt_javabin" "$@" -Xshare:on -XX:SharedArchiveFile="$lt_cds_dump" -cp "$lt_jar" -version \
+            >/dev/null 2>&1; then
+        mv -f -- "$lt_cds_dump" "$lt_cds"
+    else
+        rm -f -- "$lt_cds_dump"
+        : >"$lt_cds.off"
+    fi
+}
+
+lt_main() {
+    lt_uid=$(id -u)
+    if [ "$lt_uid" = 0 ]; then
+        lt_cache=/var/cache/livetune
+    else
+        lt_cache=${HOME:?HOME is not set}/.cache/livetune
+    fi
+    lt_dir=$lt_cache/$lt_sha
+    lt_jar=$lt_dir/livetune-executor.jar
+
+    lt_make_dir "$lt_dir"
+    lt_check_parents "$lt_cache"
+    lt_check_private "$lt_cache" d
+    lt_check_private "$lt_dir" d
+    if [ -n "$lt_install" ]; then
+        lt_install_jar
+        lt_unpack_jna
+    fi
+    if [ ! -e "$lt_jar" ] && [ ! -L "$lt_jar" ]; then
+        # leftovers of transfers that broke off (best effort: -mmin is not POSIX)
+        find "$lt_dir" -name '.upload.*' -mmin +60 -exec rm -f {} + 2>/dev/null
+        lt_status 90 need-jar "$lt_dir"
+    fi
+    lt_check_private "$lt_jar" -
+    [ -f "$lt_dir/jna/libjnidispatch.so" ] || lt_unpack_jna
+
+    lt_find_java
+    lt_java_version "$lt_javabin"
+    if [ "$lt_major" -gt 0 ] && [ "$lt_major" -lt 11 ]; then
+        lt_status 94 old-java "$lt_javabin" "$lt_major"
+    fi
+    lt_cds_prepare
+
+    # Short-lived JVM: serial GC, C1 only, no perf-data file in /tmp. JVM logging: errors
+    # only, on stderr. stdout carries nothing but the executor's JSON, and under a tty
+    # (sudo requiretty) stderr joins stdout.
+    set -- -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+        -Xlog:disable -Xlog:all=error:stderr -Xshare:auto \
+        -Djna.nosys=true -Djna.boot.library.path="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna"
+    if [ -n "$lt_cds_dump" ]; then
+        set -- "$@" -XX:ArchiveClassesAtExit="$lt_cds_dump"
+    elif [ -n "$lt_cds" ] && [ -f "$lt_cds" ]; then
+        set -- "$@" -XX:SharedArchiveFile="$lt_cds"
+    fi
+    set -- "$@" -jar "$lt_jar" ansible "$lt_module"
+    if [ -n "$lt_args" ]; then set -- "$@" --args-file "$lt_args"; fi
+    if [ "$lt_debug" = 1 ]; then echo "livetune: $lt_javabin $*" >&2; fi
+
+    if [ -z "$lt_cds_dump" ]; then
+        if [ -n "$lt_args" ]; then exec "$lt_javabin" "$@" </dev/null; fi
+        exec "$lt_javabin" "$@"
+    fi
+    if [ -n "$lt_args" ]; then
+        "$lt_javabin" "$@" </dev/null
+    else
+        "$lt_javabin" "$@"
+    fi
+    lt_rc=$?
+    lt_cds_keep -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xlog:disable
+    exit "$lt_rc"
+}
+
+lt_main

@@ -1,0 +1,323 @@
+# shellcheck shell=bash disable=SC2034 # WRAP (lib/ansible.sh), set here, is read by adhoc
+# The tests of run.sh. Each runs in its own subshell (run_test) with errexit on; globals
+# from run.sh: WORK, JAR, SHA, REPO, HERE, and the hosts of lib/hosts.sh.
+
+# Every option of the Java registry (OptionRegistry), in its order: the module docs must
+# list exactly these (a Java test holds the registry to the same list).
+REGISTRY_OPTIONS="so_rcvbuf so_sndbuf so_keepalive so_priority so_mark so_linger so_rcvlowat
+so_busy_poll so_reuseaddr so_reuseport so_broadcast tcp_nodelay tcp_keepidle tcp_keepintvl
+tcp_keepcnt tcp_user_timeout tcp_congestion tcp_notsent_lowat tcp_maxseg tcp_window_clamp
+tcp_defer_accept tcp_thin_linear_timeouts ip_tos ip_ttl ipv6_tclass ipv6_unicast_hops"
+
+ROOT_CACHE=/var/cache/livetune
+
+user_home() { getent passwd "$1" | cut -d: -f6; }
+
+# pb FILE [OPTIONS...]: a playbook that must succeed; its output in $PB_OUT (and the log)
+pb() {
+    local rc=0
+    playbook "$@" >"$WORK/pb.out" 2>&1 || rc=$?
+    cat "$WORK/pb.out"
+    [ "$rc" -eq 0 ] || fail "ansible-playbook $1 failed (rc=$rc)"
+    PB_OUT=$(cat "$WORK/pb.out")
+}
+
+daemon_vars() {
+    printf '%s\n' -e "daemon_pid=$D_PID" -e "daemon_port=$D_PORT" -e "daemon_udp_port=$D_UDP_PORT"
+}
+
+expect_untouched() { # the daemon still has what it set at start-up
+    expect_eq "$(ss_backlog "$D_PORT")" 20 "backlog (ss Send-Q)"
+    expect_eq "$(daemon_opt "$D_PORT" so_rcvbuf)" 8192 "SO_RCVBUF by the daemon's getsockopt"
+}
+
+# -- docs --------------------------------------------------------------------------------
+
+t_docs() {
+    local doc
+    ansible-doc -t module "$MODULE" >"$WORK/doc.txt"
+    doc=$(ansible-doc -t module "$MODULE" -j | jq ".[\"$MODULE\"]")
+    expect_eq "$(jq -r '.doc.options | keys | sort | join(" ")' <<<"$doc")" \
+        "backlog cmdline family fd force java_executable local_address local_port missing option options pid pidfile process protocol raw remote_address remote_port state unit value" \
+        "module options"
+    expect_eq "$(jq -r '.doc.options.options.suboptions | keys | sort | join(" ")' <<<"$doc")" \
+        "$(tr -s ' \n' '\n' <<<"$REGISTRY_OPTIONS" | sed '/^$/d' | sort | tr '\n' ' ' | sed 's/ $//')" \
+        "options suboptions = the registry"
+    expect_eq "$(jq -r '.doc.attributes | keys | sort | join(" ")' <<<"$doc")" \
+        "action async become check_mode diff_mode platform" "attributes"
+    expect_eq "$(jq -r '.return.sockets.contains | keys | sort | join(" ")' <<<"$doc")" \
+        "after before changed family fd inode local pid protocol remote state" "RETURN sockets"
+    # EXAMPLES must be valid YAML tasks using the module
+    jq -r '.examples' <<<"$doc" | python3 -c 'import sys, yaml; t = yaml.safe_load(sys.stdin); assert all("livetune.process.socket_option" in x for x in t), t'
+}
+
+# -- ad hoc ------------------------------------------------------------------------------
+
+t_adhoc_backlog() {
+    start_daemon adhoc-backlog
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=4096"
+    expect_eq "$(result local .changed)" true "changed"
+    expect_eq "$(result local '.sockets[0].before.backlog')" 20 "before.backlog"
+    expect_eq "$(result local '.sockets[0].after.backlog')" 4096 "after.backlog"
+    expect_eq "$(ss_backlog "$D_PORT")" 4096 "backlog (ss Send-Q)"
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=4096"
+    expect_eq "$(result local .changed)" false "changed, second run"
+}
+
+t_adhoc_short_form() {
+    start_daemon adhoc-short
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT option=so_rcvbuf value=65536"
+    expect_eq "$(result local .changed)" true "changed"
+    expect_eq "$(result local '.sockets[0].before.so_rcvbuf')" 8192 "before.so_rcvbuf (4096 doubled)"
+    expect_eq "$(daemon_opt "$D_PORT" so_rcvbuf)" 131072 "SO_RCVBUF by the daemon's getsockopt"
+    expect_eq "$(ss_rcvbuf "$D_PORT")" 131072 "ss skmem rb"
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT option=so_rcvbuf value=65536"
+    expect_eq "$(result local .changed)" false "changed, second run"
+}
+
+t_adhoc_check_diff() {
+    local out
+    start_daemon adhoc-check
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=512 option=so_rcvbuf value=32768" --check
+    expect_eq "$(result local .changed)" true "changed (would change)"
+    expect_eq "$(result local '.sockets[0].after.backlog')" 512 "after.backlog in check mode"
+    expect_untouched
+    out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=512 option=so_rcvbuf value=32768" --check --diff)
+    printf '%s\n' "$out"
+    expect_contains "$out" "-backlog: 20" "diff"
+    expect_contains "$out" "+backlog: 512" "diff"
+    expect_contains "$out" "+so_rcvbuf: 65536" "diff"
+    expect_contains "$out" "CHANGED" "ad hoc status"
+    expect_untouched
+}
+
+# -- playbooks ---------------------------------------------------------------------------
+
+# t_converge HOST [pipelining_off]: --check --diff, converge, converge again
+t_converge() {
+    local host=$1 vars
+    if [ "${2:-}" = pipelining_off ]; then export ANSIBLE_PIPELINING=False; fi
+    start_daemon "converge-$host${2:+-$2}"
+    mapfile -t vars < <(daemon_vars)
+
+    pb converge.yml -e "target=$host" "${vars[@]}" --check --diff
+    expect_eq "$(recap_changed "$PB_OUT" "$host")" 2 "changed tasks with --check"
+    expect_contains "$PB_OUT" "+backlog: 1024" "--diff output"
+    expect_untouched
+    expect_eq "$(daemon_opt "$D_PORT" so_keepalive)" 0 "SO_KEEPALIVE after --check"
+
+    pb converge.yml -e "target=$host" "${vars[@]}"
+    expect_eq "$(recap_changed "$PB_OUT" "$host")" 2 "changed tasks"
+    expect_eq "$(ss_backlog "$D_PORT")" 1024 "backlog (ss Send-Q)"
+    expect_eq "$(ss_rcvbuf "$D_PORT")" 131072 "ss skmem rb"
+    expect_eq "$(daemon_opt "$D_PORT" so_rcvbuf)" 131072 "SO_RCVBUF by the daemon"
+    expect_eq "$(daemon_opt "$D_PORT" so_keepalive)" 1 "SO_KEEPALIVE by the daemon"
+    expect_eq "$(daemon_opt "$D_PORT" udp_so_rcvbuf)" 524288 "UDP SO_RCVBUF by the daemon"
+
+    pb converge.yml -e "target=$host" "${vars[@]}"
+    expect_eq "$(recap_changed "$PB_OUT" "$host")" 0 "changed tasks, second run"
+}
+
+t_errors() {
+    local host=$1 vars
+    start_daemon "errors-$host"
+    mapfile -t vars < <(daemon_vars)
+    # pids stay below pid_max: no process has this one
+    pb errors.yml -e "target=$host" "${vars[@]}" -e "gone_pid=$(cat /proc/sys/kernel/pid_max)"
+    expect_untouched
+    expect_eq "$(daemon_opt "$D_PORT" so_keepalive)" 0 "SO_KEEPALIVE"
+}
+
+t_permission_denied() {
+    start_daemon perm-denied # as root; the login user is not
+    if adhoc ssh_user_nobecome "pid=$D_PID option=so_keepalive value=true"; then
+        fail "a non-root user changed a root daemon's socket"
+    fi
+    expect_failed_with ssh_user_nobecome "permission denied" "become"
+    expect_eq "$(result ssh_user_nobecome .changed)" false "changed"
+    expect_eq "$(daemon_opt "$D_PORT" so_keepalive)" 0 "SO_KEEPALIVE"
+}
+
+# -- the jar cache -----------------------------------------------------------------------
+
+# count_lines TEXT PATTERN
+count_lines() { printf '%s\n' "$1" | grep -c -e "$2" || true; }
+
+t_user_cache() {
+    local home out cache
+    home=$(user_home "$TEST_USER")
+    cache=$home/.cache/livetune
+    rm -rf "$cache"
+    start_daemon user-cache "$TEST_USER"
+
+    out=$(adhoc_text ssh_user_nobecome "pid=$D_PID state=listen local_port=$D_PORT backlog=64" -vvv 2>&1)
+    printf '%s\n' "$out"
+    expect_contains "$out" "CHANGED" "first run"
+    expect_eq "$(count_lines "$out" "PUT .*livetune-executor.jar")" 1 "jar transfers, first run"
+    expect_eq "$(ss_backlog "$D_PORT")" 64 "backlog (ss Send-Q)"
+    expect_eq "$(stat -c '%U %a' "$cache" "$cache/$SHA" "$cache/$SHA/livetune-executor.jar" | tr '\n' ' ')" \
+        "$TEST_USER 700 $TEST_USER 700 $TEST_USER 600 " "cache owner and modes"
+    cmp "$JAR" "$cache/$SHA/livetune-executor.jar"
+    expect_eq "$(find "$cache" -name '.upload.*' | wc -l)" 0 "leftover uploads"
+
+    out=$(adhoc_text ssh_user_nobecome "pid=$D_PID state=listen local_port=$D_PORT backlog=64" -vvv 2>&1)
+    printf '%s\n' "$out"
+    expect_eq "$(count_lines "$out" "PUT ")" 0 "transfers, second run"
+    expect_eq "$(count_lines "$out" "SSH: EXEC")" 1 "remote commands, second run"
+}
+
+t_root_cache() {
+    local d=$ROOT_CACHE/$SHA
+    # the ssh_user (sudo) converge test above made it, through ansible's tmp dir
+    expect_eq "$(stat -c '%U %a' "$ROOT_CACHE" "$d" "$d/livetune-executor.jar" | tr '\n' ' ')" \
+        "root 700 root 700 root 600 " "root cache owner and modes"
+    cmp "$JAR" "$d/livetune-executor.jar"
+    expect_eq "$(find "$d" -name 'cds-*.jsa' | wc -l)" 1 "CDS archives of the default JVM"
+    expect_eq "$(find "$d" -name '*.jsa.*' | wc -l)" 0 "leftover CDS dumps"
+    [ -f "$d/jna/libjnidispatch.so" ] || fail "JNA's native part was not unpacked into the cache"
+}
+
+# t_cache_refused KIND: a planted jar in a cache directory someone else controls is not run
+t_cache_refused() {
+    local kind=$1 d=$ROOT_CACHE/$SHA why
+    start_daemon "refused-$kind"
+    [ -d "$ROOT_CACHE" ] || mkdir -m 0700 "$ROOT_CACHE"
+    if [ -d "$d" ]; then mv "$d" "$WORK/saved-cache"; fi
+    # put the real cache back, whatever happens (the trap outlives this function's locals)
+    PLANTED=$d
+    trap 'rm -rf "$PLANTED"; if [ -d "$WORK/saved-cache" ]; then mv "$WORK/saved-cache" "$PLANTED"; fi' EXIT
+    case $kind in
+        writable)
+            mkdir -m 0777 "$d"
+            chmod 0777 "$d"
+            why="directory $d is writable by other users"
+            ;;
+        owner)
+            mkdir -m 0700 "$d"
+            chown nobody "$d"
+            why="$d is owned by uid $(id -u nobody)"
+            ;;
+        symlink)
+            mkdir -m 0700 "$WORK/planted"
+            ln -s "$WORK/planted" "$d"
+            why="$d is a symbolic link"
+            ;;
+    esac
+    cp "$JAR" "$d/livetune-executor.jar"
+    if adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=128"; then
+        fail "a jar in an unsafe cache directory was run"
+    fi
+    expect_failed_with local "refusing to run $d/livetune-executor.jar: $why" \
+        "root never runs a jar someone else could have planted"
+    expect_untouched
+}
+
+# -- the target's environment ------------------------------------------------------------
+
+# t_noexec_tmp: on a host whose /tmp (and ~/.cache) are noexec, JNA's native part must
+# come from the jar cache. With unzip hidden, JNA unpacks it itself (into jna.tmpdir).
+t_noexec_tmp() {
+    local d=$ROOT_CACHE/$SHA out
+    start_daemon noexec
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT option=so_keepalive value=false" # cache ready
+    mkdir -p /root/.cache
+    rm -f "$d/jna/libjnidispatch.so"
+    # control: JNA left to itself cannot load from a noexec place (proves the mounts bite)
+    out=$(unshare -m "$HERE/lib/noexec_tmp.sh" hide-unzip -- \
+        java -Djna.nosys=true -cp "$JAR" com.sun.jna.Native 2>&1 || true)
+    printf 'control: %s\n' "$out"
+    expect_contains "$out" "UnsatisfiedLinkError" "JNA without livetune's settings"
+
+    WRAP=(unshare -m "$HERE/lib/noexec_tmp.sh" hide-unzip --)
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=256"
+    expect_eq "$(result local .changed)" true "changed (JNA unpacked by itself)"
+    expect_eq "$(ss_backlog "$D_PORT")" 256 "backlog (ss Send-Q)"
+
+    WRAP=(unshare -m "$HERE/lib/noexec_tmp.sh" --)
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=257"
+    expect_eq "$(ss_backlog "$D_PORT")" 257 "backlog (ss Send-Q), JNA unpacked by the cache"
+    [ -f "$d/jna/libjnidispatch.so" ] || fail "the cache did not unpack JNA's native part"
+}
+
+t_bad_java() {
+    start_daemon bad-java
+    if adhoc local "pid=$D_PID backlog=64 java_executable=/nonexistent/bin/java"; then fail "ran without java"; fi
+    expect_failed_with local "/nonexistent/bin/java is not an executable file"
+    expect_untouched
+}
+
+t_no_java() {
+    start_daemon no-java
+    # every JVM of this host disappears (the /usr/bin/java link dangles)
+    WRAP=(env -u JAVA_HOME unshare -m "$HERE/lib/noexec_tmp.sh" hide-jvms --)
+    if adhoc local "pid=$D_PID backlog=64"; then fail "ran without any JRE"; fi
+    expect_failed_with local "no Java runtime found" "apt-get install default-jre-headless"
+    expect_untouched
+}
+
+t_livetune_java() {
+    local java out
+    # the last JVM of /usr/lib/jvm (temurin-25 on the dev machines), maybe not the default
+    java=$(printf '%s\n' /usr/lib/jvm/*/bin/java | tail -n 1)
+    start_daemon livetune-java
+    out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=96" -e "livetune_java=$java" -vvvv 2>&1)
+    printf '%s\n' "$out"
+    expect_contains "$out" "livetune: $java " "the java that ran"
+    expect_eq "$(ss_backlog "$D_PORT")" 96 "backlog (ss Send-Q)"
+    # a second run maps the CDS archive that the first one made
+    out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=96" -e "livetune_java=$java" -vvvv 2>&1)
+    expect_contains "$out" "-XX:SharedArchiveFile=$ROOT_CACHE/$SHA/cds-" "second run with CDS"
+}
+
+t_not_json() {
+    start_daemon not-json
+    printf '#!/bin/sh\necho "this is not json"\necho "fake java broke" >&2\nexit 3\n' >"$WORK/fake-java"
+    chmod 755 "$WORK/fake-java"
+    if adhoc local "pid=$D_PID backlog=64 java_executable=$WORK/fake-java"; then fail "garbage accepted"; fi
+    expect_failed_with local "returned no JSON result (rc=3)" "fake java broke"
+    expect_eq "$(result local .module_stdout)" "this is not json" "module_stdout"
+}
+
+# -- become methods that cannot take stdin -----------------------------------------------
+
+t_su_args_file() {
+    local out cache
+    cache=$(user_home "$TEST_USER")/.cache/livetune
+    rm -rf "$cache"
+    start_daemon su "$TEST_USER"
+    out=$(adhoc_text su_user "pid=$D_PID state=listen local_port=$D_PORT backlog=300" -vvv 2>&1)
+    printf '%s\n' "$out"
+    expect_contains "$out" "CHANGED" "status"
+    expect_contains "$out" "lt_args=/" "args file used"
+    expect_eq "$(ss_backlog "$D_PORT")" 300 "backlog (ss Send-Q)"
+    expect_eq "$(stat -c %U "$cache/$SHA/livetune-executor.jar")" "$TEST_USER" "jar owner (su user's cache)"
+}
+
+# Under sudo's requiretty the first task learns that stdin cannot pass (sudo refuses
+# without a tty) and falls back to an args file; the next task of the run goes there
+# directly. converge.yml has two livetune tasks.
+t_requiretty() {
+    local vars
+    start_daemon requiretty
+    mapfile -t vars < <(daemon_vars)
+    pb converge.yml -e target=ssh_tty "${vars[@]}" -vvv
+    expect_eq "$(recap_changed "$PB_OUT" ssh_tty)" 2 "changed tasks"
+    expect_eq "$(count_lines "$PB_OUT" "b'sudo: sorry, you must have a tty")" 1 "refusals by sudo"
+    expect_eq "$(ss_backlog "$D_PORT")" 1024 "backlog (ss Send-Q)"
+    expect_eq "$(daemon_opt "$D_PORT" udp_so_rcvbuf)" 524288 "UDP SO_RCVBUF by the daemon"
+}
+
+# Hosts that share one target machine start at once on an empty cache: both install the
+# jar (temp name, rename) and dump a CDS archive without tripping over each other.
+t_concurrent_first_use() {
+    local d=$ROOT_CACHE/$SHA
+    rm -rf "$ROOT_CACHE"
+    start_daemon concurrent
+    adhoc 'local:ssh_root' "pid=$D_PID state=listen local_port=$D_PORT backlog=700" --forks 2
+    expect_eq "$(result local '.failed // false')" false "local failed"
+    expect_eq "$(result ssh_root '.failed // false')" false "ssh_root failed"
+    expect_eq "$(ss_backlog "$D_PORT")" 700 "backlog (ss Send-Q)"
+    cmp "$JAR" "$d/livetune-executor.jar"
+    expect_eq "$(find "$d" -name '.upload.*' -o -name '*.jsa.*' | wc -l)" 0 "leftovers"
+    expect_eq "$(find "$d" -name 'cds-*.jsa' | wc -l)" 1 "CDS archives"
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env bash
+# End-to-end tests of livetune.process.socket_option through real Ansible, against real
+# running daemons (tests/daemons/tunable_server.py): ad hoc and playbooks, over -c local
+# and over SSH to an sshd started here on 127.0.0.1 (root, and non-root users with sudo
+# and su), check and diff modes, idempotence, every error of issue 2 section 4, the jar
+# cache and its refusal of planted jars, a noexec /tmp, a missing JRE, the args-file path.
+#
+# Runs against the INSTALLED collection (`make install`; the repo's ansible.cfg points at
+# ./build/collections; ANSIBLE_COLLECTIONS_PATH overrides). Needs root (it creates users,
+# an sshd, mount namespaces). Results are checked with tools that are not livetune's:
+# `ss` and the daemon's own getsockopt (its OPTS answer).
+# Prints "N passed, M failed" last; exits non-zero when anything failed.
+# LIVETUNE_KEEP_WORK=1 keeps the work directory (logs, inventory) for a post-mortem.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+# shellcheck source=lib/common.sh
+. "$HERE/lib/common.sh"
+# shellcheck source=lib/hosts.sh
+. "$HERE/lib/hosts.sh"
+# shellcheck source=lib/daemons.sh
+. "$HERE/lib/daemons.sh"
+# shellcheck source=lib/ansible.sh
+. "$HERE/lib/ansible.sh"
+# shellcheck source=lib/tests.sh
+. "$HERE/lib/tests.sh"
+
+preflight() {
+    [ "$(id -u)" = 0 ] || { log "tests/ansible/run.sh needs root (users, sshd, mount namespaces)"; exit 2; }
+    local tool
+    for tool in ansible ansible-playbook ansible-doc jq ss python3 java unshare runuser visudo /usr/sbin/sshd ssh-keygen; do
+        command -v "$tool" >/dev/null || { log "missing tool: $tool"; exit 2; }
+    done
+    [ -f "$TUNABLE_SERVER" ] || { log "missing $TUNABLE_SERVER"; exit 2; }
+}
+
+setup_work() {
+    # not under /tmp: some tests mount a noexec tmpfs over /tmp
+    WORK=$(mktemp -d /var/tmp/livetune-ansible-tests.XXXXXX)
+    mkdir -p "$WORK/logs" "$WORK/cp"
+    trap run_cleanup EXIT
+    trap 'exit 130' INT TERM
+    export ANSIBLE_SSH_CONTROL_PATH_DIR="$WORK/cp"
+    export ANSIBLE_LOCAL_TEMP="$WORK/ansible-local"
+    export ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
+    export ANSIBLE_RETRY_FILES_ENABLED=0
+}
+
+main() {
+    preflight
+    cd "$REPO" # the repo's ansible.cfg
+    setup_work
+    setup_users
+    start_sshd
+    write_inventory
+    JAR=$(installed_jar)
+    [ -f "$JAR" ] || { log "the installed collection has no jar at $JAR (run make install)"; exit 2; }
+    SHA=$(sha256sum "$JAR" | cut -d' ' -f1)
+    rm -rf /var/cache/livetune # every test run starts without a cached jar
+    log "collection jar: $JAR ($SHA)"
+
+    run_test "docs render with ansible-doc" t_docs
+
+    run_test "ad hoc -c local: backlog (ss Send-Q)" t_adhoc_backlog
+    run_test "ad hoc -c local: option=so_rcvbuf value= short form" t_adhoc_short_form
+    run_test "ad hoc --check changes nothing, --diff shows it" t_adhoc_check_diff
+
+    run_test "playbook -c local: check, converge, idempotent" t_converge local
+    run_test "playbook ssh root: check, converge, idempotent" t_converge ssh_root
+    run_test "playbook ssh non-root + sudo (pipelining on)" t_converge ssh_user
+    run_test "playbook ssh non-root + sudo (pipelining off)" t_converge ssh_user pipelining_off
+    run_test "playbook: every error is clear and changes nothing" t_errors local
+    run_test "errors over ssh non-root + sudo" t_errors ssh_user
+    run_test "permission denied without become names become" t_permission_denied
+
+    run_test "jar: transferred once, then cached (non-root)" t_user_cache
+    run_test "jar: root cache is private, CDS archive made" t_root_cache
+    run_test "cache refused: directory writable by others" t_cache_refused writable
+    run_test "cache refused: directory owned by another user" t_cache_refused owner
+    run_test "cache refused: symlinked directory" t_cache_refused symlink
+
+    run_test "noexec /tmp and ~/.cache: JNA runs from the cache" t_noexec_tmp
+    run_test "java_executable that does not exist" t_bad_java
+    run_test "no JRE at all: message names the package" t_no_java
+    run_test "livetune_java host variable picks the JVM" t_livetune_java
+    run_test "executor output that is not JSON: clear failure" t_not_json
+
+    run_test "become su: arguments through an args file" t_su_args_file
+    run_test "sudo requiretty: falls back to an args file" t_requiretty
+    run_test "two hosts on one target, empty cache, at once" t_concurrent_first_use
+
+    log ""
+    if [ "$FAILED" -gt 0 ]; then log "failed: ${FAILED_NAMES[*]}"; fi
+    echo "$PASSED passed, $FAILED failed"
+    [ "$FAILED" -eq 0 ]
+}
+
+main "$@"

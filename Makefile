@@ -1,0 +1,145 @@
+# livetune — build, test, demo and benchmarks.
+#
+#   make deps     install what is missing (apt-get as root; otherwise prints the command)
+#   make build    the executor jar, then the collection tarball build/livetune-process-VERSION.tar.gz
+#   make install  install that tarball into ./build/collections (ansible.cfg points there)
+#   make test     every test: JUnit, collection build, version check, yamllint + ansible-lint,
+#                 ansible tests (local + SSH), molecule scenarios
+#   make demo     raise the backlog and buffers of a running daemon, live
+#   make bench    the benchmarks (figures printed, never asserted)
+#   make clean
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := build
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-print-directory
+
+ROOT        := $(CURDIR)
+VERSION     := $(shell sed -n 's/^version:[[:space:]]*\([^[:space:]#]*\).*/\1/p' galaxy.yml)
+JAR         := java-executor/target/livetune-executor.jar
+COLL_SRC    := ansible_collection
+COLL_DIR    := build/collection
+TARBALL     := build/livetune-process-$(VERSION).tar.gz
+INSTALL_DIR := build/collections
+MVN         := mvn -B -ntp -Dstyle.color=never
+# JUnit goal run by `make test`; `verify` also runs tests bound after `package`.
+MVN_TEST_GOAL ?= test
+export ANSIBLE_CONFIG := $(ROOT)/ansible.cfg
+export ANSIBLE_FORCE_COLOR ?= 0
+export PYTHONDONTWRITEBYTECODE := 1
+
+# $(call header,TEXT): a visible step header
+header = @if [ -t 1 ]; then b='\033[1m' n='\033[0m'; else b= n=; fi; \
+  printf "\n$${b}==== %s ====$${n}  (%s)\n" '$(1)' "$$(date +%H:%M:%S)"
+
+.PHONY: all deps build jar collection install test test-junit test-version test-lint \
+        test-ansible test-molecule demo bench clean help
+
+all: build
+
+help:
+	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+
+deps:
+	$(call header,deps: checking for maven / JDK / ansible / sshd / tools)
+	@build-aux/deps.sh
+
+# --- build ----------------------------------------------------------------------------
+
+jar:
+	$(call header,build: executor jar (mvn package -DskipTests))
+	$(MVN) -q package -DskipTests
+	@test -s $(JAR) || { echo "no $(JAR) after the Maven build" >&2; exit 1; }
+	@ls -l $(JAR)
+
+collection: jar
+	$(call header,build: collection tarball $(TARBALL))
+	@test -d $(COLL_SRC) || { echo "$(COLL_SRC)/ does not exist yet" >&2; exit 1; }
+	@test -n "$(VERSION)" || { echo "no version in galaxy.yml" >&2; exit 1; }
+	mkdir -p $(COLL_SRC)/files
+	cp $(JAR) $(COLL_SRC)/files/livetune-executor.jar
+	rm -rf $(COLL_DIR) && mkdir -p $(COLL_DIR)
+	cp -a $(COLL_SRC)/. $(COLL_DIR)/
+	cp galaxy.yml $(COLL_DIR)/galaxy.yml
+	@# ansible-galaxy wants the readme (galaxy.yml `readme:`) in the collection root
+	@test -f $(COLL_DIR)/README.md || cp README.md $(COLL_DIR)/README.md
+	@test -f $(COLL_DIR)/LICENSE || cp LICENSE $(COLL_DIR)/LICENSE
+	find $(COLL_DIR) \( -name __pycache__ -o -name '*.pyc' \) -prune -exec rm -rf {} +
+	rm -f build/livetune-process-*.tar.gz
+	ansible-galaxy collection build --force --output-path build/ $(COLL_DIR)
+	@ls -l $(TARBALL)
+
+build: collection
+
+# `make -j build install`: install still waits for the build
+install: | $(if $(filter build collection,$(MAKECMDGOALS)),collection)
+	$(call header,install: $(TARBALL) into ./$(INSTALL_DIR))
+	@test -f $(TARBALL) || { echo "$(TARBALL) is missing: run 'make build' first" >&2; exit 1; }
+	ansible-galaxy collection install --force -p ./$(INSTALL_DIR) $(TARBALL)
+	@ansible-galaxy collection list livetune.process 2>/dev/null | grep -E 'livetune\.process' || \
+	  { echo "livetune.process is not visible through ansible.cfg" >&2; exit 1; }
+
+# --- tests ----------------------------------------------------------------------------
+
+# Each step is its own make run, in order; the first failure stops `make test`.
+test:
+	@start=$$(date +%s); \
+	for step in deps test-junit build install test-version test-lint test-ansible test-molecule; do \
+	  $(MAKE) $$step || { printf '\nmake test: FAILED in step %s\n' "$$step"; exit 1; }; \
+	done; \
+	printf '\nmake test: all steps passed (%ss)\n' "$$(( $$(date +%s) - start ))"
+
+test-junit:
+	$(call header,test: JUnit (mvn $(MVN_TEST_GOAL)))
+	$(MVN) $(MVN_TEST_GOAL)
+
+test-version:
+	$(call header,test: galaxy.yml version == pom.xml version)
+	@pom=$$(python3 -c 'import xml.etree.ElementTree as E; ns={"m":"http://maven.apache.org/POM/4.0.0"}; print(E.parse("pom.xml").getroot().find("m:version",ns).text.strip())'); \
+	 mod=$$(python3 -c 'import xml.etree.ElementTree as E; ns={"m":"http://maven.apache.org/POM/4.0.0"}; r=E.parse("java-executor/pom.xml").getroot(); v=r.find("m:version",ns); print((v if v is not None else r.find("m:parent/m:version",ns)).text.strip())'); \
+	 test -f $(TARBALL) || { echo "$(TARBALL) is missing: run 'make build' first" >&2; exit 1; }; \
+	 man=$$(tar -xzOf $(TARBALL) MANIFEST.json | python3 -c 'import json,sys; print(json.load(sys.stdin)["collection_info"]["version"])'); \
+	 echo "pom.xml: $$pom  java-executor/pom.xml: $$mod  galaxy.yml: $(VERSION)  tarball MANIFEST.json: $$man"; \
+	 [ "$$pom" = "$(VERSION)" ] && [ "$$mod" = "$(VERSION)" ] && [ "$$man" = "$(VERSION)" ] || \
+	   { echo "version mismatch: keep galaxy.yml's version equal to the pom's" >&2; exit 1; }
+
+test-lint:
+	$(call header,test: yamllint and ansible-lint)
+	yamllint --strict .
+	@# ansible-lint resolves livetune.process through ansible.cfg: needs `make install` first
+	ansible-lint --offline --nocolor -q molecule/ demo/
+
+test-ansible:
+	$(call header,test: ansible tests (tests/ansible/run.sh))
+	@if [ -x tests/ansible/run.sh ]; then \
+	  tests/ansible/run.sh; \
+	elif [ -f tests/ansible/run.sh ]; then \
+	  bash tests/ansible/run.sh; \
+	else \
+	  echo "SKIPPED: tests/ansible/run.sh does not exist yet"; \
+	fi
+
+test-molecule:
+	$(call header,test: molecule scenarios (prepare/converge/idempotence/verify/cleanup))
+	@n=0; for d in molecule/*/; do \
+	  s=$$(basename $$d); [ -f $$d/converge.yml ] || continue; n=$$((n+1)); \
+	  molecule/run-scenario.sh $$s; \
+	done; [ $$n -gt 0 ] || { echo "no molecule scenario found" >&2; exit 1; }
+
+# --- demo, bench ----------------------------------------------------------------------
+
+demo:
+	@$(MAKE) deps build install
+	$(call header,demo)
+	@demo/demo.sh
+
+bench:
+	@$(MAKE) deps build install
+	$(call header,bench)
+	@bench/run.sh
+
+clean:
+	$(call header,clean)
+	-$(MVN) -q clean
+	rm -rf build $(COLL_SRC)/files/livetune-executor.jar

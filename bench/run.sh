@@ -1,0 +1,236 @@
+#!/bin/bash
+# livetune benchmarks (`make bench`). Prints figures against their targets; asserts nothing.
+# See bench/README.md for what each figure means.
+#
+#   (a) per-task wall time: unchanged socket_option vs unchanged ansible.posix.sysctl,
+#       same host, same SSH connection (sshd on 127.0.0.1), pipelining on, alternating
+#   (b) one option applied to 10,000 established TCP connections of one process
+#   (c) size of the jar
+#
+# Knobs: BENCH_PAIRS (15), BENCH_CONNS (10000), BENCH_ONLY (e.g. "a c").
+# Needs root (sshd, remote login as root, 10,000 descriptors) and `make install` done.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+export ANSIBLE_CONFIG=$ROOT/ansible.cfg
+export ANSIBLE_RETRY_FILES_ENABLED=false PYTHONDONTWRITEBYTECODE=1 ANSIBLE_FORCE_COLOR=0
+
+PAIRS=${BENCH_PAIRS:-15}
+CONNS=${BENCH_CONNS:-10000}
+ONLY=${BENCH_ONLY:-a b c}
+JAR=$ROOT/build/collections/ansible_collections/livetune/process/files/livetune-executor.jar
+[ -f "$JAR" ] || JAR=$ROOT/java-executor/target/livetune-executor.jar
+[ -f "$JAR" ] || { echo "bench: no executor jar; run 'make build install' first" >&2; exit 1; }
+JAVA=${LIVETUNE_JAVA:-java}
+
+STATE=$(mktemp -d "${TMPDIR:-/tmp}/livetune-bench.XXXXXX")
+RESULTS=$STATE/results.txt
+: >"$RESULTS"
+PIDS=()
+# shellcheck source=bench/lib/sshd.sh
+source "$ROOT/bench/lib/sshd.sh"
+
+# ansible's ssh ControlPersist masters live here, and are ended with the run
+export ANSIBLE_SSH_CONTROL_PATH_DIR=$STATE/cp
+
+cleanup() {
+    local p s
+    for s in "$STATE"/cp/*; do [ -S "$s" ] && ssh -q -O exit -o ControlPath="$s" x 2>/dev/null; done
+    for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
+    sshd_stop
+    rm -rf "$STATE"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+section() { printf '\n==== %s ====\n' "$*"; }
+result()  { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; } # figure, value, target
+want()    { [[ " $ONLY " == *" $1 "* ]]; }
+errors=0
+
+section "machine"
+echo "kernel $(uname -r), $(nproc) cpu(s), load average $(cut -d' ' -f1-3 /proc/loadavg)," \
+     "$("$JAVA" -version 2>&1 | head -1)"
+echo "(other work on the machine inflates every time below; compare figures of one run)"
+
+# ---------------------------------------------------------------------------------------
+if want c; then
+    section "(c) jar size"
+    bytes=$(stat -c %s "$JAR")
+    mib=$(python3 -c "print('%.2f' % ($bytes / 1048576))")
+    echo "$JAR: $bytes bytes = $mib MiB"
+    result "(c) executor jar size" "$mib MiB" "< 4 MiB"
+fi
+
+# ---------------------------------------------------------------------------------------
+if want a; then
+    section "(a) per task: unchanged socket_option vs unchanged ansible.posix.sysctl, over SSH"
+    if ! sshd_start "$STATE/sshd" 127.0.0.1; then
+        echo "bench (a): could not start sshd" >&2
+        errors=$((errors + 1))
+    else
+        echo "sshd on $SSHD_ADDR:$SSHD_PORT (pid $SSHD_PID), pipelining on, one ControlMaster connection"
+        sshd_inventory "$STATE/inventory" target
+        port_a=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        python3 tests/daemons/tunable_server.py --port "$port_a" --backlog 128 --rcvbuf 65536 \
+            --pidfile "$STATE/a.pid" --ready-file "$STATE/a.ready" --daemonize
+        PIDS+=("$(cat "$STATE/a.pid")")
+        somaxconn=$(sysctl -n net.core.somaxconn)
+        # Both tasks are unchanged from the first pair on: the daemon already has backlog
+        # 128 and SO_RCVBUF 65536; the sysctl keeps its value in a scratch sysctl file.
+        python3 - "$STATE/bench-a.yml" "$PAIRS" "$STATE/a.pid" "$port_a" "$somaxconn" "$STATE/sysctl.conf" <<'PY'
+import sys
+out, pairs, pidfile, port, somaxconn, sysctl_file = sys.argv[1:]
+so = """    - name: "socket_option %(i)s"
+      livetune.process.socket_option:
+        pidfile: "%(pidfile)s"
+        protocol: tcp
+        state: listen
+        local_port: %(port)s
+        backlog: 128
+        options:
+          so_rcvbuf: 65536
+"""
+sc = """    - name: "sysctl %(i)s"
+      ansible.posix.sysctl:
+        name: net.core.somaxconn
+        value: "%(somaxconn)s"
+        sysctl_file: "%(sysctl_file)s"
+        sysctl_set: true
+        reload: false
+"""
+lines = ["---", "- name: bench (a)", "  hosts: all", "  gather_facts: false", "  tasks:"]
+for i in range(int(pairs) + 1):  # pair 0 warms up (jar transfer, class-data archive, sysctl file)
+    d = dict(i=i, pidfile=pidfile, port=port, somaxconn=somaxconn, sysctl_file=sysctl_file)
+    first, second = (so, sc) if i % 2 == 0 else (sc, so)  # alternate which one goes first
+    lines.append((first % d).rstrip("\n"))
+    lines.append((second % d).rstrip("\n"))
+open(out, "w").write("\n".join(lines) + "\n")
+PY
+        if ANSIBLE_CALLBACK_PLUGINS=$ROOT/bench/callback_plugins ANSIBLE_CALLBACKS_ENABLED=task_times \
+           LIVETUNE_BENCH_TIMES=$STATE/times.json \
+           ansible-playbook -i "$STATE/inventory" "$STATE/bench-a.yml" >"$STATE/a.log" 2>&1; then
+            python3 - "$STATE/times.json" "$RESULTS" <<'PY'
+import json, statistics, sys
+recs = json.load(open(sys.argv[1]))
+so, sc = {}, {}
+changed = []
+for r in recs:
+    kind, i = r["task"].rsplit(" ", 1)
+    (so if kind == "socket_option" else sc)[int(i)] = r["seconds"]
+    if r["changed"] and int(i) > 0:
+        changed.append(r["task"])
+pairs = sorted(i for i in so if i in sc and i > 0)
+ratios = [so[i] / sc[i] for i in pairs]
+print("pair  socket_option  sysctl   ratio")
+for i in pairs:
+    print("%4d  %10.3f s  %6.3f s  %5.2f" % (i, so[i], sc[i], so[i] / sc[i]))
+print("warm-up pair 0 (not counted): socket_option %.3f s, sysctl %.3f s" % (so.get(0, 0), sc.get(0, 0)))
+mso = statistics.median(so[i] for i in pairs)
+msc = statistics.median(sc[i] for i in pairs)
+mr = statistics.median(ratios)
+print("median: socket_option %.3f s, sysctl %.3f s; median of per-pair ratios %.2f (%d pairs)"
+      % (mso, msc, mr, len(pairs)))
+if changed:
+    print("NOTE: these tasks reported changed (the figure is not for unchanged tasks):", ", ".join(changed))
+with open(sys.argv[2], "a") as f:
+    f.write("(a) socket_option / sysctl per task (median ratio)\t%.2f  (%.3f s vs %.3f s)\t<= 0.8\n" % (mr, mso, msc))
+PY
+        else
+            echo "bench (a): the playbook failed:" >&2
+            tail -30 "$STATE/a.log" >&2
+            errors=$((errors + 1))
+        fi
+        sshd_stop
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------
+if want b; then
+    section "(b) one option on $CONNS established TCP connections of one process"
+    python3 bench/many_conns.py --count "$CONNS" --ready-file "$STATE/b.ready" &
+    PIDS+=("$!")
+    for _ in $(seq 300); do [ -s "$STATE/b.ready" ] && break; sleep 0.1; done
+    if ! [ -s "$STATE/b.ready" ]; then
+        echo "bench (b): the connection holder did not become ready" >&2
+        errors=$((errors + 1))
+    else
+        read -r bpid bport <"$STATE/b.ready"
+        est=$(ss -tnH state established "sport = :$bport" | wc -l)
+        echo "pid $bpid holds $est established server-side connections on 127.0.0.1:$bport"
+        if ! python3 - "$JAVA" "$JAR" "$bpid" "$bport" "$CONNS" "$STATE" "$RESULTS" <<'PY'; then
+import json, os, subprocess, sys, time
+java, jar, pid, port, conns, state, results = sys.argv[1:]
+args = {"pid": int(pid), "protocol": "tcp", "state": "established",
+        "local_port": int(port), "options": {"tcp_nodelay": True}}
+nomatch = dict(args, local_port=1, missing="ignore")
+
+def run(label, a, extra=()):
+    cmd = [java] + list(extra) + ["-jar", jar, "ansible", "socket_option"]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, input=json.dumps(a).encode(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t0
+    try:
+        out = json.loads(next(l for l in p.stdout.splitlines() if l.startswith(b"{")))
+    except (ValueError, StopIteration):
+        print("%-48s FAILED (rc %d): %s %s" % (label, p.returncode, p.stdout[:300], p.stderr[:300]))
+        return None, None
+    socks = out.get("sockets") or []
+    nchanged = sum(1 for s in socks if s.get("changed"))
+    note = out.get("msg", "") if out.get("failed") else "%d sockets, %d changed" % (len(socks), nchanged)
+    print("%-48s %7.3f s   changed=%s  %s" % (label, dt, out.get("changed"), note))
+    return dt, out
+
+print("command: %s -jar %s ansible socket_option < {tcp_nodelay: true, pid, state: established, local_port}" % (java, os.path.basename(jar)))
+t1, o1 = run("first run (sets tcp_nodelay on each)", args)
+t2, o2 = run("second run (unchanged)", args)
+t0, _ = run("JVM start + scan, nothing matches", nomatch)
+# JVM start and a trivial scan: a process that holds no socket at all
+idle = subprocess.Popen(["sleep", "300"])
+try:
+    run("JVM start, a process without sockets", dict(nomatch, pid=idle.pid))
+finally:
+    idle.kill()
+    idle.wait()
+# the same the way the action plugin runs the jar on targets (plugin_utils/executor_run.sh):
+# short-lived JVM flags and an application class-data archive made by a first run
+jsa = os.path.join(state, "bench.jsa")
+flags = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
+         "-Xlog:disable", "-Xlog:all=error:stderr", "-Xshare:auto"]
+run("(plugin flags: making the class-data archive)", nomatch, flags + ["-XX:ArchiveClassesAtExit=" + jsa])
+tc = None
+if os.path.exists(jsa):
+    args2 = dict(args, options={"tcp_nodelay": False})
+    tc, _ = run("plugin flags + archive: tcp_nodelay back off", args2, flags + ["-XX:SharedArchiveFile=" + jsa])
+    run("plugin flags + archive: unchanged", args2, flags + ["-XX:SharedArchiveFile=" + jsa])
+    run("plugin flags + archive: nothing matches", nomatch, flags + ["-XX:SharedArchiveFile=" + jsa])
+with open(results, "a") as f:
+    if t1 is not None and o1 and not o1.get("failed"):
+        f.write("(b) %s connections, one option, first run\t%.3f s\t< 1 s\n" % (conns, t1))
+        if tc is not None:
+            f.write("    same, JVM flags + class-data archive as the plugin runs it\t%.3f s\t< 1 s\n" % tc)
+        if t2 is not None:
+            f.write("    second run (unchanged)\t%.3f s\t\n" % t2)
+    else:
+        f.write("(b) %s connections, one option\tFAILED\t< 1 s\n" % conns)
+        sys.exit(1)
+PY
+            errors=$((errors + 1))
+        fi
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------
+section "summary (figures, not assertions)"
+python3 - "$RESULTS" <<'PY'
+import sys
+rows = [("figure", "value", "target")] + [tuple((l.rstrip("\n").split("\t") + ["", ""])[:3]) for l in open(sys.argv[1]) if l.strip()]
+w = [max(len(r[i]) for r in rows) for i in range(3)]
+for r in rows:
+    print("  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip())
+PY
+if [ $errors -gt 0 ]; then
+    echo "bench: $errors measurement(s) could not be taken (see above)" >&2
+    exit 1
+fi

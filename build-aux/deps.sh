@@ -1,0 +1,83 @@
+#!/bin/bash
+# Installs what `make build/test/demo/bench` need on a Debian or Ubuntu machine, and only
+# what is missing. As root: apt-get (with one `apt-get update` first, only if something is
+# missing). Otherwise: prints the exact command to run and exits 1.
+set -euo pipefail
+
+missing=()
+need() { # need PACKAGE TEST-COMMAND...
+    local pkg=$1; shift
+    if ! "$@" >/dev/null 2>&1; then
+        printf '  missing: %-18s (check: %s)\n' "$pkg" "$*"
+        missing+=("$pkg")
+    fi
+}
+have() { command -v "$1"; }
+javac_ok() { # a JDK >= 17 (the build compiles tests for 17; targets only need a JRE >= 11)
+    have javac || return 1
+    local v
+    v=$(javac -version 2>&1 | awk '{print $2}')
+    [ "${v%%.*}" -ge 17 ] 2>/dev/null
+}
+ansible_posix_ok() { # ansible-core and the ansible.posix collection, from the same Python
+    local ap py
+    ap=$(command -v ansible-playbook) || return 1
+    py=$(sed -n '1s/^#! *//p' "$ap"); py=${py#/usr/bin/env }
+    ${py:-python3} -c 'import ansible_collections.ansible.posix.plugins.modules.sysctl' ||
+        [ -d /usr/share/ansible/collections/ansible_collections/ansible/posix ] ||
+        [ -d "$HOME/.ansible/collections/ansible_collections/ansible/posix" ]
+}
+
+need maven           have mvn
+need JDK             javac_ok
+need ansible         ansible_posix_ok
+need openssh-server  test -x /usr/sbin/sshd
+need openssh-client  have ssh-keygen
+need iproute2        have ss
+need procps          have pgrep
+need python3         have python3
+need sudo            have visudo
+need jq              have jq
+need util-linux      have unshare
+need yamllint        have yamllint
+need ansible-lint    have ansible-lint
+
+if [ ${#missing[@]} -eq 0 ]; then
+    echo "deps: everything needed is installed"
+    exit 0
+fi
+
+# The JDK package: default-jdk-headless where it is 17 or newer (Debian 12+, Ubuntu 24.04+),
+# otherwise openjdk-17-jdk-headless (Ubuntu 22.04, Debian 11 backports).
+jdk_package() {
+    local dep
+    dep=$(apt-cache show default-jdk-headless 2>/dev/null | sed -n 's/^Depends:.*openjdk-\([0-9]\+\)-jdk-headless.*/\1/p' | head -1)
+    if [ -n "$dep" ] && [ "$dep" -ge 17 ]; then
+        echo default-jdk-headless
+    elif apt-cache show openjdk-17-jdk-headless >/dev/null 2>&1; then
+        echo openjdk-17-jdk-headless
+    else
+        echo default-jdk-headless
+    fi
+}
+
+if [ "$(id -u)" -ne 0 ]; then
+    pkgs=("${missing[@]/#JDK/$(jdk_package)}")
+    echo
+    echo "deps: not root, so nothing was installed. Run this, then the make target again:"
+    echo
+    echo "    sudo apt-get update && sudo apt-get install -y ${pkgs[*]}"
+    echo
+    exit 1
+fi
+
+if ! command -v apt-get >/dev/null; then
+    echo "deps: apt-get not found; install by hand: ${missing[*]}" >&2
+    exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "deps: apt-get update"
+apt-get update -q
+pkgs=("${missing[@]/#JDK/$(jdk_package)}")
+echo "deps: apt-get install -y ${pkgs[*]}"
+apt-get install -y -q "${pkgs[@]}"

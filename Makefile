@@ -33,7 +33,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 header = @if [ -t 1 ]; then b='\033[1m' n='\033[0m'; else b= n=; fi; \
   printf "\n$${b}==== %s ====$${n}  (%s)\n" '$(1)' "$$(date +%H:%M:%S)"
 
-.PHONY: all deps build jar collection install test test-junit test-version test-lint \
+.PHONY: all deps build jar collection install test test-junit test-version test-docs test-lint \
         test-ansible test-molecule demo bench clean help
 
 all: build
@@ -85,7 +85,7 @@ install: | $(if $(filter build collection,$(MAKECMDGOALS)),collection)
 # Each step is its own make run, in order; the first failure stops `make test`.
 test:
 	@start=$$(date +%s); \
-	for step in deps test-junit build install test-version test-lint test-ansible test-molecule; do \
+	for step in deps test-junit build install test-version test-docs test-lint test-ansible test-molecule; do \
 	  $(MAKE) $$step || { printf '\nmake test: FAILED in step %s\n' "$$step"; exit 1; }; \
 	done; \
 	printf '\nmake test: all steps passed (%ss)\n' "$$(( $$(date +%s) - start ))"
@@ -103,6 +103,11 @@ test-version:
 	 echo "pom.xml: $$pom  java-executor/pom.xml: $$mod  galaxy.yml: $(VERSION)  tarball MANIFEST.json: $$man"; \
 	 [ "$$pom" = "$(VERSION)" ] && [ "$$mod" = "$(VERSION)" ] && [ "$$man" = "$(VERSION)" ] || \
 	   { echo "version mismatch: keep galaxy.yml's version equal to the pom's" >&2; exit 1; }
+
+test-docs:
+	$(call header,test: module docs list exactly what the executor accepts)
+	@# Debian's python3 (it has PyYAML, as ansible needs it); a pyenv python3 may not
+	/usr/bin/python3 tests/docs/check_module_docs.py $(JAR)
 
 test-lint:
 	$(call header,test: yamllint and ansible-lint)

@@ -36,12 +36,12 @@ public final class Backlog implements SocketSetting {
     }
 
     @Override
-    public JsonNode read(DuplicatedSocket socket) throws ErrnoException {
+    public JsonNode read(LiveSocket socket) throws ErrnoException {
         return IntNode.valueOf(TcpInfo.of(socket).listenBacklog());
     }
 
     @Override
-    public void write(DuplicatedSocket socket, JsonNode requested, boolean force) throws ErrnoException {
+    public void write(LiveSocket socket, JsonNode requested, boolean force) throws ErrnoException {
         socket.listen(requested.asInt());
     }
 

@@ -9,7 +9,7 @@ import io.livetune.executor.nativeio.LinuxSyscalls;
  * socket that was scanned, so a descriptor the target closed and reused in the meantime
  * never gets another socket's option.
  */
-public final class DuplicatedSocket implements AutoCloseable {
+public final class DuplicatedSocket implements LiveSocket {
     private final LinuxSyscalls sys;
     private final int fd;
 
@@ -48,14 +48,17 @@ public final class DuplicatedSocket implements AutoCloseable {
         return new DuplicatedSocket(sys, sys.socket(domain, type, 0));
     }
 
+    @Override
     public byte[] getsockopt(int level, int optname, int maxLength) throws ErrnoException {
         return sys.getsockopt(fd, level, optname, maxLength);
     }
 
+    @Override
     public void setsockopt(int level, int optname, byte[] value) throws ErrnoException {
         sys.setsockopt(fd, level, optname, value);
     }
 
+    @Override
     public void listen(int backlog) throws ErrnoException {
         sys.listen(fd, backlog);
     }

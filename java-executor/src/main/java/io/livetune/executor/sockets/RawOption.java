@@ -32,12 +32,12 @@ public final class RawOption implements SocketSetting {
     }
 
     @Override
-    public JsonNode read(DuplicatedSocket socket) throws ErrnoException {
+    public JsonNode read(LiveSocket socket) throws ErrnoException {
         return ValueType.INT.decode(socket.getsockopt(level, optname, 4));
     }
 
     @Override
-    public void write(DuplicatedSocket socket, JsonNode requested, boolean force) throws ErrnoException {
+    public void write(LiveSocket socket, JsonNode requested, boolean force) throws ErrnoException {
         socket.setsockopt(level, optname, ValueType.INT.encode(requested));
     }
 

@@ -36,7 +36,7 @@ public final class SocketInspector {
     }
 
     /** Fills {@code into} with options, backlog, accept_queue and diagnostics; adds what failed to {@code notes}. */
-    public static void inspect(DuplicatedSocket duplicate, InetSocket socket, ObjectNode into, List<String> notes) {
+    public static void inspect(LiveSocket duplicate, InetSocket socket, ObjectNode into, List<String> notes) {
         ObjectNode options = JsonNodeFactory.instance.objectNode();
         for (SocketOption option : optionsFor(socket)) {
             try {
@@ -51,7 +51,7 @@ public final class SocketInspector {
         into.set("options", options);
     }
 
-    private static void tcpInfo(DuplicatedSocket duplicate, InetSocket socket, ObjectNode into, List<String> notes) {
+    private static void tcpInfo(LiveSocket duplicate, InetSocket socket, ObjectNode into, List<String> notes) {
         TcpInfo info;
         try {
             info = TcpInfo.of(duplicate);

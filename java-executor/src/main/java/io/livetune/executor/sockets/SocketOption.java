@@ -90,12 +90,12 @@ public final class SocketOption implements SocketSetting {
     }
 
     @Override
-    public JsonNode read(DuplicatedSocket socket) throws ErrnoException {
+    public JsonNode read(LiveSocket socket) throws ErrnoException {
         return type.decode(socket.getsockopt(level, optname, type.size()));
     }
 
     @Override
-    public void write(DuplicatedSocket socket, JsonNode requested, boolean force) throws ErrnoException {
+    public void write(LiveSocket socket, JsonNode requested, boolean force) throws ErrnoException {
         socket.setsockopt(level, force && forceable() ? forceOptname : optname, type.encode(requested));
     }
 
@@ -104,7 +104,7 @@ public final class SocketOption implements SocketSetting {
      * where we may, because the old value can be above today's rmem_max/wmem_max.
      */
     @Override
-    public void restore(DuplicatedSocket socket, JsonNode reported) throws ErrnoException {
+    public void restore(LiveSocket socket, JsonNode reported) throws ErrnoException {
         if (!forceable()) {
             write(socket, reported, false);
             return;

@@ -19,16 +19,16 @@ public interface SocketSetting {
     boolean listenersOnly();
 
     /** The value in force, as the kernel reports it. */
-    JsonNode read(DuplicatedSocket socket) throws ErrnoException;
+    JsonNode read(LiveSocket socket) throws ErrnoException;
 
     /** Sets the value. */
-    void write(DuplicatedSocket socket, JsonNode requested, boolean force) throws ErrnoException;
+    void write(LiveSocket socket, JsonNode requested, boolean force) throws ErrnoException;
 
     /**
      * Puts back a value this setting reported before a change (to undo a half-applied task).
      * Most settings take back what they report; buffers override this, as they report double.
      */
-    default void restore(DuplicatedSocket socket, JsonNode reported) throws ErrnoException {
+    default void restore(LiveSocket socket, JsonNode reported) throws ErrnoException {
         write(socket, reported, false);
     }
 

@@ -50,7 +50,7 @@ public final class TargetProcess implements AutoCloseable {
     }
 
     /** Duplicates one of its sockets, checked against the scanned inode. */
-    public DuplicatedSocket duplicate(ScannedSocket socket) throws ErrnoException, SocketReplacedException {
+    public LiveSocket duplicate(ScannedSocket socket) throws ErrnoException, SocketReplacedException {
         return DuplicatedSocket.open(sys, pidfd, socket.fd(), socket.socket().inode());
     }
 

@@ -49,7 +49,7 @@ public final class TcpInfo {
         return has(RCV_WND) ? Integer.toUnsignedLong(raw.getInt(RCV_WND)) : -1;
     }
 
-    public static TcpInfo of(DuplicatedSocket socket) throws ErrnoException {
+    public static TcpInfo of(LiveSocket socket) throws ErrnoException {
         return new TcpInfo(socket.getsockopt(OptionRegistry.IPPROTO_TCP, TCP_INFO, LENGTH));
     }
 

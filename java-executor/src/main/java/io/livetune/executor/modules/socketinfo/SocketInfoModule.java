@@ -17,7 +17,7 @@ import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessFinder;
 import io.livetune.executor.procfs.ProcessGoneException;
 import io.livetune.executor.procfs.ProcessInfo;
-import io.livetune.executor.sockets.DuplicatedSocket;
+import io.livetune.executor.sockets.LiveSocket;
 import io.livetune.executor.sockets.KernelFactsReader;
 import io.livetune.executor.sockets.ProcessAccessException;
 import io.livetune.executor.sockets.ScannedSocket;
@@ -97,7 +97,7 @@ public final class SocketInfoModule implements Module {
     private ObjectNode describe(ScannedSocket socket, TargetProcesses targets, boolean strict) throws IOException {
         ObjectNode entry = SocketEntries.base(socket);
         List<String> notes = new ArrayList<>();
-        try (DuplicatedSocket duplicate = targets.get(socket.process()).duplicate(socket)) {
+        try (LiveSocket duplicate = targets.get(socket.process()).duplicate(socket)) {
             SocketInspector.inspect(duplicate, socket.socket(), entry, notes);
         } catch (ProcessAccessException e) {
             if (strict) {

@@ -8,7 +8,7 @@ import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.procfs.ProcessGoneException;
-import io.livetune.executor.sockets.DuplicatedSocket;
+import io.livetune.executor.sockets.LiveSocket;
 import io.livetune.executor.sockets.Expected;
 import io.livetune.executor.sockets.KernelFacts;
 import io.livetune.executor.sockets.KernelFactsReader;
@@ -73,7 +73,7 @@ final class SocketOptionRun {
     private SocketPlan plan(ScannedSocket socket, List<SocketSetting> settings) throws IOException {
         KernelFacts facts = kernel.forProcess(socket.pid());
         SocketPlan plan = new SocketPlan(socket);
-        try (DuplicatedSocket duplicate = duplicate(socket)) {
+        try (LiveSocket duplicate = duplicate(socket)) {
             if (duplicate == null) {
                 return null;
             }
@@ -98,7 +98,7 @@ final class SocketOptionRun {
      */
     private void apply(SocketPlan plan) throws IOException {
         Map<SocketSetting, JsonNode> differences = plan.differences();
-        try (DuplicatedSocket duplicate = duplicate(plan.target)) {
+        try (LiveSocket duplicate = duplicate(plan.target)) {
             if (duplicate == null) {
                 throw new TaskFailure(plan.target.describe() + " was closed by its process between reading and "
                         + "changing it; run the task again" + alreadyChanged());
@@ -129,7 +129,7 @@ final class SocketOptionRun {
     }
 
     /** Puts back the values set so far on this socket; says what could not be put back. */
-    private String rollBack(List<SocketSetting> done, DuplicatedSocket duplicate, SocketPlan plan) {
+    private String rollBack(List<SocketSetting> done, LiveSocket duplicate, SocketPlan plan) {
         List<String> stuck = new ArrayList<>();
         for (SocketSetting setting : done) {
             try {
@@ -146,7 +146,7 @@ final class SocketOptionRun {
         return " (could not put back " + String.join(", ", stuck) + " on this socket: it is left changed)";
     }
 
-    private JsonNode read(SocketSetting setting, DuplicatedSocket duplicate, ScannedSocket socket) {
+    private JsonNode read(SocketSetting setting, LiveSocket duplicate, ScannedSocket socket) {
         try {
             return setting.read(duplicate);
         } catch (ErrnoException e) {
@@ -156,7 +156,7 @@ final class SocketOptionRun {
     }
 
     /** Our duplicate of the socket, or null when the process closed it since the scan (it is skipped). */
-    private DuplicatedSocket duplicate(ScannedSocket socket) throws IOException {
+    private LiveSocket duplicate(ScannedSocket socket) throws IOException {
         TargetProcess target;
         try {
             target = targets.get(socket.process());

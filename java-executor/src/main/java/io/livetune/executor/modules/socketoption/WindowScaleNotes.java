@@ -3,7 +3,7 @@ package io.livetune.executor.modules.socketoption;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.nativeio.ErrnoException;
-import io.livetune.executor.sockets.DuplicatedSocket;
+import io.livetune.executor.sockets.LiveSocket;
 import io.livetune.executor.sockets.OptionRegistry;
 import io.livetune.executor.sockets.Protocol;
 import io.livetune.executor.sockets.SocketSetting;
@@ -21,7 +21,7 @@ final class WindowScaleNotes {
     private int limited;
     private String example;
 
-    void check(SocketPlan plan, DuplicatedSocket duplicate) {
+    void check(SocketPlan plan, LiveSocket duplicate) {
         if (!plan.after.containsKey(RCVBUF) || plan.target.socket().protocol() != Protocol.TCP
                 || plan.target.socket().state() != SocketState.ESTABLISHED) {
             return;

@@ -15,6 +15,12 @@ When every socket is open it prints ONE JSON line on stdout:
 and then answers commands read from stdin, one JSON line each:
   OPTS <fd>        its own getsockopt of that descriptor
   CHILD_OPTS <fd>  the forked child's own getsockopt of that descriptor (fork_child only)
+  SET <fd> <json>  its own setsockopt of that descriptor, e.g. {"so_keepalive": 1, "tcp_congestion": "reno",
+                   "so_linger": {"enabled": true, "seconds": 5}, "so_rcvtimeo": 1234 (ms)}; answers as OPTS
+  OPEN <json>      opens one more socket (a socket spec as above); answers {"sockets": [...]} as the ready line
+  CLOSE <fd>       closes a socket it opened; answers {"closed": fd}
+  SEND <fd> <n>    sends n bytes on that descriptor (blocking); answers {"sent": n}
+  FILL <fd>        sends without blocking until the kernel refuses (EAGAIN); answers {"sent": bytes}
   EXIT             exits
 It exits on EOF of stdin too, so a dead test never leaves it behind.
 """
@@ -35,6 +41,11 @@ SO_PRIORITY = 12
 SO_RCVLOWAT = 18
 SO_MARK = 36
 SO_BUSY_POLL = 46
+SO_REUSEPORT = 15
+SO_BROADCAST = 6
+SO_RCVTIMEO = 20
+SO_SNDTIMEO = 21
+TCP_FASTOPEN = 23
 TCP_MAXSEG = 2
 TCP_DEFER_ACCEPT = 9
 TCP_WINDOW_CLAMP = 10
@@ -57,7 +68,10 @@ INT_OPTIONS = [
     ("so_busy_poll", SOL_SOCKET, SO_BUSY_POLL),
     ("so_type", SOL_SOCKET, socket.SO_TYPE),
     ("so_acceptconn", SOL_SOCKET, socket.SO_ACCEPTCONN),
+    ("so_reuseaddr", SOL_SOCKET, socket.SO_REUSEADDR),
+    ("so_reuseport", SOL_SOCKET, SO_REUSEPORT),
 ]
+UDP_INT_OPTIONS = [("so_broadcast", SOL_SOCKET, SO_BROADCAST)]
 TCP_INT_OPTIONS = [
     ("tcp_nodelay", IPPROTO_TCP, socket.TCP_NODELAY),
     ("tcp_keepidle", IPPROTO_TCP, socket.TCP_KEEPIDLE),
@@ -69,7 +83,9 @@ TCP_INT_OPTIONS = [
     ("tcp_window_clamp", IPPROTO_TCP, TCP_WINDOW_CLAMP),
     ("tcp_defer_accept", IPPROTO_TCP, TCP_DEFER_ACCEPT),
     ("tcp_thin_linear_timeouts", IPPROTO_TCP, TCP_THIN_LINEAR_TIMEOUTS),
+    ("tcp_fastopen", IPPROTO_TCP, TCP_FASTOPEN),
 ]
+TIMEOUT_OPTIONS = [("so_rcvtimeo", SO_RCVTIMEO), ("so_sndtimeo", SO_SNDTIMEO)]
 IPV4_INT_OPTIONS = [("ip_tos", IPPROTO_IP, IP_TOS), ("ip_ttl", IPPROTO_IP, IP_TTL)]
 IPV6_INT_OPTIONS = [("ipv6_tclass", IPPROTO_IPV6, IPV6_TCLASS),
                     ("ipv6_unicast_hops", IPPROTO_IPV6, IPV6_UNICAST_HOPS)]
@@ -159,21 +175,101 @@ def own_options(fd):
     table = list(INT_OPTIONS)
     if is_tcp:
         table += TCP_INT_OPTIONS
-    table += IPV6_INT_OPTIONS if sock.family == socket.AF_INET6 else IPV4_INT_OPTIONS
+    else:
+        table += UDP_INT_OPTIONS
+    # An IPv6 socket answers the IPv4 options too (they apply to its IPv4-mapped traffic).
+    table += IPV6_INT_OPTIONS + IPV4_INT_OPTIONS if sock.family == socket.AF_INET6 else IPV4_INT_OPTIONS
     for name, level, optname in table:
         result[name] = read_int(sock, level, optname)
     onoff, seconds = struct.unpack("ii", sock.getsockopt(SOL_SOCKET, socket.SO_LINGER, 8))
     result["so_linger"] = {"enabled": bool(onoff), "seconds": seconds}
+    for name, optname in TIMEOUT_OPTIONS:
+        sec, usec = struct.unpack("ll", sock.getsockopt(SOL_SOCKET, optname, struct.calcsize("ll")))
+        result[name] = sec * 1000 + usec // 1000  # whole milliseconds
+        result[name + "_us"] = sec * 1000000 + usec
     if is_tcp:
         result["tcp_congestion"] = sock.getsockopt(IPPROTO_TCP, TCP_CONGESTION, 16).split(b"\0")[0].decode()
     return result
 
 
+def set_options(fd, options):
+    """setsockopt(2) on its own descriptor: the test's known values, set by the process itself."""
+    sock = held.get(fd)
+    if sock is None:
+        return {"error": "no socket held at fd %d" % fd}
+    ints = {name: (level, optname) for name, level, optname in
+            INT_OPTIONS + UDP_INT_OPTIONS + TCP_INT_OPTIONS + IPV4_INT_OPTIONS + IPV6_INT_OPTIONS}
+    timeouts = dict(TIMEOUT_OPTIONS)
+    try:
+        for name, value in options.items():
+            if name == "so_linger":
+                sock.setsockopt(SOL_SOCKET, socket.SO_LINGER,
+                                struct.pack("ii", 1 if value["enabled"] else 0, value["seconds"]))
+            elif name == "tcp_congestion":
+                sock.setsockopt(IPPROTO_TCP, TCP_CONGESTION, value.encode())
+            elif name in timeouts:
+                sock.setsockopt(SOL_SOCKET, timeouts[name], struct.pack("ll", value // 1000, (value % 1000) * 1000))
+            elif name in ints:
+                level, optname = ints[name]
+                sock.setsockopt(level, optname, int(value))
+            else:
+                return {"error": "unknown option %r" % name}
+    except OSError as e:
+        return {"error": "setsockopt %s: %s" % (name, e)}
+    return own_options(fd)
+
+
+def send_bytes(fd, count):
+    sock = held.get(fd)
+    if sock is None:
+        return {"error": "no socket held at fd %d" % fd}
+    sock.sendall(b"x" * count)
+    return {"sent": count}
+
+
+def fill(fd):
+    """Sends until the kernel takes no more: the peer's window and our send buffer are full."""
+    sock = held.get(fd)
+    if sock is None:
+        return {"error": "no socket held at fd %d" % fd}
+    sock.setblocking(False)
+    chunk = b"x" * 65536
+    sent = 0
+    while True:
+        try:
+            sent += sock.send(chunk)
+        except BlockingIOError:
+            return {"sent": sent}
+
+
+def close_socket(fd):
+    sock = held.pop(fd, None)
+    if sock is None:
+        return {"error": "no socket held at fd %d" % fd}
+    sock.close()
+    return {"closed": fd}
+
+
 def answer(command):
-    parts = command.split()
-    if len(parts) == 2 and parts[0] == "OPTS":
-        return json.dumps(own_options(int(parts[1])))
+    parts = command.split(None, 2)
+    try:
+        if len(parts) == 2 and parts[0] == "OPTS":
+            return json.dumps(own_options(int(parts[1])))
+        if len(parts) == 3 and parts[0] == "SET":
+            return json.dumps(set_options(int(parts[1]), json.loads(parts[2])))
+        if len(parts) >= 2 and parts[0] == "OPEN":
+            socket_spec = json.loads(command.split(None, 1)[1])
+            return json.dumps({"sockets": OPENERS[socket_spec["kind"]](socket_spec)})
+        if len(parts) == 2 and parts[0] == "CLOSE":
+            return json.dumps(close_socket(int(parts[1])))
+        if len(parts) == 3 and parts[0] == "SEND":
+            return json.dumps(send_bytes(int(parts[1]), int(parts[2])))
+        if len(parts) == 2 and parts[0] == "FILL":
+            return json.dumps(fill(int(parts[1])))
+    except (OSError, ValueError, KeyError) as e:
+        return json.dumps({"error": "%s: %s" % (command, e)})
     return json.dumps({"error": "unknown command %r" % command})
+
 
 
 def serve_child(requests, replies):

@@ -39,6 +39,7 @@ import picocli.CommandLine.Option;
             "  sockets -t --port 443 --watch 2   print option changes, opened and closed sockets every 2 s"})
 public final class SocketsCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final double MIN_WATCH_SECONDS = 0.1;
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     private final Io io;
 
@@ -72,8 +73,12 @@ public final class SocketsCommand implements Callable<Integer> {
         this.io = io;
     }
 
+    @picocli.CommandLine.Spec
+    private picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        validate();
         ObjectNode result = read();
         if (json) {
             io.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
@@ -87,6 +92,20 @@ public final class SocketsCommand implements Callable<Integer> {
             new SocketWatch(io, CLOCK).watch(result, this::read, (long) (watch * 1000), count);
         }
         return 0;
+    }
+
+    /** Bad flags are refused before anything is read, naming the flag. */
+    private void validate() {
+        if (watch != null && !(watch >= MIN_WATCH_SECONDS)) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(),
+                    "--watch: must be at least " + MIN_WATCH_SECONDS + " seconds, got " + watch);
+        }
+        if (count != null && watch == null) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--count: only goes with --watch");
+        }
+        if (count != null && count < 1) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--count: must be 1 or more");
+        }
     }
 
     private ObjectNode read() throws Exception {

@@ -28,7 +28,7 @@ public final class ProcessCriteria {
         return new ProcessCriteria(null, null, null, null, null);
     }
 
-    boolean everything() {
+    public boolean isEverything() {
         return pids == null && pidfile == null && name == null && commandLine == null && unit == null;
     }
 

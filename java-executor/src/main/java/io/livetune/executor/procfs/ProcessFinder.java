@@ -51,6 +51,44 @@ public final class ProcessFinder {
         return found;
     }
 
+    /**
+     * The parents and descendants of {@code processes} that are not among them: where
+     * sockets inherited across fork may also be held (prefork servers, supervised workers).
+     */
+    public List<ProcessInfo> relativesOf(List<ProcessInfo> processes) throws IOException {
+        Set<Integer> chosen = new HashSet<>();
+        processes.forEach(process -> chosen.add(process.pid()));
+        java.util.Map<Integer, List<ProcessInfo>> children = new java.util.HashMap<>();
+        java.util.Map<Integer, ProcessInfo> byPid = new java.util.HashMap<>();
+        for (int pid : proc.pids()) {
+            try {
+                ProcessInfo info = ProcessInfo.read(proc, pid);
+                byPid.put(pid, info);
+                children.computeIfAbsent(info.ppid(), parent -> new ArrayList<>()).add(info);
+            } catch (ProcessGoneException e) {
+                // exited meanwhile
+            }
+        }
+        Set<Integer> ourselves = ourselvesAndAncestors();
+        java.util.Map<Integer, ProcessInfo> relatives = new java.util.TreeMap<>();
+        java.util.Deque<Integer> toVisit = new java.util.ArrayDeque<>(chosen);
+        while (!toVisit.isEmpty()) {
+            for (ProcessInfo child : children.getOrDefault(toVisit.pop(), List.of())) {
+                if (!chosen.contains(child.pid()) && relatives.put(child.pid(), child) == null) {
+                    toVisit.push(child.pid());
+                }
+            }
+        }
+        for (ProcessInfo process : processes) {
+            ProcessInfo parent = byPid.get(process.ppid());
+            if (parent != null && !chosen.contains(parent.pid()) && !parent.isKernelThread()) {
+                relatives.put(parent.pid(), parent);
+            }
+        }
+        relatives.keySet().removeAll(ourselves);
+        return new ArrayList<>(relatives.values());
+    }
+
     private List<ProcessInfo> explicit(List<Integer> pids, String source) throws IOException {
         List<ProcessInfo> found = new ArrayList<>();
         for (int pid : new java.util.TreeSet<>(pids)) {
@@ -64,7 +102,7 @@ public final class ProcessFinder {
     }
 
     private boolean matches(ProcessCriteria criteria, ProcessInfo info) throws IOException {
-        if (criteria.everything()) {
+        if (criteria.isEverything()) {
             return true;
         }
         if (criteria.name() != null) {

@@ -102,6 +102,27 @@ public final class SocketScanner {
         }
     }
 
+    /**
+     * Adds to {@code sockets} the other holders found among {@code others} (which are not
+     * scanned for sockets of their own). Processes we cannot read are passed over.
+     */
+    public void addHolders(List<ScannedSocket> sockets, List<ProcessInfo> others) {
+        Map<Long, ScannedSocket> byInode = new HashMap<>();
+        sockets.forEach(socket -> byInode.put(socket.socket().inode(), socket));
+        for (ProcessInfo other : others) {
+            try {
+                for (Map.Entry<Integer, Long> descriptor : SocketDescriptors.of(proc, other.pid()).entrySet()) {
+                    ScannedSocket shared = byInode.get(descriptor.getValue());
+                    if (shared != null) {
+                        shared.addHolder(other, descriptor.getKey());
+                    }
+                }
+            } catch (IOException e) {
+                // exited, or not ours to read: it holds nothing we can show
+            }
+        }
+    }
+
     private static InetSocketTable join(CompletableFuture<InetSocketTable> reading) throws IOException {
         try {
             return reading.join();

@@ -17,6 +17,7 @@ final class Ss {
     private static final Pattern SKMEM = Pattern.compile("skmem:\\(([^)]*)\\)");
     private static final Pattern SKMEM_ITEM = Pattern.compile("([a-z_]+)(\\d+)");
     private static final Pattern WSCALE = Pattern.compile("\\bwscale:(\\d+),(\\d+)");
+    private static final Pattern SND_WND = Pattern.compile("\\bsnd_wnd:(\\d+)");
 
     private final List<SsSocket> sockets;
     private final String rawOutput;
@@ -56,6 +57,15 @@ final class Ss {
         Optional<Integer> receiveWindowScale() {
             Matcher m = WSCALE.matcher(details);
             return m.find() ? Optional.of(Integer.parseInt(m.group(2))) : Optional.empty();
+        }
+
+        /**
+         * The peer's advertised window (ss -i "snd_wnd:N", tcpi_snd_wnd). iproute2 prints it only
+         * when it is not 0, so an absent field reads as 0.
+         */
+        long sendWindow() {
+            Matcher m = SND_WND.matcher(details);
+            return m.find() ? Long.parseLong(m.group(1)) : 0;
         }
 
         /** Whether ss -i names this congestion control for the socket. */

@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -51,6 +52,9 @@ final class TargetProcess implements AutoCloseable {
         if (spec.ownNetworkNamespace) {
             command.addAll(List.of("unshare", "-n", "--", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""));
         }
+        if (spec.withoutPtraceCapability) {
+            command.addAll(List.of("setpriv", "--bounding-set", "-sys_ptrace", "--"));
+        }
         command.addAll(List.of(python(), script().toString(), JSON.writeValueAsString(spec.toJsonMap()),
                 "--marker=" + marker));
         this.process = new ProcessBuilder(command).redirectError(stderrFile).start();
@@ -60,11 +64,17 @@ final class TargetProcess implements AutoCloseable {
         this.pid = ready.get("pid").asLong();
         this.childPid = ready.path("child_pid").isNumber()
                 ? OptionalLong.of(ready.get("child_pid").asLong()) : OptionalLong.empty();
-        for (JsonNode s : ready.get("sockets")) {
-            sockets.add(new TargetSocket(s.get("role").asText(), s.get("fd").asInt(), s.get("inode").asLong(),
+        sockets.addAll(describedSockets(ready.get("sockets")));
+    }
+
+    private static List<TargetSocket> describedSockets(JsonNode described) {
+        List<TargetSocket> list = new ArrayList<>();
+        for (JsonNode s : described) {
+            list.add(new TargetSocket(s.get("role").asText(), s.get("fd").asInt(), s.get("inode").asLong(),
                     s.get("family").asText(), s.get("protocol").asText(), s.get("local_address").asText(),
                     s.get("local_port").asInt(), s.get("remote_port").isNull() ? null : s.get("remote_port").asInt()));
         }
+        return list;
     }
 
     static TargetProcess start(TargetSpec spec) {
@@ -120,6 +130,48 @@ final class TargetProcess implements AutoCloseable {
             throw new AssertionError("the target reports no integer " + option + " for fd " + socket.fd() + ": " + value);
         }
         return value.asInt();
+    }
+
+    /**
+     * The target's own setsockopt(2) on its descriptor: {@code {"so_keepalive": 1, "tcp_congestion": "reno",
+     * "so_linger": {"enabled": true, "seconds": 5}, "so_rcvtimeo": 1234}} (timeouts in ms). Returns its own
+     * getsockopt view afterwards, as {@link #ownOptions}.
+     */
+    JsonNode setOwnOptions(TargetSocket socket, Map<String, Object> options) {
+        try {
+            return ask("SET " + socket.fd() + " " + JSON.writeValueAsString(options));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Opens one more socket while running (a socket spec as in {@link TargetSpec}); returns what it opened. */
+    List<TargetSocket> openSocket(Map<String, Object> socketSpec) {
+        JsonNode reply;
+        try {
+            reply = ask("OPEN " + JSON.writeValueAsString(socketSpec));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+        List<TargetSocket> opened = describedSockets(reply.get("sockets"));
+        sockets.addAll(opened);
+        return opened;
+    }
+
+    /** Closes one of its sockets while running. */
+    void closeSocket(TargetSocket socket) {
+        ask("CLOSE " + socket.fd());
+        sockets.remove(socket);
+    }
+
+    /** Sends {@code bytes} bytes on that socket (blocking), as the target's own write. */
+    void sendBytes(TargetSocket socket, int bytes) {
+        ask("SEND " + socket.fd() + " " + bytes);
+    }
+
+    /** Sends without blocking until the kernel takes no more (EAGAIN); returns the bytes it took. */
+    long fill(TargetSocket socket) {
+        return ask("FILL " + socket.fd()).get("sent").asLong();
     }
 
     /** Asks the target to exit and waits until it is gone (and reaped). */

@@ -11,6 +11,7 @@ final class TargetSpec {
     String processName;
     boolean forkChild;
     boolean ownNetworkNamespace;
+    boolean withoutPtraceCapability;
 
     static TargetSpec target() {
         return new TargetSpec();
@@ -60,6 +61,15 @@ final class TargetSpec {
     /** Runs the target in a network namespace of its own (unshare -n), with lo up. */
     TargetSpec inOwnNetworkNamespace() {
         this.ownNetworkNamespace = true;
+        return this;
+    }
+
+    /**
+     * Runs the target without CAP_SYS_PTRACE in its bounding (hence permitted) set, through
+     * setpriv: a root process whose capabilities a caller lacking CAP_SYS_PTRACE still covers.
+     */
+    TargetSpec withoutPtraceCapability() {
+        this.withoutPtraceCapability = true;
         return this;
     }
 

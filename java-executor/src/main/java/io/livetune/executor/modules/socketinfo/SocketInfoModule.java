@@ -67,6 +67,10 @@ public final class SocketInfoModule implements Module {
             SocketScanner scanner = new SocketScanner(proc, kernel, !strict);
             List<ScannedSocket> sockets = scanner.scan(processes, selection.sockets());
             scanner.skipped().forEach(task::warn);
+            if (!selection.processes().isEverything() && !sockets.isEmpty()) {
+                // Sockets are shared across fork: name the relatives that hold them too.
+                scanner.addHolders(sockets, new ProcessFinder(proc).relativesOf(processes));
+            }
             Set<Integer> owners = new LinkedHashSet<>();
             try (TargetProcesses targets = new TargetProcesses(sys, proc)) {
                 for (ScannedSocket socket : sockets) {

@@ -9,6 +9,9 @@ import io.livetune.executor.cli.SocketsCommand;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -34,12 +37,21 @@ public final class Main implements Runnable {
     /** Runs one command with the given streams; returns the exit status. Tests call this directly. */
     public static int run(String[] args, InputStream stdin, PrintStream stdout, PrintStream stderr) {
         Io io = new Io(stdin, stdout, stderr);
-        CommandLine commandLine = new CommandLine(new Main())
-                .addSubcommand(new AnsibleCommand(io))
-                .addSubcommand(new SocketsCommand(io))
-                .addSubcommand(new SetCommand(io))
-                .addSubcommand(new OptionsCommand(io))
-                .addSubcommand(new SchemaCommand(io));
+        Map<String, Function<Io, Object>> subcommands = new LinkedHashMap<>();
+        subcommands.put("ansible", AnsibleCommand::new);
+        subcommands.put("sockets", SocketsCommand::new);
+        subcommands.put("set", SetCommand::new);
+        subcommands.put("options", OptionsCommand::new);
+        subcommands.put("schema", SchemaCommand::new);
+        CommandLine commandLine = new CommandLine(new Main());
+        // Building a picocli command reflects over its class, which costs tens of ms per command;
+        // every Ansible task starts a JVM, so only the command asked for is built.
+        String asked = args.length > 0 ? args[0] : "";
+        subcommands.forEach((name, command) -> {
+            if (!subcommands.containsKey(asked) || name.equals(asked)) {
+                commandLine.addSubcommand(name, command.apply(io));
+            }
+        });
         commandLine.setOut(new PrintWriter(stdout, true));
         commandLine.setErr(new PrintWriter(stderr, true));
         return commandLine.execute(args);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# End-to-end tests of livetune.process.socket_option through real Ansible, against real
-# running daemons (tests/daemons/tunable_server.py): ad hoc and playbooks, over -c local
-# and over SSH to an sshd started here on 127.0.0.1 (root, and non-root users with sudo
-# and su), check and diff modes, idempotence, every error of issue 2 section 4, the jar
-# cache and its refusal of planted jars, a noexec /tmp, a missing JRE, the args-file path.
+# End-to-end tests of livetune.process.socket_option and socket_info (lib/tests_socket_info.sh)
+# through real Ansible, against real running daemons (tests/daemons/tunable_server.py): ad
+# hoc and playbooks, over -c local and over SSH to an sshd started here on 127.0.0.1 (root,
+# and non-root users with sudo and su), check and diff modes, idempotence, every error of
+# issue 2 section 4, the jar cache and its refusal of planted jars, a noexec /tmp, a
+# missing JRE, the args-file path.
 #
 # Runs against the INSTALLED collection (`make install`; the repo's ansible.cfg points at
 # ./build/collections; ANSIBLE_COLLECTIONS_PATH overrides). Needs root (it creates users,
@@ -25,6 +26,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/ansible.sh"
 # shellcheck source=lib/tests.sh
 . "$HERE/lib/tests.sh"
+# shellcheck source=lib/tests_socket_info.sh
+. "$HERE/lib/tests_socket_info.sh"
 
 preflight() {
     [ "$(id -u)" = 0 ] || { log "tests/ansible/run.sh needs root (users, sshd, mount namespaces)"; exit 2; }
@@ -89,6 +92,24 @@ main() {
     run_test "become su: arguments through an args file" t_su_args_file
     run_test "sudo requiretty: falls back to an args file" t_requiretty
     run_test "two hosts on one target, empty cache, at once" t_concurrent_first_use
+
+    run_test "socket_info: docs render with ansible-doc" t_info_docs
+    run_test "socket_info: ad hoc -c local, listener = ss + daemon" t_info_adhoc local
+    run_test "socket_info: ad hoc -c local --check still reads" t_info_adhoc local --check
+    run_test "socket_info: ad hoc ssh root" t_info_adhoc ssh_root
+    run_test "socket_info: ad hoc ssh non-root + sudo" t_info_adhoc ssh_user
+    run_test "socket_info: reads what socket_option set" t_info_after_option
+    run_test "socket_info: established pair, both ends" t_info_established
+    run_test "socket_info: listener shared across fork" t_info_shared
+    run_test "socket_info: non-root, no become, lists all" t_info_nonroot_all
+    run_test "socket_info: become su, arguments in a file" t_info_su
+    run_test "socket_info: playbook -c local, register + assert" t_info_playbook local
+    run_test "socket_info: playbook -c local --check" t_info_playbook local --check
+    run_test "socket_info: playbook ssh root" t_info_playbook ssh_root
+    run_test "socket_info: playbook ssh root --check" t_info_playbook ssh_root --check
+    run_test "socket_info: playbook ssh non-root + sudo" t_info_playbook ssh_user
+    run_test "socket_info: playbook ssh non-root + sudo --check" t_info_playbook ssh_user --check
+    run_test "socket_info: playbook ssh non-root + sudo, no pipelining" t_info_playbook ssh_user pipelining_off
 
     log ""
     if [ "$FAILED" -gt 0 ]; then log "failed: ${FAILED_NAMES[*]}"; fi

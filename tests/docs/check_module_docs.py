@@ -1,15 +1,19 @@
 #!/usr/bin/python3
 """The module documentation must say what the executor does.
 
-The option registry (Java) and the module's JSON Schema are the one place each fact lives;
-the DOCUMENTATION block of plugins/modules/socket_option.py repeats them for ansible-doc.
-This test fails when the two disagree: an option documented but unknown to the executor,
-one the executor knows but the docs do not show, or a different type or choice list.
+The option registry (Java) and the modules' JSON Schemas are the one place each fact lives;
+the DOCUMENTATION (and RETURN) blocks of plugins/modules/*.py repeat them for ansible-doc.
+This test fails when the two disagree: an argument documented but unknown to the executor,
+one the executor takes but the docs do not show, a different type or choice list, an
+option of the registry missing from socket_option's docs, or a socket_info result field
+that the docs do not describe (socket_info is run, on sockets this test opens itself).
 
 Usage: check_module_docs.py JAR   (prints 'N passed, M failed'; exit 1 on any failure)
 """
 import ast
 import json
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -17,60 +21,233 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULE_DOC = ROOT / "ansible_collection/plugins/modules/socket_option.py"
+MODULES = ROOT / "ansible_collection/plugins/modules"
 # Task arguments the action plugin handles on the controller; the executor never sees them.
 CONTROLLER_ONLY = {"java_executable"}
 JSON_TO_ANSIBLE = {"integer": "int", "boolean": "bool", "string": "str", "object": "dict"}
+# A documented type that the schema's type allows too (a path is a string to the executor).
+SAME_TYPE = {"path": "str"}
+# RETURN fields of socket_info that appear only when something could not be read.
+SOCKET_INFO_RARE = {"notes"}
 
 
-def documentation():
-    tree = ast.parse(MODULE_DOC.read_text())
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and node.targets[0].id == "DOCUMENTATION":
-            return yaml.safe_load(node.value.value)
-    raise AssertionError("no DOCUMENTATION in %s" % MODULE_DOC)
+def module_blocks(module):
+    """DOCUMENTATION, EXAMPLES and RETURN of plugins/modules/MODULE.py, parsed."""
+    path = MODULES / ("%s.py" % module)
+    blocks = {}
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name in ("DOCUMENTATION", "EXAMPLES", "RETURN"):
+                blocks[name] = yaml.safe_load(node.value.value)
+    if "DOCUMENTATION" not in blocks:
+        raise AssertionError("no DOCUMENTATION in %s" % path)
+    return blocks
 
 
-def executor(jar, *args):
-    return json.loads(subprocess.run(["java", "-jar", jar, *args], check=True,
+def executor(jar, *args, stdin=None):
+    return json.loads(subprocess.run(["java", "-jar", jar, *args], check=True, input=stdin,
                                      capture_output=True, text=True).stdout)
 
 
-def main(jar):
-    docs = documentation()["options"]
-    schema = executor(jar, "schema", "socket_option")["properties"]
-    registry = {o["name"]: o for o in executor(jar, "options", "--json")}
-    failures = []
-    checks = 0
+def executor_module(jar, module, args):
+    """`java -jar JAR ansible MODULE` with ARGS on stdin; exit status 1 is a failed task."""
+    run = subprocess.run(["java", "-jar", jar, "ansible", module], input=json.dumps(args),
+                         capture_output=True, text=True)
+    if run.returncode not in (0, 1):
+        raise AssertionError("%s exited %d: %s" % (module, run.returncode, run.stderr))
+    return json.loads(run.stdout)
 
-    def check(ok, message):
-        nonlocal checks
-        checks += 1
+
+def schema_type(prop):
+    """The (type, elements) a schema property should be documented with."""
+    kinds = prop.get("type")
+    if kinds is None:
+        return ("str", None) if "enum" in prop else ("raw", None)
+    if isinstance(kinds, list):
+        # [integer, array]: one value or a list of them, which Ansible documents as a list
+        kinds = [k for k in kinds if k != "array"] if "array" in kinds else kinds
+        if len(kinds) != 1:
+            return ("raw", None)
+        return ("list", JSON_TO_ANSIBLE[kinds[0]])
+    if kinds == "array":
+        items = prop.get("items", {}).get("type")
+        return ("list", JSON_TO_ANSIBLE.get(items) if isinstance(items, str) else None)
+    return (JSON_TO_ANSIBLE[kinds], None)
+
+
+class Checks:
+    def __init__(self):
+        self.count = 0
+        self.failures = []
+
+    def __call__(self, ok, message):
+        self.count += 1
         if not ok:
-            failures.append(message)
+            self.failures.append(message)
 
+
+def check_arguments(check, module, docs, schema):
+    """Documented options == the schema's arguments, with the same choices and types."""
     documented = set(docs) - CONTROLLER_ONLY
     accepted = {name for name in schema if not name.startswith("_")}
-    check(documented == accepted, "task arguments: documented but not accepted: %s; accepted but not documented: %s"
-          % (sorted(documented - accepted), sorted(accepted - documented)))
+    check(documented == accepted, "%s: task arguments: documented but not accepted: %s; accepted but not documented: %s"
+          % (module, sorted(documented - accepted), sorted(accepted - documented)))
 
     for name in sorted(documented & accepted):
         if "enum" in schema[name]:
             check(sorted(docs[name].get("choices", [])) == sorted(schema[name]["enum"]),
-                  "%s: documented choices %s, schema %s" % (name, docs[name].get("choices"), schema[name]["enum"]))
+                  "%s: %s: documented choices %s, schema %s"
+                  % (module, name, docs[name].get("choices"), schema[name]["enum"]))
+    return documented & accepted
+
+
+def check_argument_types(check, module, docs, schema, names):
+    for name in sorted(names):
+        want, elements = schema_type(schema[name])
+        got = docs[name].get("type", "str")
+        check(SAME_TYPE.get(got, got) == want,
+              "%s: %s: documented type %s, schema %s" % (module, name, got, want))
+        if elements is not None:
+            check(docs[name].get("elements") == elements,
+                  "%s: %s: documented elements %s, schema %s" % (module, name, docs[name].get("elements"), elements))
+
+
+def check_socket_option(check, jar, registry):
+    docs = module_blocks("socket_option")["DOCUMENTATION"]["options"]
+    schema = executor(jar, "schema", "socket_option")["properties"]
+    names = check_arguments(check, "socket_option", docs, schema)
+    check_argument_types(check, "socket_option", docs, schema, names)
 
     suboptions = docs["options"]["suboptions"]
     check(list(suboptions) == list(registry),
-          "options: documented %s, registry %s (same names, same order)" % (list(suboptions), list(registry)))
+          "socket_option: options: documented %s, registry %s (same names, same order)" % (list(suboptions), list(registry)))
     for name in set(suboptions) & set(registry):
         expected = JSON_TO_ANSIBLE[registry[name]["type"]]
         check(suboptions[name].get("type") == expected,
-              "options.%s: documented type %s, registry %s" % (name, suboptions[name].get("type"), expected))
+              "socket_option: options.%s: documented type %s, registry %s" % (name, suboptions[name].get("type"), expected))
 
-    for failure in failures:
+
+def value_matches(json_type, value):
+    return {
+        "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+        "boolean": lambda v: isinstance(v, bool),
+        "string": lambda v: isinstance(v, str),
+        "object": lambda v: isinstance(v, dict),
+    }[json_type](value)
+
+
+def check_socket_info(check, jar, registry):
+    blocks = module_blocks("socket_info")
+    docs = blocks["DOCUMENTATION"]
+    schema = executor(jar, "schema", "socket_info")["properties"]
+    names = check_arguments(check, "socket_info", docs["options"], schema)
+    check_argument_types(check, "socket_info", docs["options"], schema, names)
+
+    # The selectors are socket_option's: documented the same way in both modules.
+    option_docs = module_blocks("socket_option")["DOCUMENTATION"]["options"]
+    for name in sorted(set(docs["options"]) & set(option_docs)):
+        for key in ("type", "elements", "choices", "default"):
+            check(docs["options"][name].get(key) == option_docs[name].get(key),
+                  "socket_info: %s: %s %r, socket_option documents %r"
+                  % (name, key, docs["options"][name].get(key), option_docs[name].get(key)))
+
+    attributes = docs.get("attributes", {})
+    check(attributes.get("check_mode", {}).get("support") == "full", "socket_info: check_mode support must be full")
+    check(attributes.get("diff_mode", {}).get("support") == "none", "socket_info: diff_mode support must be none")
+
+    # RETURN: every field the executor returns is documented, and the reverse.
+    ret = blocks["RETURN"]["sockets"]["contains"]
+    entries, sample_types = run_socket_info_on_own_sockets(jar)
+    returned = set()
+    for entry in entries.values():
+        returned |= set(entry)
+    check(set(ret) - SOCKET_INFO_RARE == returned - SOCKET_INFO_RARE,
+          "socket_info RETURN sockets: documented but not returned: %s; returned but not documented: %s"
+          % (sorted(set(ret) - SOCKET_INFO_RARE - returned), sorted(returned - SOCKET_INFO_RARE - set(ret))))
+    for name in sorted(set(ret) & returned):
+        want = {int: "int", str: "str", list: "list", dict: "dict", bool: "bool"}[sample_types[name]]
+        check(ret[name].get("type") == want,
+              "socket_info RETURN sockets.%s: documented type %s, returned %s" % (name, ret[name].get("type"), want))
+    owner_fields = set()
+    for entry in entries.values():
+        for owner in entry["owners"]:
+            owner_fields |= set(owner)
+    check(set(ret["owners"].get("contains", {})) == owner_fields,
+          "socket_info RETURN sockets.owners: documented %s, returned %s"
+          % (sorted(ret["owners"].get("contains", {})), sorted(owner_fields)))
+
+    # The options sample is a whole TCP IPv4 listener's, as the executor lists it: every
+    # option of the registry that applies, in registry order, each of the registry's type.
+    sample = ret["options"].get("sample", {})
+    listener_options = list(entries["listener"].get("options", {}))
+    check(list(sample) == listener_options,
+          "socket_info RETURN options sample: %s, a TCP listener's options: %s (same names, same order)"
+          % (list(sample), listener_options))
+    for name, value in sample.items():
+        check(name in registry and value_matches(registry[name]["type"], value),
+              "socket_info RETURN options sample: %s: %r is not a %s of the registry"
+              % (name, value, registry.get(name, {}).get("type", "option")))
+    for name, value in entries["listener"].get("options", {}).items():
+        check(value_matches(registry[name]["type"], value),
+              "socket_info returned options.%s = %r, the registry says %s" % (name, value, registry[name]["type"]))
+
+    # The examples are tasks, and those that use the module give it documented arguments only.
+    tasks = blocks["EXAMPLES"]
+    uses = [t["livetune.process.socket_info"] for t in tasks if "livetune.process.socket_info" in t]
+    check(len(uses) >= 4, "socket_info EXAMPLES: %d tasks use the module, want at least 4" % len(uses))
+    for args in uses:
+        check(set(args) <= set(docs["options"]),
+              "socket_info EXAMPLES: undocumented arguments %s" % sorted(set(args) - set(docs["options"])))
+
+
+def run_socket_info_on_own_sockets(jar):
+    """socket_info's entries for a TCP listener, an established TCP connection and a UDP
+    socket that this process opens itself (a process may always read its own sockets).
+    Returns ({kind: entry}, {field: python type of its value})."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(7)
+    client = socket.create_connection(listener.getsockname())
+    server, _ = listener.accept()
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    inodes = {kind: os.fstat(s.fileno()).st_ino for kind, s in
+              (("listener", listener), ("established", server), ("udp", udp))}
+    try:
+        result = executor_module(jar, "socket_info", {"pid": os.getpid(), "strict": True})
+    finally:
+        for s in (server, client, listener, udp):
+            s.close()
+    if result.get("failed") or result.get("changed") is not False:
+        raise AssertionError("socket_info on this test's own sockets: %s" % result)
+    by_inode = {entry["inode"]: entry for entry in result["sockets"]}
+    entries = {}
+    for kind, inode in inodes.items():
+        if inode not in by_inode:
+            raise AssertionError("socket_info did not list this test's %s socket (inode %d): %s"
+                                 % (kind, inode, result))
+        entries[kind] = by_inode[inode]
+    types = {}
+    for entry in entries.values():
+        for name, value in entry.items():
+            types[name] = type(value)
+    if entries["listener"].get("backlog") != 7:
+        raise AssertionError("socket_info says the listener's backlog is %r, this test set 7"
+                             % entries["listener"].get("backlog"))
+    return entries, types
+
+
+def main(jar):
+    registry = {o["name"]: o for o in executor(jar, "options", "--json")}
+    check = Checks()
+    check_socket_option(check, jar, registry)
+    check_socket_info(check, jar, registry)
+
+    for failure in check.failures:
         print("FAIL:", failure)
-    print("%d passed, %d failed" % (checks - len(failures), len(failures)))
-    return 1 if failures else 0
+    print("%d passed, %d failed" % (check.count - len(check.failures), len(check.failures)))
+    return 1 if check.failures else 0
 
 
 if __name__ == "__main__":

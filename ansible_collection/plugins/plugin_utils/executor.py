@@ -26,6 +26,7 @@ import tempfile
 from ansible import constants as C
 from ansible.errors import AnsibleAction
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
+from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -147,11 +148,25 @@ class LivetuneAction(ActionBase):
             java = self._java_executable(args, task_vars)
             payload = self._payload(args)
             result.update(self._run_executor(payload, java))
+            self._fail_on_drift(result, task_vars)
         except (AnsibleAction, TaskFailure) as e:
             result.update(e.result)
         finally:
             self._remove_tmp_path(self._connection._shell.tmpdir)
         return result
+
+    def _fail_on_drift(self, result, task_vars):
+        """In check mode with livetune_fail_on_drift, a task that would change fails.
+
+        A CI drift check (ansible-playbook --check -e livetune_fail_on_drift=true) then
+        exits non-zero when a live process no longer has what the playbook says.
+        """
+        if not (self._task.check_mode and result.get('changed') and not result.get('failed')):
+            return
+        if not boolean(self._templar.template(task_vars.get('livetune_fail_on_drift', False)), strict=False):
+            return
+        result['failed'] = True
+        result['msg'] = 'drift (livetune_fail_on_drift): %s' % result.get('msg', 'the live state differs')
 
     # -- arguments ---------------------------------------------------------------------
 

@@ -6,6 +6,8 @@
 #       same host, same SSH connection (sshd on 127.0.0.1), pipelining on, alternating
 #   (b) one option applied to 10,000 established TCP connections of one process
 #   (c) size of the jar
+#   (d) `sockets --all --json` (every option of every socket) vs `ss -tanpie`, 10,000
+#       connections held by two processes, alternating runs, median ratio
 #
 # Knobs: BENCH_PAIRS (15), BENCH_CONNS (10000), BENCH_ONLY (e.g. "a c").
 # Needs root (sshd, remote login as root, 10,000 descriptors) and `make install` done.
@@ -18,7 +20,7 @@ export ANSIBLE_RETRY_FILES_ENABLED=false PYTHONDONTWRITEBYTECODE=1 ANSIBLE_FORCE
 
 PAIRS=${BENCH_PAIRS:-15}
 CONNS=${BENCH_CONNS:-10000}
-ONLY=${BENCH_ONLY:-a b c}
+ONLY=${BENCH_ONLY:-a b c d}
 JAR=$ROOT/build/collections/ansible_collections/livetune/process/files/livetune-executor.jar
 [ -f "$JAR" ] || JAR=$ROOT/java-executor/target/livetune-executor.jar
 [ -f "$JAR" ] || { echo "bench: no executor jar; run 'make build install' first" >&2; exit 1; }
@@ -218,6 +220,55 @@ with open(results, "a") as f:
 PY
             errors=$((errors + 1))
         fi
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------
+if want d; then
+    section "(d) every option of every socket vs ss -tanpie, $CONNS connections held by two processes"
+    python3 bench/many_conns.py --count "$CONNS" --ready-file "$STATE/d.ready" &
+    PIDS+=("$!")
+    for _ in $(seq 300); do [ -s "$STATE/d.ready" ] && break; sleep 0.1; done
+    if ! [ -s "$STATE/d.ready" ]; then
+        echo "bench (d): the connection holder did not become ready" >&2
+        errors=$((errors + 1))
+    elif ! python3 - "$JAVA" "$JAR" "$STATE" "$RESULTS" "${BENCH_PAIRS:-7}" <<'PY'; then
+import json, os, statistics, subprocess, sys, time
+java, jar, state, results, pairs = sys.argv[1:]
+pairs = int(pairs)
+jsa = os.path.join(state, "sockets.jsa")
+flags = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xshare:auto"]
+livetune = [java] + flags + ["-jar", jar, "sockets", "--all", "--json"]
+subprocess.run([java] + flags + ["-XX:ArchiveClassesAtExit=" + jsa, "-jar", jar, "sockets", "--all", "--json"],
+               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+with_cds = [java] + flags + ["-XX:SharedArchiveFile=" + jsa, "-jar", jar, "sockets", "--all", "--json"]
+ss = ["ss", "-tanpie"]
+
+def timed(cmd):
+    t0 = time.perf_counter()
+    out = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL).stdout
+    return time.perf_counter() - t0, out
+
+sockets = len(json.loads(timed(livetune)[1])["sockets"])
+lines = len(timed(ss)[1].splitlines()) - 1
+print("livetune lists %d sockets with every option; ss -tanpie prints %d lines" % (sockets, lines))
+plain, cds, peer = [], [], []
+for _ in range(pairs):  # alternate, so load on the machine hits all alike
+    plain.append(timed(livetune)[0])
+    peer.append(timed(ss)[0])
+    if os.path.exists(jsa):
+        cds.append(timed(with_cds)[0])
+for label, xs in (("livetune sockets --all --json", plain), ("  with a class-data archive", cds), ("ss -tanpie", peer)):
+    if xs:
+        print("%-34s median %.3f s  (min %.3f, max %.3f, n=%d)" % (label, statistics.median(xs), min(xs), max(xs), len(xs)))
+ratio = statistics.median(plain) / statistics.median(peer)
+with open(results, "a") as f:
+    f.write("(d) sockets --all --json / ss -tanpie, median of %d\t%.2f\t<= 1.5\n" % (pairs, ratio))
+    if cds:
+        f.write("    with a class-data archive\t%.2f\t<= 1.5\n" % (statistics.median(cds) / statistics.median(peer)))
+print("ratio (median livetune / median ss): %.2f   target: 1.5 or less" % ratio)
+PY
+        errors=$((errors + 1))
     fi
 fi
 

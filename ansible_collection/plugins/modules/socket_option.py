@@ -332,7 +332,7 @@ notes:
     sudo with C(requiretty)) they go through a temporary file instead.
   - The executor on the target also has a command line for people, see
     C(java -jar /var/cache/livetune/*/livetune-executor.jar --help).
-  - For a drift check in CI, run the playbook with C(--check -e livetune_fail_on_drift=true):
+  - For a drift check in CI, run the playbook with C(--check -e livetune_fail_on_drift=true);
     every task whose sockets differ from what it asks for then fails (and still changes nothing),
     so C(ansible-playbook) exits non-zero.
 seealso:

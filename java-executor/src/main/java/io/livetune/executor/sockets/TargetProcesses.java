@@ -24,7 +24,7 @@ public final class TargetProcesses implements AutoCloseable {
      *
      * @throws ProcessAccessException when the kernel refuses access (the caller explains why)
      */
-    public TargetProcess get(ProcessInfo process) throws IOException, ProcessAccessException {
+    public synchronized TargetProcess get(ProcessInfo process) throws IOException, ProcessAccessException {
         TargetProcess target = open.get(process.pid());
         if (target == null) {
             try {
@@ -38,7 +38,7 @@ public final class TargetProcesses implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         open.values().forEach(TargetProcess::close);
         open.clear();
     }

@@ -15,7 +15,6 @@ import io.livetune.executor.procfs.NoSuchProcessException;
 import io.livetune.executor.procfs.ProcessAccessDeniedException;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessFinder;
-import io.livetune.executor.procfs.ProcessGoneException;
 import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.sockets.LiveSocket;
 import io.livetune.executor.sockets.KernelFactsReader;
@@ -30,6 +29,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * livetune.process.socket_info: every socket option of every matched socket, read from user
@@ -41,6 +41,8 @@ import java.util.Set;
  */
 public final class SocketInfoModule implements Module {
     public static final String NAME = "socket_info";
+    /** Below this many sockets, threads cost more than they save. */
+    private static final int PARALLEL_FROM = 512;
 
     private final ModuleSchema schema = ModuleSchema.load(NAME, Selection::addTo);
     private final ProcFs proc = new ProcFs();
@@ -73,11 +75,14 @@ public final class SocketInfoModule implements Module {
             }
             Set<Integer> owners = new LinkedHashSet<>();
             try (TargetProcesses targets = new TargetProcesses(sys, proc)) {
-                for (ScannedSocket socket : sockets) {
-                    results.add(describe(socket, targets, strict));
-                    socket.holders().forEach(holder -> owners.add(holder.pid()));
-                }
+                // Each socket is some thirty getsockopt calls of its own: many are read on every core.
+                List<ObjectNode> described = (sockets.size() >= PARALLEL_FROM ? sockets.parallelStream()
+                        : sockets.stream())
+                        .map(socket -> describe(socket, targets, strict))
+                        .collect(Collectors.toList());
+                results.addAll(described);
             }
+            sockets.forEach(socket -> socket.holders().forEach(holder -> owners.add(holder.pid())));
             task.result().put("msg", sockets.size() + " socket(s) in " + owners.size() + " process(es)");
         } catch (ProcessAccessDeniedException e) {
             throw AccessAdvice.explain(e);
@@ -98,7 +103,7 @@ public final class SocketInfoModule implements Module {
         }
     }
 
-    private ObjectNode describe(ScannedSocket socket, TargetProcesses targets, boolean strict) throws IOException {
+    private ObjectNode describe(ScannedSocket socket, TargetProcesses targets, boolean strict) {
         ObjectNode entry = SocketEntries.base(socket);
         List<String> notes = new ArrayList<>();
         try (LiveSocket duplicate = targets.get(socket.process()).duplicate(socket)) {
@@ -108,12 +113,7 @@ public final class SocketInfoModule implements Module {
                 throw AccessAdvice.explain(e.errno(), e.process());
             }
             notes.add("options not readable: " + AccessAdvice.explain(e.errno(), e.process()).getMessage());
-        } catch (ProcessGoneException | SocketReplacedException e) {
-            if (strict) {
-                throw new TaskFailure(socket.describe() + ": " + e.getMessage() + " (strict: true)", e);
-            }
-            notes.add("options not readable: " + e.getMessage());
-        } catch (ErrnoException e) {
+        } catch (IOException | SocketReplacedException | ErrnoException e) { // exited, closed, refused
             if (strict) {
                 throw new TaskFailure(socket.describe() + ": " + e.getMessage() + " (strict: true)", e);
             }

@@ -43,72 +43,10 @@ description:
     runs it there. The target needs a Java runtime 11 or later, not Python.
 author:
   - livetune developers (@livetune)
+extends_documentation_fragment:
+  - livetune.process.processes
+  - livetune.process.sockets
 options:
-  pid:
-    description:
-      - Only these process ids. A comma-separated string is accepted (ad hoc C(pid=12,34)).
-      - A pid that no process has fails the task, unless I(missing=ignore).
-    type: list
-    elements: int
-  pidfile:
-    description:
-      - Only the process whose id is in this file on the target.
-      - A missing file or a pid that no process has fails the task, unless I(missing=ignore).
-    type: path
-  process:
-    description:
-      - Only processes whose name (C(/proc/PID/comm)) this regular expression matches as a whole.
-      - A pattern that matches no process lists nothing; that is not a failure.
-    type: str
-  cmdline:
-    description:
-      - Only processes whose full command line this regular expression is found in.
-    type: str
-  unit:
-    description:
-      - Only the processes in the cgroup of this systemd unit, for example C(nginx.service).
-    type: str
-  fd:
-    description:
-      - Only the sockets at these descriptor numbers of the selected processes.
-    type: list
-    elements: int
-  protocol:
-    description:
-      - Only sockets of this protocol.
-    type: str
-    choices: [tcp, udp]
-  family:
-    description:
-      - Only sockets of this address family.
-    type: str
-    choices: [ipv4, ipv6]
-  state:
-    description:
-      - Only sockets in this state. C(listen) means listening TCP sockets and, like C(ss -l), UDP
-        sockets that are bound but not connected (state C(unconn)). C(established) means connected
-        sockets. C(any) lists sockets in every state, including C(time-wait) and C(close-wait) ones
-        that a process still holds.
-    type: str
-    choices: [listen, established, any]
-    default: any
-  local_port:
-    description:
-      - Only sockets bound to this local port.
-    type: int
-  local_address:
-    description:
-      - Only sockets bound to this local address, an IP address such as C(127.0.0.1) or C(::1)
-        (names are not resolved; C(0.0.0.0) and C(::) match literally).
-    type: str
-  remote_port:
-    description:
-      - Only sockets connected to this remote port.
-    type: int
-  remote_address:
-    description:
-      - Only sockets connected to this remote address (an IP address, as for I(local_address)).
-    type: str
   strict:
     description:
       - Fail the task when an option of a listed socket cannot be read (permission, a process that
@@ -125,13 +63,6 @@ options:
     type: str
     choices: [fail, ignore]
     default: fail
-  java_executable:
-    description:
-      - Path of the java binary on the target.
-      - When not set, the host variable C(livetune_java) is used, then C($JAVA_HOME/bin/java), the
-        C(java) on C(PATH), and the newest C(/usr/lib/jvm/*/bin/java).
-      - Used on the controller only, it is not passed to the executor.
-    type: path
 attributes:
   action:
     support: full

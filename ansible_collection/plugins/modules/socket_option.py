@@ -35,66 +35,10 @@ description:
     I(remote_port), I(remote_address)) are optional and must all hold.
 author:
   - livetune developers (@livetune)
+extends_documentation_fragment:
+  - livetune.process.processes
+  - livetune.process.sockets
 options:
-  pid:
-    description:
-      - Process id, or a list of them. A comma-separated string is accepted (ad hoc C(pid=12,34)).
-    type: list
-    elements: int
-  pidfile:
-    description:
-      - Path of a file on the target that holds the process id.
-    type: path
-  process:
-    description:
-      - Regular expression that must match the whole process name (C(/proc/PID/comm)).
-    type: str
-  cmdline:
-    description:
-      - Regular expression searched for in the full command line of each process.
-    type: str
-  unit:
-    description:
-      - systemd unit, for example C(rsyslog.service); every process in its cgroup is selected.
-    type: str
-  fd:
-    description:
-      - Only the sockets at these descriptor numbers of the target process.
-    type: list
-    elements: int
-  protocol:
-    description:
-      - Only sockets of this protocol.
-    type: str
-    choices: [tcp, udp]
-  family:
-    description:
-      - Only sockets of this address family.
-    type: str
-    choices: [ipv4, ipv6]
-  state:
-    description:
-      - Only sockets in this state. C(listen) means listening TCP sockets and, like C(ss -l), UDP
-        sockets that are bound but not connected. C(established) means connected sockets.
-    type: str
-    choices: [listen, established, any]
-    default: any
-  local_port:
-    description:
-      - Only sockets bound to this local port.
-    type: int
-  local_address:
-    description:
-      - Only sockets bound to this local address (C(0.0.0.0), C(::) and so on match literally).
-    type: str
-  remote_port:
-    description:
-      - Only sockets connected to this remote port.
-    type: int
-  remote_address:
-    description:
-      - Only sockets connected to this remote address.
-    type: str
   options:
     description:
       - Socket options to set, by name. Names are the C constants in lower case.
@@ -297,13 +241,6 @@ options:
     type: str
     choices: [fail, ignore]
     default: fail
-  java_executable:
-    description:
-      - Path of the java binary on the target.
-      - When not set, the host variable C(livetune_java) is used, then C($JAVA_HOME/bin/java), the
-        C(java) on C(PATH), and the newest C(/usr/lib/jvm/*/bin/java).
-      - Used on the controller only, it is not passed to the executor.
-    type: path
 attributes:
   action:
     support: full

@@ -1,0 +1,56 @@
+# -*- coding: utf-8 -*-
+# Copyright: livetune developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """Which sockets of the selected processes a task is about; every given filter must hold."""
+
+    DOCUMENTATION = r'''
+options:
+  fd:
+    description:
+      - Only the sockets at these descriptor numbers of the selected processes.
+    type: list
+    elements: int
+  protocol:
+    description:
+      - Only sockets of this protocol.
+    type: str
+    choices: [tcp, udp]
+  family:
+    description:
+      - Only sockets of this address family.
+    type: str
+    choices: [ipv4, ipv6]
+  state:
+    description:
+      - Only sockets in this state. C(listen) means listening TCP sockets and, like C(ss -l), UDP
+        sockets that are bound but not connected (state C(unconn)). C(established) means connected
+        sockets. C(any) takes sockets in every state, including C(time-wait) and C(close-wait) ones
+        that a process still holds.
+    type: str
+    choices: [listen, established, any]
+    default: any
+  local_port:
+    description:
+      - Only sockets bound to this local port.
+    type: int
+  local_address:
+    description:
+      - Only sockets bound to this local address, an IP address such as C(127.0.0.1) or C(::1)
+        (names are not resolved; C(0.0.0.0) and C(::) match literally).
+    type: str
+  remote_port:
+    description:
+      - Only sockets connected to this remote port.
+    type: int
+  remote_address:
+    description:
+      - Only sockets connected to this remote address (an IP address, as for I(local_address)).
+    type: str
+'''

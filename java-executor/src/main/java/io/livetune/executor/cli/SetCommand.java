@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -49,20 +50,10 @@ public final class SetCommand implements Callable<Integer> {
 
     @Option(names = "--fd", split = ",", paramLabel = "FD", description = "Descriptor number(s).")
     private List<Integer> fds;
-    @Option(names = "-t", description = "TCP sockets only.")
-    private boolean tcp;
-    @Option(names = "-u", description = "UDP sockets only.")
-    private boolean udp;
-    @Option(names = "-4", description = "IPv4 sockets only.")
-    private boolean ipv4;
-    @Option(names = "-6", description = "IPv6 sockets only.")
-    private boolean ipv6;
-    @Option(names = {"-l", "--listening"}, description = "Listening sockets only.")
-    private boolean listening;
+    @Mixin
+    private SocketFilterOptions filters;
     @Option(names = {"-e", "--established"}, description = "Established connections only.")
     private boolean established;
-    @Option(names = "--port", paramLabel = "PORT", description = "Local port.")
-    private Integer port;
     @Option(names = "--address", paramLabel = "IP", description = "Local address.")
     private String address;
     @Option(names = "--remote-port", paramLabel = "PORT", description = "Remote port.")
@@ -107,11 +98,9 @@ public final class SetCommand implements Callable<Integer> {
         if (fds != null) {
             fds.forEach(args.putArray("fd")::add);
         }
-        putIfSet(args, "protocol", tcp ? "tcp" : udp ? "udp" : null);
-        putIfSet(args, "family", ipv4 ? "ipv4" : ipv6 ? "ipv6" : null);
-        putIfSet(args, "state", listening ? "listen" : established ? "established" : null);
-        if (port != null) {
-            args.put("local_port", port);
+        filters.applyTo(args);
+        if (established) {
+            args.put("state", "established");
         }
         putIfSet(args, "local_address", address);
         if (remotePort != null) {

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,22 +44,12 @@ public final class SocketsCommand implements Callable<Integer> {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     private final Io io;
 
-    @Option(names = "-t", description = "TCP sockets only.")
-    private boolean tcp;
-    @Option(names = "-u", description = "UDP sockets only.")
-    private boolean udp;
-    @Option(names = "-l", description = "Listening sockets only (TCP listeners, unconnected UDP).")
-    private boolean listening;
-    @Option(names = "-4", description = "IPv4 only.")
-    private boolean ipv4;
-    @Option(names = "-6", description = "IPv6 only.")
-    private boolean ipv6;
+    @Mixin
+    private SocketFilterOptions filters;
     @Option(names = {"-p", "--pid"}, split = ",", paramLabel = "PID", description = "Sockets of these processes.")
     private List<Integer> pids;
     @Option(names = "--process", paramLabel = "REGEX", description = "Sockets of processes whose name matches.")
     private String process;
-    @Option(names = "--port", paramLabel = "PORT", description = "Local port.")
-    private Integer port;
     @Option(names = {"-a", "--all"}, description = "Show every option, not only those that differ from the default.")
     private boolean all;
     @Option(names = "--json", description = "Print the socket_info module's JSON result.")
@@ -116,18 +107,7 @@ public final class SocketsCommand implements Callable<Integer> {
         if (process != null) {
             args.put("process", process);
         }
-        if (tcp != udp) {
-            args.put("protocol", tcp ? "tcp" : "udp");
-        }
-        if (ipv4 != ipv6) {
-            args.put("family", ipv4 ? "ipv4" : "ipv6");
-        }
-        if (listening) {
-            args.put("state", "listen");
-        }
-        if (port != null) {
-            args.put("local_port", port);
-        }
+        filters.applyTo(args);
         return ModuleRunner.run(Modules.get(SocketInfoModule.NAME), JSON.writeValueAsString(args));
     }
 

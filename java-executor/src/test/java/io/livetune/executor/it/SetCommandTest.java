@@ -1,0 +1,60 @@
+package io.livetune.executor.it;
+
+import static io.livetune.executor.it.TargetSpec.target;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+/** `set`, the socket_option module for people at a shell: same effect, a table, clear errors. */
+class SetCommandTest extends LiveProcessTest {
+
+    @Test
+    void setsTheBacklogAndABufferOfAListenerAndShowsBeforeAndAfter() {
+        TargetProcess target = start(target().tcpListener("ipv4", 20, 4096).udp("ipv4", 4096));
+        TargetSocket listener = target.socket("listener");
+        String pid = Long.toString(target.pid());
+        String port = Integer.toString(listener.localPort());
+
+        Cli.Result check = Cli.run("set", "-p", pid, "-t", "-l", "--port", port, "--check", "backlog=100");
+        assertEquals(0, check.status(), check::toString);
+        assertTrue(check.stdout().contains("backlog 20 -> 100"), "check mode says what would change" + check);
+        assertEquals(20, Ss.tcp(target.pid()).byInode(listener.inode()).backlog(), "check mode changed nothing");
+
+        Cli.Result set = Cli.run("set", "-p", pid, "-t", "-l", "--port", port, "backlog=100", "so_rcvbuf=65536");
+        assertEquals(0, set.status(), set::toString);
+        assertTrue(set.stdout().contains("backlog 20 -> 100"), set::toString);
+        assertEquals(100, Ss.tcp(target.pid()).byInode(listener.inode()).backlog(), "ss Send-Q" + set);
+        assertEquals(Kernel.receiveBufferReadBack(65536), target.ownOption(listener, "so_rcvbuf"),
+                "the target's own SO_RCVBUF" + set);
+
+        Cli.Result again = Cli.run("set", "-p", pid, "-t", "-l", "--port", port, "backlog=100", "so_rcvbuf=65536");
+        assertEquals(0, again.status(), again::toString);
+        assertTrue(again.stdout().contains("already as requested"), "the second run is unchanged" + again);
+    }
+
+    @Test
+    void aWrongOptionOrTypeIsAClearErrorAndNothingChanges() {
+        TargetProcess target = start(target().tcpListener("ipv4", 20, 4096));
+        TargetSocket listener = target.socket("listener");
+        String pid = Long.toString(target.pid());
+
+        Cli.Result misspelt = Cli.run("set", "-p", pid, "so_rcvbf=65536");
+        assertEquals(1, misspelt.status(), misspelt::toString);
+        assertTrue(misspelt.stderr().contains("did you mean so_rcvbuf"), misspelt::toString);
+
+        Cli.Result wrongType = Cli.run("set", "-p", pid, "so_rcvbuf=big");
+        assertEquals(1, wrongType.status(), wrongType::toString);
+        assertTrue(wrongType.stderr().contains("options.so_rcvbuf: must be an integer >= 0"), wrongType::toString);
+
+        Cli.Result udpOnTcp = Cli.run("set", "-p", pid, "-u", "tcp_nodelay=true");
+        assertEquals(1, udpOnTcp.status(), udpOnTcp::toString);
+
+        for (Cli.Result result : new Cli.Result[] {misspelt, wrongType, udpOnTcp}) {
+            assertFalse(result.stderr().contains("\tat "), "no stack trace" + result);
+        }
+        assertEquals(20, Ss.tcp(target.pid()).byInode(listener.inode()).backlog(), "nothing changed");
+        assertEquals(8192, target.ownOption(listener, "so_rcvbuf"), "nothing changed");
+    }
+}

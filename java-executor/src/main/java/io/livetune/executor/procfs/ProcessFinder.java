@@ -158,12 +158,12 @@ public final class ProcessFinder {
         try {
             text = new String(Files.readAllBytes(criteria.pidfile()), StandardCharsets.US_ASCII).trim();
         } catch (NoSuchFileException e) {
-            throw new IOException("pidfile " + criteria.pidfile() + " does not exist");
+            throw new PidfileException("pidfile " + criteria.pidfile() + " does not exist");
         }
         try {
             return Integer.parseInt(text.split("\\s+")[0]);
         } catch (NumberFormatException e) {
-            throw new IOException("pidfile " + criteria.pidfile() + " does not hold a process id (it holds '"
+            throw new PidfileException("pidfile " + criteria.pidfile() + " does not hold a process id (it holds '"
                     + (text.length() > 40 ? text.substring(0, 40) + "…" : text) + "')");
         }
     }

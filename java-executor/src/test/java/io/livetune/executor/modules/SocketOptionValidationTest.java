@@ -79,6 +79,17 @@ class SocketOptionValidationTest {
     }
 
     @Test
+    void aServiceThatIsNotRunningIsAcceptedWithMissingIgnore() {
+        assertTrue(failure("{\"pidfile\": \"/nonexistent/livetune.pid\", \"backlog\": 10}")
+                .startsWith("pidfile /nonexistent/livetune.pid does not exist"));
+        for (String selector : new String[] {"\"pidfile\": \"/nonexistent/livetune.pid\"", "\"pid\": 999999999"}) {
+            ObjectNode result = run("{" + selector + ", \"backlog\": 10, \"missing\": \"ignore\"}");
+            assertFalse(result.path("failed").asBoolean(), result.toString());
+            assertFalse(result.path("changed").asBoolean(), result.toString());
+        }
+    }
+
+    @Test
     void missingIgnoreAcceptsNoMatch() {
         ObjectNode result = run("{\"process\": \"^no-such-process-livetune$\", \"backlog\": 10, \"missing\": \"ignore\"}");
         assertFalse(result.path("failed").asBoolean(), result.toString());

@@ -12,6 +12,7 @@ import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.procfs.NoSuchProcessException;
+import io.livetune.executor.procfs.PidfileException;
 import io.livetune.executor.procfs.ProcessAccessDeniedException;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessFinder;
@@ -94,7 +95,7 @@ public final class SocketInfoModule implements Module {
     private List<ProcessInfo> find(Selection selection, JsonNode args, Task task) throws IOException {
         try {
             return new ProcessFinder(proc).find(selection.processes());
-        } catch (NoSuchProcessException e) {
+        } catch (NoSuchProcessException | PidfileException e) {
             if ("ignore".equals(args.path("missing").asText("fail"))) {
                 task.warn(e.getMessage() + "; nothing listed (missing: ignore)");
                 return new ArrayList<>();

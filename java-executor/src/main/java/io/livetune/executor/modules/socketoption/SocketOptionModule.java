@@ -9,6 +9,8 @@ import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.modules.AccessAdvice;
+import io.livetune.executor.procfs.NoSuchProcessException;
+import io.livetune.executor.procfs.PidfileException;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessAccessDeniedException;
 import io.livetune.executor.procfs.ProcessFinder;
@@ -117,7 +119,13 @@ public final class SocketOptionModule implements Module {
     }
 
     private List<ProcessInfo> findProcesses(SocketOptionRequest request, Task task) throws IOException {
-        List<ProcessInfo> processes = new ProcessFinder(proc).find(request.selection.processes());
+        List<ProcessInfo> processes;
+        try {
+            processes = new ProcessFinder(proc).find(request.selection.processes());
+        } catch (NoSuchProcessException | PidfileException e) {
+            nothingMatched(e.getMessage(), request, task); // a service that is not running
+            return List.of();
+        }
         if (processes.isEmpty()) {
             nothingMatched("no process matched " + request.selection.processes().describe(), request, task);
         }

@@ -237,7 +237,9 @@ options:
     default: false
   missing:
     description:
-      - What to do when no socket matches. C(fail) fails the task, C(ignore) reports no change.
+      - What to do when nothing matches: no process (a pid no process has, a pidfile that does not
+        exist, a pattern or unit with no process) or no socket. C(fail) fails the task, C(ignore)
+        reports no change, so a task can be aimed at a service that is not running.
     type: str
     choices: [fail, ignore]
     default: fail
@@ -326,8 +328,8 @@ EXAMPLES = r'''
 # Ad hoc:
 #   ansible web -b -m livetune.process.socket_option -a "process=nginx state=listen local_port=80 backlog=4096"
 #   ansible web -b -m livetune.process.socket_option -a "pid=1234 option=so_rcvbuf value=1048576"
-# Drift check in CI:
-#   ansible-playbook site.yml --check --diff
+# Drift check in CI (fails every task that would change):
+#   ansible-playbook site.yml --check --diff -e livetune_fail_on_drift=true
 '''
 
 RETURN = r'''

@@ -8,6 +8,8 @@
 #   (c) size of the jar
 #   (d) `sockets --all --json` (every option of every socket) vs `ss -tanpie`, 10,000
 #       connections held by two processes, alternating runs, median ratio
+#   (e) target stop per ptrace injection vs gdb, measured inside the target; and (f) a
+#       1,000-injection soak into a threaded server under load
 #
 # Knobs: BENCH_PAIRS (15), BENCH_CONNS (10000), BENCH_ONLY (e.g. "a c").
 # Needs root (sshd, remote login as root, 10,000 descriptors) and `make install` done.
@@ -20,7 +22,7 @@ export ANSIBLE_RETRY_FILES_ENABLED=false PYTHONDONTWRITEBYTECODE=1 ANSIBLE_FORCE
 
 PAIRS=${BENCH_PAIRS:-15}
 CONNS=${BENCH_CONNS:-10000}
-ONLY=${BENCH_ONLY:-a b c d}
+ONLY=${BENCH_ONLY:-a b c d e}
 JAR=$ROOT/build/collections/ansible_collections/livetune/process/files/livetune-executor.jar
 [ -f "$JAR" ] || JAR=$ROOT/java-executor/target/livetune-executor.jar
 [ -f "$JAR" ] || { echo "bench: no executor jar; run 'make build install' first" >&2; exit 1; }
@@ -270,6 +272,23 @@ print("ratio (median livetune / median ss): %.2f   target: 1.5 or less" % ratio)
 PY
         errors=$((errors + 1))
     fi
+fi
+
+# ---------------------------------------------------------------------------------------
+if want e; then
+    section "(e) how long a target is stopped per injection (memory_lock's engine) vs gdb"
+    if ! python3 bench/inject_pause.py --jar "$JAR" | tee "$STATE/e.out"; then
+        errors=$((errors + 1))
+    fi
+    python3 - "$STATE/e.out" "$RESULTS" <<'PY' || true
+import re, sys
+text = open(sys.argv[1]).read()
+m = re.search(r"livetune.*?p99\D*([0-9.]+)\s*(\S+)", text)
+with open(sys.argv[2], "a") as f:
+    f.write("(e) target stop per injection, p99 (see above)\t%s\t< 1 ms\n" % (" ".join(m.groups()) if m else "see above"))
+PY
+    section "(f) soak: 1,000 injections into a threaded server under load"
+    python3 bench/injection_soak.py --injections 1000 --jar "$JAR" || errors=$((errors + 1))
 fi
 
 # ---------------------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 package io.livetune.executor.modules;
 
+import io.livetune.executor.modules.memorylock.MemoryLockModule;
 import io.livetune.executor.modules.socketinfo.SocketInfoModule;
 import io.livetune.executor.modules.socketoption.SocketOptionModule;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ public final class Modules {
     static {
         MODULES.put(SocketOptionModule.NAME, SocketOptionModule::new);
         MODULES.put(SocketInfoModule.NAME, SocketInfoModule::new);
+        MODULES.put(MemoryLockModule.NAME, MemoryLockModule::new);
     }
 
     private Modules() {

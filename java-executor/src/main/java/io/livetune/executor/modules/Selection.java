@@ -41,6 +41,23 @@ public final class Selection {
     }
 
     /**
+     * Copies only the process selectors (pid, pidfile, process, cmdline, unit) into a module's
+     * schema: for modules about processes rather than sockets (memory_lock).
+     */
+    public static void addProcessSelectorsTo(ObjectNode moduleSchema) {
+        ObjectNode all = (ObjectNode) ModuleSchema.resource("selection").get("properties");
+        ObjectNode properties = (ObjectNode) moduleSchema.get("properties");
+        for (String selector : ProcessCriteria.SELECTORS) {
+            properties.set(selector, all.get(selector));
+        }
+    }
+
+    /** The processes picked by exactly one process selector, for modules without socket filters. */
+    public static ProcessCriteria parseProcesses(JsonNode args) {
+        return processCriteria(args, true);
+    }
+
+    /**
      * @param processRequired whether one process selector must be given; without it, no
      *                        selector means every process on the host
      */

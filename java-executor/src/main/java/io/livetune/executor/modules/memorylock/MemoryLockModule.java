@@ -1,0 +1,206 @@
+package io.livetune.executor.modules.memorylock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.inject.InjectionException;
+import io.livetune.executor.inject.Injector;
+import io.livetune.executor.modules.AccessAdvice;
+import io.livetune.executor.modules.Module;
+import io.livetune.executor.modules.ModuleSchema;
+import io.livetune.executor.modules.Selection;
+import io.livetune.executor.modules.Task;
+import io.livetune.executor.modules.TaskFailure;
+import io.livetune.executor.nativeio.PtraceCalls;
+import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcessAccessDeniedException;
+import io.livetune.executor.procfs.ProcessFinder;
+import io.livetune.executor.procfs.ProcessGoneException;
+import io.livetune.executor.procfs.ProcessInfo;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * livetune.process.memory_lock: locks a running process's memory in RAM (or unlocks it) by
+ * running mlockall/mlock/munlockall/munlock inside it with the remote-syscall engine. Linux
+ * has no remote mlock; this is the counterpart of Solaris libproc's pr_memcntl.
+ *
+ * <p>Two passes, as socket_option: the first reads every process and plans (all that check
+ * mode does), so a limit problem stops the task before anything changed; the second raises
+ * limits where asked, injects, and reads the kernel's state back. A process already in the
+ * requested state is not even stopped.
+ */
+public final class MemoryLockModule implements Module {
+    public static final String NAME = "memory_lock";
+
+    private final ModuleSchema schema = ModuleSchema.load(NAME, Selection::addProcessSelectorsTo);
+    private final ProcFs proc = new ProcFs();
+    private final PtraceCalls ptrace = PtraceCalls.get();
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public ModuleSchema schema() {
+        return schema;
+    }
+
+    @Override
+    public void run(JsonNode args, Task task) {
+        MemoryLockRequest request = MemoryLockRequest.parse(args);
+        ArrayNode results = task.result().putArray("processes");
+        List<ProcessPlan> plans = new ArrayList<>();
+        try {
+            List<ProcessInfo> processes = new ProcessFinder(proc).find(request.processes);
+            if (processes.isEmpty()) {
+                String what = "no process matched " + request.processes.describe();
+                if (!request.ignoreMissing) {
+                    throw new TaskFailure(what + " (set missing: ignore to accept that)");
+                }
+                task.result().put("msg", what + "; nothing to do (missing: ignore)");
+                return;
+            }
+            for (ProcessInfo process : processes) {
+                plans.add(plan(process, request, task));
+            }
+            try (Injector injector = new Injector()) {
+                MemoryLocker locker = new MemoryLocker(injector, ptrace);
+                for (ProcessPlan plan : plans) {
+                    if (plan.needsChange()) {
+                        apply(plan, locker, task);
+                    }
+                }
+            }
+            task.result().put("msg", summary(plans, request, task));
+        } catch (ProcessAccessDeniedException e) {
+            throw AccessAdvice.explain(e);
+        } catch (ProcessGoneException e) {
+            throw new TaskFailure(e.getMessage() + alreadyChanged(plans, task), e);
+        } catch (InjectionException e) {
+            throw new TaskFailure(e.getMessage() + alreadyChanged(plans, task), e);
+        } catch (TaskFailure e) {
+            throw new TaskFailure(e.getMessage() + alreadyChanged(plans, task), e);
+        } catch (IOException e) {
+            throw new TaskFailure(e.getMessage(), e);
+        } finally {
+            plans.forEach(plan -> results.add(plan.toJson(task.checkMode())));
+        }
+    }
+
+    /** Reads the process and decides; fails here (before any change) when the limit blocks the lock. */
+    private ProcessPlan plan(ProcessInfo process, MemoryLockRequest request, Task task) throws IOException {
+        ProcessPlan plan = new ProcessPlan(process, MemoryState.read(proc, ptrace, process.pid()), request);
+        MemoryState state = plan.before;
+        if (plan.needsChange() && plan.limitTooLow()) {
+            if (!request.raiseLimit) {
+                throw new TaskFailure(state.softLimit == 0
+                        ? "not permitted: " + plan.describe() + " has no CAP_IPC_LOCK and its RLIMIT_MEMLOCK is 0, so "
+                                + "it may not lock memory; set raise_limit: true (as root) to raise the limit"
+                        : (request.textOnly ? "mlock" : "mlockall") + " would fail with ENOMEM in " + plan.describe()
+                                + ": it needs " + plan.neededLimit / 1024 + " kB of RLIMIT_MEMLOCK ("
+                                + (request.textOnly ? "locked now plus its code" : "its whole mapped size, VmSize")
+                                + ") but the limit is " + MemoryState.limitText(state.softLimit)
+                                + " and it has no CAP_IPC_LOCK; set raise_limit: true to raise it with prlimit");
+            }
+            plan.raiseTo = plan.raisedLimits();
+        }
+        if (request.future && plan.needsChange()) {
+            task.warn("future: " + plan.describe() + " will lock every mapping it creates from now on; "
+                    + (state.canLockWithoutLimit
+                            ? "it has CAP_IPC_LOCK, so no limit stops it, and everything it allocates stays in RAM"
+                            : "its allocations fail (ENOMEM, EAGAIN) once its locked memory would pass RLIMIT_MEMLOCK ("
+                                    + MemoryState.limitText(plan.raiseTo != null ? plan.raiseTo[0] : state.softLimit)
+                                    + ")"));
+        }
+        return plan;
+    }
+
+    private void apply(ProcessPlan plan, MemoryLocker locker, Task task) throws IOException, InjectionException {
+        String raise = plan.raiseTo == null ? null : "RLIMIT_MEMLOCK of " + plan.describe() + " from "
+                + MemoryState.limitText(plan.before.softLimit) + " to " + MemoryState.limitText(plan.raiseTo[0])
+                + (plan.raiseTo[1] == plan.before.hardLimit ? "" : " (hard limit from "
+                        + MemoryState.limitText(plan.before.hardLimit) + " to " + MemoryState.limitText(plan.raiseTo[1])
+                        + ")") + " with prlimit, from outside the process: it has no "
+                + "CAP_IPC_LOCK";
+        if (task.checkMode()) {
+            plan.changed = true;
+            task.changed();
+            if (raise != null) {
+                plan.limitRaised = true;
+                task.warn("would raise " + raise);
+            }
+        } else {
+            if (raise != null) {
+                locker.raiseLimit(plan);
+                plan.limitRaised = true;
+                plan.changed = true;
+                task.changed();
+                task.warn("raised " + raise);
+            }
+            try {
+                locker.apply(plan);
+            } finally {
+                readBack(plan);
+                if (plan.after != null && plan.after.lockedKb != plan.before.lockedKb
+                        || plan.after != null && lockedInScope(plan.after, plan) != lockedInScope(plan.before, plan)) {
+                    plan.changed = true;
+                    task.changed();
+                }
+            }
+            plan.changed = true; // the calls succeeded: the kernel changed the lock state
+            task.changed();
+            verify(plan, task);
+        }
+        ObjectNode json = plan.toJson(task.checkMode());
+        task.addDiff(plan.describe() + " memory " + plan.request.scopeName(),
+                ProcessPlan.diffText((ObjectNode) json.get("before")), ProcessPlan.diffText((ObjectNode) json.get("after")));
+    }
+
+    private static long lockedInScope(MemoryState state, ProcessPlan plan) {
+        return state.inScope(plan.request.scope()).stream().filter(MappingUsage::locked).count();
+    }
+
+    private void readBack(ProcessPlan plan) {
+        try {
+            plan.after = MemoryState.read(proc, ptrace, plan.process.pid());
+        } catch (IOException e) {
+            plan.after = null; // it exited: the failure being thrown says so
+        }
+    }
+
+    /** The kernel's view afterwards: mappings in scope still not as asked are worth a warning. */
+    private static void verify(ProcessPlan plan, Task task) {
+        if (plan.after == null) {
+            return;
+        }
+        long wrong = plan.after.inScope(plan.request.scope()).stream()
+                .filter(mapping -> mapping.locked() != plan.request.lock).count();
+        if (wrong > 0) {
+            task.warn(plan.describe() + ": " + wrong + " mapping(s) in scope " + plan.request.scopeName() + " are "
+                    + (plan.request.lock ? "not locked" : "still locked") + " afterwards"
+                    + (plan.request.lock && !plan.request.future
+                            ? " (mapped after the lock; future: true locks new mappings too)" : ""));
+        }
+    }
+
+    private static String summary(List<ProcessPlan> plans, MemoryLockRequest request, Task task) {
+        long changed = plans.stream().filter(plan -> plan.changed).count();
+        String scope = plans.size() + " process(es) (scope " + request.scopeName() + ")";
+        if (changed == 0) {
+            return "all " + scope + " already " + request.stateName();
+        }
+        String verb = request.lock ? "lock" : "unlock";
+        return (task.checkMode() ? "would " + verb + " " : verb + "ed ") + changed + " of " + scope;
+    }
+
+    private static String alreadyChanged(List<ProcessPlan> plans, Task task) {
+        long done = plans.stream().filter(plan -> plan.changed).count();
+        if (task.checkMode() || done == 0) {
+            return "; nothing was changed";
+        }
+        return "; " + done + " process(es) were already changed (listed in processes)";
+    }
+}

@@ -1,0 +1,60 @@
+package io.livetune.executor.modules.memorylock;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.livetune.executor.modules.Selection;
+import io.livetune.executor.modules.TaskFailure;
+import io.livetune.executor.procfs.ProcessCriteria;
+import java.util.function.Predicate;
+
+/** The arguments of one memory_lock task, after schema validation. */
+final class MemoryLockRequest {
+    final ProcessCriteria processes;
+    final boolean lock;
+    final boolean textOnly;
+    final boolean future;
+    final boolean onFault;
+    final boolean raiseLimit;
+    final boolean ignoreMissing;
+
+    private MemoryLockRequest(ProcessCriteria processes, boolean lock, boolean textOnly, boolean future,
+            boolean onFault, boolean raiseLimit, boolean ignoreMissing) {
+        this.processes = processes;
+        this.lock = lock;
+        this.textOnly = textOnly;
+        this.future = future;
+        this.onFault = onFault;
+        this.raiseLimit = raiseLimit;
+        this.ignoreMissing = ignoreMissing;
+    }
+
+    static MemoryLockRequest parse(JsonNode args) {
+        boolean lock = !"unlocked".equals(args.path("state").asText("locked"));
+        boolean text = "text".equals(args.path("scope").asText("all"));
+        boolean future = args.path("future").asBoolean(false);
+        boolean onFault = args.path("onfault").asBoolean(false);
+        if (future && !lock) {
+            throw new TaskFailure("future: only with state: locked (state: unlocked with scope: all also ends MCL_FUTURE)");
+        }
+        if (future && text) {
+            throw new TaskFailure("future: only with scope: all (MCL_FUTURE locks every new mapping, not only code)");
+        }
+        if (onFault && !lock) {
+            throw new TaskFailure("onfault: only with state: locked");
+        }
+        return new MemoryLockRequest(Selection.parseProcesses(args), lock, text, future, onFault,
+                args.path("raise_limit").asBoolean(false), "ignore".equals(args.path("missing").asText("fail")));
+    }
+
+    /** Which mappings the task is about. */
+    Predicate<MappingUsage> scope() {
+        return textOnly ? MappingUsage::executable : mapping -> true;
+    }
+
+    String scopeName() {
+        return textOnly ? "text" : "all";
+    }
+
+    String stateName() {
+        return lock ? "locked" : "unlocked";
+    }
+}

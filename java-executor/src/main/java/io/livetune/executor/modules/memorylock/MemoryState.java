@@ -1,0 +1,148 @@
+package io.livetune.executor.modules.memorylock;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.inject.Mapping;
+import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.nativeio.PtraceCalls;
+import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcessGoneException;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * What the kernel shows about one process's locked memory: /proc/PID/status (VmLck, VmRSS,
+ * VmSize, CapEff), /proc/PID/smaps (each mapping's VmFlags `lo`) and RLIMIT_MEMLOCK.
+ * Idempotency is decided from this, never from what was asked before.
+ */
+final class MemoryState {
+    private static final int CAP_IPC_LOCK = 14;
+
+    final long lockedKb;
+    final long rssKb;
+    final long sizeKb;
+    final boolean canLockWithoutLimit;
+    final long softLimit;
+    final long hardLimit;
+    final List<MappingUsage> mappings;
+
+    private MemoryState(long lockedKb, long rssKb, long sizeKb, boolean canLockWithoutLimit, long softLimit,
+            long hardLimit, List<MappingUsage> mappings) {
+        this.lockedKb = lockedKb;
+        this.rssKb = rssKb;
+        this.sizeKb = sizeKb;
+        this.canLockWithoutLimit = canLockWithoutLimit;
+        this.softLimit = softLimit;
+        this.hardLimit = hardLimit;
+        this.mappings = mappings;
+    }
+
+    static MemoryState read(ProcFs proc, PtraceCalls calls, int pid) throws IOException {
+        String status = proc.read(pid, "status");
+        List<MappingUsage> mappings = parseSmaps(proc.read(pid, "smaps"));
+        long[] limit;
+        try {
+            limit = calls.getRlimit(pid, PtraceCalls.RLIMIT_MEMLOCK);
+        } catch (ErrnoException e) {
+            throw new ProcessGoneException(pid);
+        }
+        return new MemoryState(kb(status, "VmLck:"), kb(status, "VmRSS:"), kb(status, "VmSize:"),
+                hasCapability(status, CAP_IPC_LOCK), limit[0], limit[1], mappings);
+    }
+
+    /** The mappings in a scope. */
+    List<MappingUsage> inScope(Predicate<MappingUsage> scope) {
+        List<MappingUsage> selected = new ArrayList<>();
+        for (MappingUsage mapping : mappings) {
+            if (mapping.lockable() && scope.test(mapping)) {
+                selected.add(mapping);
+            }
+        }
+        return selected;
+    }
+
+    static long kb(String status, String field) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith(field)) {
+                return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
+            }
+        }
+        return 0; // kernel threads and zombies have no Vm* lines
+    }
+
+    static boolean hasCapability(String status, int bit) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith("CapEff:")) {
+                return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << bit)) != 0;
+            }
+        }
+        return false;
+    }
+
+    static List<MappingUsage> parseSmaps(String smaps) {
+        List<MappingUsage> entries = new ArrayList<>();
+        Mapping current = null;
+        long size = 0;
+        long rss = 0;
+        long locked = 0;
+        for (String line : smaps.split("\n")) {
+            Mapping header = Mapping.parse(line);
+            if (header != null) {
+                current = header;
+                size = 0;
+                rss = 0;
+                locked = 0;
+            } else if (current != null) {
+                if (line.startsWith("Size:")) {
+                    size = fieldKb(line);
+                } else if (line.startsWith("Rss:")) {
+                    rss = fieldKb(line);
+                } else if (line.startsWith("Locked:")) {
+                    locked = fieldKb(line);
+                } else if (line.startsWith("VmFlags:")) { // the last field of each entry
+                    Set<String> flags = new HashSet<>(List.of(line.substring(8).trim().split("\\s+")));
+                    entries.add(new MappingUsage(current, size, rss, locked, Collections.unmodifiableSet(flags)));
+                    current = null;
+                }
+            }
+        }
+        return entries;
+    }
+
+    private static long fieldKb(String line) {
+        String[] parts = line.split("\\s+");
+        return Long.parseLong(parts[1]);
+    }
+
+    /** A limit as the result shows it: bytes, or "unlimited". */
+    static void putLimit(ObjectNode json, String field, long limit) {
+        if (limit == PtraceCalls.RLIM_INFINITY) {
+            json.put(field, "unlimited");
+        } else {
+            json.put(field, limit);
+        }
+    }
+
+    static String limitText(long limit) {
+        return limit == PtraceCalls.RLIM_INFINITY ? "unlimited" : (limit / 1024) + " kB";
+    }
+
+    /** The before/after object of the result for this state, counting mappings in {@code scope}. */
+    ObjectNode toJson(Predicate<MappingUsage> scope) {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        List<MappingUsage> selected = inScope(scope);
+        json.put("locked_kb", lockedKb);
+        json.put("rss_kb", rssKb);
+        json.put("mappings_locked", selected.stream().filter(MappingUsage::locked).count());
+        json.put("mappings", selected.size());
+        ObjectNode limit = json.putObject("memlock_limit");
+        putLimit(limit, "soft", softLimit);
+        putLimit(limit, "hard", hardLimit);
+        return json;
+    }
+}

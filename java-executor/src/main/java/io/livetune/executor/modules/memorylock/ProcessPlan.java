@@ -1,0 +1,136 @@
+package io.livetune.executor.modules.memorylock;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.nativeio.PtraceCalls;
+import io.livetune.executor.procfs.ProcessInfo;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * For one process: what differs from the requested state (from {@link MemoryState} alone),
+ * what the kernel will report afterwards, and whether RLIMIT_MEMLOCK must be raised first.
+ */
+final class ProcessPlan {
+    private static final long MIB = 1024 * 1024;
+
+    final ProcessInfo process;
+    final MemoryState before;
+    final MemoryLockRequest request;
+    /** The in-scope mappings whose lock state must change. */
+    final List<MappingUsage> toChange = new ArrayList<>();
+    /** Predicted VmLck afterwards (what check mode reports). */
+    final long predictedLockedKb;
+    /** Bytes of RLIMIT_MEMLOCK the lock needs, when the limit applies (no CAP_IPC_LOCK); 0 otherwise. */
+    final long neededLimit;
+    /** New soft and hard limits, or null when the limit is left as it is. */
+    long[] raiseTo;
+    /** Whether the limit was raised (or, in check mode, would be). */
+    boolean limitRaised;
+    MemoryState after;
+    boolean changed;
+
+    ProcessPlan(ProcessInfo process, MemoryState before, MemoryLockRequest request) {
+        this.process = process;
+        this.before = before;
+        this.request = request;
+        List<MappingUsage> inScope = before.inScope(request.scope());
+        long changingKb = 0;
+        for (MappingUsage mapping : inScope) {
+            if (mapping.locked() != request.lock) {
+                toChange.add(mapping);
+                changingKb += mapping.sizeKb;
+            }
+        }
+        // VmLck is the kernel's locked_vm: the full size of every VM_LOCKED mapping, resident or not.
+        if (request.lock) {
+            predictedLockedKb = request.textOnly ? before.lockedKb + changingKb
+                    : before.inScope(m -> true).stream().mapToLong(m -> m.sizeKb).sum();
+        } else {
+            predictedLockedKb = request.textOnly ? Math.max(0, before.lockedKb - changingKb) : 0;
+        }
+        // mm/mlock.c: mlockall(MCL_CURRENT) needs the whole mapped size (total_vm, VmSize) under the limit;
+        // mlock needs what is locked already plus the new range.
+        if (request.lock && !toChange.isEmpty() && !before.canLockWithoutLimit) {
+            neededLimit = (request.textOnly ? before.lockedKb + changingKb : before.sizeKb) * 1024;
+        } else {
+            neededLimit = 0;
+        }
+    }
+
+    boolean needsChange() {
+        return !toChange.isEmpty();
+    }
+
+    /** Whether the current soft limit is below what the lock needs. */
+    boolean limitTooLow() {
+        return neededLimit > 0 && before.softLimit != PtraceCalls.RLIM_INFINITY
+                && Long.compareUnsigned(before.softLimit, neededLimit) < 0;
+    }
+
+    /**
+     * The limits to set: the need plus a quarter (the process keeps mapping memory between
+     * our reading and the call), rounded up to a MiB; within the hard limit when that is
+     * enough, since raising the hard limit needs CAP_SYS_RESOURCE.
+     */
+    long[] raisedLimits() {
+        long soft = ((neededLimit + neededLimit / 4 + MIB - 1) / MIB) * MIB;
+        long hard = before.hardLimit;
+        if (hard != PtraceCalls.RLIM_INFINITY && Long.compareUnsigned(soft, hard) > 0) {
+            if (Long.compareUnsigned(neededLimit, hard) <= 0) {
+                soft = hard;
+            } else {
+                hard = soft;
+            }
+        }
+        return new long[] {soft, hard};
+    }
+
+    String describe() {
+        return "pid " + process.pid() + " (" + process.name() + ")";
+    }
+
+    ObjectNode toJson(boolean checkMode) {
+        ObjectNode json = JsonNodeFactory.instance.objectNode();
+        json.put("pid", process.pid());
+        json.put("name", process.name());
+        json.put("changed", changed);
+        json.put("state", request.stateName());
+        json.put("scope", request.scopeName());
+        json.set("before", before.toJson(request.scope()));
+        if (after != null) {
+            json.set("after", after.toJson(request.scope()));
+        } else {
+            json.set("after", predictedJson());
+        }
+        json.put("limit_raised", limitRaised);
+        return json;
+    }
+
+    /** Check mode's after: what the kernel will report (rss is not predicted: null). */
+    private ObjectNode predictedJson() {
+        ObjectNode json = before.toJson(request.scope());
+        if (!changed) {
+            return json;
+        }
+        int total = before.inScope(request.scope()).size();
+        json.put("locked_kb", predictedLockedKb);
+        json.putNull("rss_kb");
+        json.put("mappings_locked", request.lock ? total : 0);
+        if (raiseTo != null) {
+            ObjectNode limit = json.putObject("memlock_limit");
+            MemoryState.putLimit(limit, "soft", raiseTo[0]);
+            MemoryState.putLimit(limit, "hard", raiseTo[1]);
+        }
+        return json;
+    }
+
+    /** The diff text of a state: locked kB, mappings locked out of those in scope, the limit. */
+    static String diffText(ObjectNode state) {
+        ObjectNode limit = (ObjectNode) state.get("memlock_limit");
+        return "locked_kb: " + state.get("locked_kb").asText() + "\n"
+                + "mappings_locked: " + state.get("mappings_locked").asText() + "/" + state.get("mappings").asText()
+                + "\n"
+                + "memlock_limit: " + limit.get("soft").asText() + " (hard " + limit.get("hard").asText() + ")\n";
+    }
+}

@@ -1,0 +1,79 @@
+package io.livetune.executor.nativeio;
+
+/**
+ * The calls the remote-syscall engine needs (ptrace, waitpid, process_vm_readv/writev,
+ * tgkill, prlimit), as plain Java. Like {@link LinuxSyscalls}, the JNA binding behind it is
+ * package-private; every failure is an {@link ErrnoException} that names the call.
+ *
+ * <p>The kernel ties a tracee to the THREAD that attached it: every ptrace and waitpid call
+ * about one tracee must come from the same thread. This interface does not enforce that;
+ * {@code io.livetune.executor.inject.TracerThread} does.
+ */
+public interface PtraceCalls {
+    // ptrace options (include/uapi/linux/ptrace.h)
+    long PTRACE_O_TRACESYSGOOD = 1;
+    /** Suspends the tracee's seccomp filter while it is traced (needs CAP_SYS_ADMIN). */
+    long PTRACE_O_SUSPEND_SECCOMP = 1L << 21;
+
+    /** Stop event of PTRACE_INTERRUPT and of group-stops under PTRACE_SEIZE (status >> 16). */
+    int PTRACE_EVENT_STOP = 128;
+
+    // regsets (include/uapi/linux/elf.h)
+    int NT_PRSTATUS = 1;
+    int NT_ARM_SYSTEM_CALL = 0x404;
+
+    /** waitpid: also wait for threads other than the thread-group leader (clone children). */
+    int WALL = 0x40000000;
+    int WNOHANG = 1;
+
+    int RLIMIT_MEMLOCK = 8;
+    /** RLIM_INFINITY as the kernel writes it: all bits set. */
+    long RLIM_INFINITY = -1L;
+
+    /** PTRACE_SEIZE: attaches without stopping the thread. */
+    void seize(int tid, long options) throws ErrnoException;
+
+    /** PTRACE_INTERRUPT: asks a seized thread to stop (reported as PTRACE_EVENT_STOP). */
+    void interrupt(int tid) throws ErrnoException;
+
+    /** PTRACE_GETREGSET: the register set {@code nt} of a stopped tracee, as the kernel lays it out. */
+    byte[] getRegset(int tid, int nt, int size) throws ErrnoException;
+
+    /** PTRACE_SETREGSET. */
+    void setRegset(int tid, int nt, byte[] regs) throws ErrnoException;
+
+    /** PTRACE_SINGLESTEP, delivering {@code signal} (0 for none). */
+    void singleStep(int tid, int signal) throws ErrnoException;
+
+    /** PTRACE_CONT, delivering {@code signal} (0 for none). */
+    void cont(int tid, int signal) throws ErrnoException;
+
+    /** PTRACE_DETACH, delivering {@code signal} (0 for none); the tracee must be stopped. */
+    void detach(int tid, int signal) throws ErrnoException;
+
+    /**
+     * waitpid(2) for exactly {@code tid} with __WALL and {@code flags}; null when WNOHANG found
+     * nothing to report.
+     */
+    WaitStatus waitpid(int tid, int flags) throws ErrnoException;
+
+    /** process_vm_readv(2): {@code length} bytes at {@code address} in process {@code pid}. */
+    byte[] readMemory(int pid, long address, int length) throws ErrnoException;
+
+    /** process_vm_writev(2): writes all of {@code bytes} at {@code address} in process {@code pid}. */
+    void writeMemory(int pid, long address, byte[] bytes) throws ErrnoException;
+
+    /** tgkill(2): sends {@code signal} to thread {@code tid} of thread group {@code tgid}. */
+    void tgkill(int tgid, int tid, int signal) throws ErrnoException;
+
+    /** prlimit(2) read: {soft, hard}; {@link #RLIM_INFINITY} for unlimited. */
+    long[] getRlimit(int pid, int resource) throws ErrnoException;
+
+    /** prlimit(2) write: sets soft and hard limits of another process. */
+    void setRlimit(int pid, int resource, long soft, long hard) throws ErrnoException;
+
+    /** The implementation for this machine, loaded once. */
+    static PtraceCalls get() {
+        return JnaPtraceCalls.INSTANCE;
+    }
+}

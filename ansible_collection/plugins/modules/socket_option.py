@@ -235,11 +235,22 @@ options:
         C(net.core.rmem_max) and C(net.core.wmem_max). Needs CAP_NET_ADMIN (become).
     type: bool
     default: false
+  method:
+    description:
+      - How to reach the sockets. C(pidfd) duplicates each socket with C(pidfd_getfd) (Linux 5.6 or
+        later); the target never stops. C(ptrace) runs C(getsockopt), C(setsockopt) and C(listen)
+        inside the target, stopping one of its threads for an instant per call (for older kernels,
+        such as RHEL 8's); the descriptor's inode is checked inside the target first, just as the
+        duplicate's is. C(auto) uses C(pidfd) where the kernel has it and C(ptrace) where it does
+        not, and then says so in a warning.
+    type: str
+    choices: [auto, pidfd, ptrace]
+    default: auto
   missing:
     description:
-      - What to do when nothing matches: no process (a pid no process has, a pidfile that does not
-        exist, a pattern or unit with no process) or no socket. C(fail) fails the task, C(ignore)
-        reports no change, so a task can be aimed at a service that is not running.
+      - What to do when nothing matches, whether no process (a pid no process has, a pidfile that
+        does not exist, a pattern or unit with no process) or no socket. C(fail) fails the task,
+        C(ignore) reports no change, so a task can be aimed at a service that is not running.
     type: str
     choices: [fail, ignore]
     default: fail

@@ -15,7 +15,8 @@ public enum Syscall {
     MLOCK2(325, 284),
     LISTEN(50, 201),
     SETSOCKOPT(54, 208),
-    GETSOCKOPT(55, 209);
+    GETSOCKOPT(55, 209),
+    FSTAT(5, 80);
 
     final long x86_64;
     final long aarch64;

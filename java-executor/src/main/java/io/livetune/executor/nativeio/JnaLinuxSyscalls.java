@@ -84,6 +84,11 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
         } catch (LastErrorException e) {
             throw failure("fstat", e);
         }
+        return socketInodeOf(stat);
+    }
+
+    static long socketInodeOf(byte[] stat) {
+        Architecture architecture = INSTANCE.architecture;
         java.nio.ByteBuffer buffer = java.nio.ByteBuffer.wrap(stat).order(java.nio.ByteOrder.nativeOrder());
         if ((buffer.getInt(architecture.modeOffset) & S_IFMT) != S_IFSOCK) {
             return -1;

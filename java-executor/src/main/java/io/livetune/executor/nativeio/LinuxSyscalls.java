@@ -43,6 +43,17 @@ public interface LinuxSyscalls {
     /** setns(2) for the calling thread only. */
     void setns(int fd, int nstype) throws ErrnoException;
 
+    /**
+     * The inode in a struct stat filled by fstat (ours or a target's), when it describes a
+     * socket; -1 otherwise. The layout is this machine's.
+     */
+    static long socketInodeOf(byte[] stat) {
+        return JnaLinuxSyscalls.socketInodeOf(stat);
+    }
+
+    /** Bytes enough for a struct stat on every supported architecture. */
+    int STAT_SIZE = Architecture.STAT_SIZE;
+
     /** The implementation for this machine, loaded once. */
     static LinuxSyscalls get() {
         return JnaLinuxSyscalls.INSTANCE;

@@ -13,10 +13,21 @@ public final class TargetProcesses implements AutoCloseable {
     private final LinuxSyscalls sys;
     private final ProcFs proc;
     private final Map<Integer, TargetProcess> open = new HashMap<>();
+    private final AccessMethod method;
+    private final AccessMethod.RemoteSockets remote;
 
+    /** Targets reached through pidfds only (read-only listings: no ptrace fallback). */
     public TargetProcesses(LinuxSyscalls sys, ProcFs proc) {
+        this(sys, proc, AccessMethod.PIDFD, (pid, fd, inode) -> {
+            throw new IllegalStateException("no ptrace access configured");
+        });
+    }
+
+    public TargetProcesses(LinuxSyscalls sys, ProcFs proc, AccessMethod method, AccessMethod.RemoteSockets remote) {
         this.sys = sys;
         this.proc = proc;
+        this.method = method;
+        this.remote = remote;
     }
 
     /**
@@ -28,13 +39,18 @@ public final class TargetProcesses implements AutoCloseable {
         TargetProcess target = open.get(process.pid());
         if (target == null) {
             try {
-                target = TargetProcess.open(sys, proc, process);
+                target = TargetProcess.open(sys, proc, process, method, remote);
             } catch (ErrnoException e) {
                 throw new ProcessAccessException(process, e);
             }
             open.put(process.pid(), target);
         }
         return target;
+    }
+
+    /** Whether any target was reached with ptrace. */
+    public synchronized boolean anyPtrace() {
+        return open.values().stream().anyMatch(TargetProcess::usesPtrace);
     }
 
     @Override

@@ -8,6 +8,8 @@ import io.livetune.executor.modules.Selection;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.inject.InjectedSocket;
+import io.livetune.executor.inject.Injector;
 import io.livetune.executor.modules.AccessAdvice;
 import io.livetune.executor.procfs.NoSuchProcessException;
 import io.livetune.executor.procfs.PidfileException;
@@ -16,6 +18,8 @@ import io.livetune.executor.procfs.ProcessAccessDeniedException;
 import io.livetune.executor.procfs.ProcessFinder;
 import io.livetune.executor.procfs.ProcessGoneException;
 import io.livetune.executor.procfs.ProcessInfo;
+import io.livetune.executor.procfs.Sysctl;
+import io.livetune.executor.sockets.AccessMethod;
 import io.livetune.executor.sockets.KernelFactsReader;
 import io.livetune.executor.sockets.OptionRegistry;
 import io.livetune.executor.sockets.ScannedSocket;
@@ -99,7 +103,8 @@ public final class SocketOptionModule implements Module {
             if (processes.isEmpty()) {
                 return;
             }
-            try (TargetProcesses targets = new TargetProcesses(sys, proc)) {
+            try (RemoteAccess ptrace = new RemoteAccess();
+                    TargetProcesses targets = new TargetProcesses(sys, proc, request.method, ptrace)) {
                 List<ScannedSocket> sockets = new SocketScanner(proc, kernel, false).scan(processes, request.selection.sockets());
                 if (sockets.isEmpty()) {
                     nothingMatched("no " + request.selection.socketsText() + " socket found in " + describe(processes),
@@ -108,13 +113,39 @@ public final class SocketOptionModule implements Module {
                 }
                 Map<ScannedSocket, List<SocketSetting>> applicable = Applicability.check(sockets, request);
                 new SocketOptionRun(targets, kernel, request, task).run(applicable);
+                if (targets.anyPtrace() && request.method == AccessMethod.AUTO) {
+                    task.warn("this kernel (" + Sysctl.readOr("kernel.osrelease", "?") + ") has no pidfd_getfd: the "
+                            + "calls ran inside the targets with ptrace, each stopping one thread for an instant");
+                }
             }
+        } catch (InjectedSocket.Failure e) {
+            throw new TaskFailure(e.getMessage() + (task.isChanged() ? "" : "; nothing was changed"), e);
         } catch (ProcessAccessDeniedException e) {
             throw AccessAdvice.explain(e);
         } catch (ProcessGoneException e) {
             throw new TaskFailure(e.getMessage() + (task.isChanged() ? "" : "; nothing was changed"), e);
         } catch (IOException e) {
             throw new TaskFailure(e.getMessage(), e);
+        }
+    }
+
+    /** Sockets reached with ptrace, through one injector for the task, made only if needed. */
+    private static final class RemoteAccess implements AccessMethod.RemoteSockets, AutoCloseable {
+        private Injector injector;
+
+        @Override
+        public synchronized io.livetune.executor.sockets.LiveSocket open(int pid, int fd, long inode) {
+            if (injector == null) {
+                injector = new Injector();
+            }
+            return new InjectedSocket(injector, pid, fd, inode);
+        }
+
+        @Override
+        public synchronized void close() {
+            if (injector != null) {
+                injector.close();
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.livetune.executor.modules.socketoption;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livetune.executor.modules.Selection;
 import io.livetune.executor.modules.TaskFailure;
+import io.livetune.executor.sockets.AccessMethod;
 import io.livetune.executor.sockets.Backlog;
 import io.livetune.executor.sockets.OptionRegistry;
 import io.livetune.executor.sockets.RawOption;
@@ -19,18 +20,21 @@ final class SocketOptionRequest {
     final Map<SocketSetting, JsonNode> settings;
     final boolean force;
     final boolean ignoreMissing;
+    final AccessMethod method;
 
     private SocketOptionRequest(Selection selection, Map<SocketSetting, JsonNode> settings, boolean force,
-            boolean ignoreMissing) {
+            boolean ignoreMissing, AccessMethod method) {
         this.selection = selection;
         this.settings = settings;
         this.force = force;
         this.ignoreMissing = ignoreMissing;
+        this.method = method;
     }
 
     static SocketOptionRequest parse(JsonNode args) {
         return new SocketOptionRequest(Selection.parse(args, true), settings(args), args.path("force").asBoolean(false),
-                "ignore".equals(args.path("missing").asText("fail")));
+                "ignore".equals(args.path("missing").asText("fail")),
+                AccessMethod.valueOf(args.path("method").asText("auto").toUpperCase(java.util.Locale.ROOT)));
     }
 
     private static Map<SocketSetting, JsonNode> settings(JsonNode args) {

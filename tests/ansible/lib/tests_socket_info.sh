@@ -59,7 +59,7 @@ t_info_docs() {
     ansible-doc -t module "$INFO_MODULE" >"$WORK/doc.txt"
     doc=$(ansible-doc -t module "$INFO_MODULE" -j | jq ".[\"$INFO_MODULE\"]")
     expect_eq "$(jq -r '.doc.options | keys | sort | join(" ")' <<<"$doc")" \
-        "cmdline family fd java_executable local_address local_port missing pid pidfile process protocol remote_address remote_port state strict unit" \
+        "$(module_options socket_info)" \
         "module options"
     expect_eq "$(jq -r '.doc.attributes | to_entries | map("\(.key)=\(.value.support)") | sort | join(" ")' <<<"$doc")" \
         "action=full async=none become=full check_mode=full diff_mode=none platform=full" "attributes"

@@ -48,7 +48,11 @@ final class TargetProcess implements AutoCloseable {
     private TargetProcess(TargetSpec spec) throws IOException {
         this.marker = "livetune-it-" + UUID.randomUUID();
         this.stderrFile = File.createTempFile("livetune-it-target", ".err");
-        List<String> command = new ArrayList<>();
+        // A shell that waits for the target starts it, so the target is never a child of this
+        // JVM: the JVM's process reaper would take the ptrace stops of a child that the
+        // executor (running in this same JVM) traces with method: ptrace. Our pipe stays the
+        // target's stdin through fd 3 (a background job's own stdin is /dev/null).
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "exec 3<&0; \"$@\" <&3 3<&- & wait $!", "sh"));
         if (spec.ownNetworkNamespace) {
             command.addAll(List.of("unshare", "-n", "--", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""));
         }

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end tests of livetune.process.socket_option and socket_info (lib/tests_socket_info.sh)
+# End-to-end tests of livetune.process.socket_option, socket_info (lib/tests_socket_info.sh)
+# and memory_lock (lib/tests_memory_lock.sh)
 # through real Ansible, against real running daemons (tests/daemons/tunable_server.py): ad
 # hoc and playbooks, over -c local and over SSH to an sshd started here on 127.0.0.1 (root,
 # and non-root users with sudo and su), check and diff modes, idempotence, every error of
@@ -28,6 +29,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/tests.sh"
 # shellcheck source=lib/tests_socket_info.sh
 . "$HERE/lib/tests_socket_info.sh"
+# shellcheck source=lib/tests_memory_lock.sh
+. "$HERE/lib/tests_memory_lock.sh"
 
 preflight() {
     [ "$(id -u)" = 0 ] || { log "tests/ansible/run.sh needs root (users, sshd, mount namespaces)"; exit 2; }
@@ -111,6 +114,25 @@ main() {
     run_test "socket_info: playbook ssh non-root + sudo" t_info_playbook ssh_user
     run_test "socket_info: playbook ssh non-root + sudo --check" t_info_playbook ssh_user --check
     run_test "socket_info: playbook ssh non-root + sudo, no pipelining" t_info_playbook ssh_user pipelining_off
+
+    run_test "memory_lock: docs render with ansible-doc" t_lock_docs
+    run_test "memory_lock: ad hoc -c local, lock/unlock = VmLck" t_lock_adhoc local
+    run_test "memory_lock: ad hoc ssh root" t_lock_adhoc ssh_root
+    run_test "memory_lock: ad hoc ssh non-root + sudo" t_lock_adhoc ssh_user
+    run_test "memory_lock: --check changes nothing, --diff, drift" t_lock_check_diff
+    run_test "memory_lock: scope=text locks exactly the code" t_lock_text
+    run_test "memory_lock: several processes by cmdline" t_lock_several
+    run_test "memory_lock: RLIMIT_MEMLOCK too low; raise_limit" t_lock_raise_limit
+    run_test "memory_lock: non-root user, own processes, no become" t_lock_nonroot_own
+    run_test "memory_lock: another user's process needs become" t_lock_permission_denied
+    run_test "memory_lock: errors (args, no process, traced, stopped)" t_lock_errors
+    run_test "memory_lock: missing=ignore (pattern, pid, pidfile)" t_lock_missing_ignore
+    run_test "memory_lock: locked daemon still serves (future)" t_lock_daemon_works
+    run_test "memory_lock: threaded pipe reader still answers" t_lock_pipe_target
+    run_test "memory_lock: playbook -c local, register + assert" t_lock_playbook local
+    run_test "memory_lock: playbook ssh root" t_lock_playbook ssh_root
+    run_test "memory_lock: playbook ssh non-root + sudo" t_lock_playbook ssh_user
+    run_test "memory_lock: playbook ssh non-root + sudo, no pipelining" t_lock_playbook ssh_user pipelining_off
 
     log ""
     if [ "$FAILED" -gt 0 ]; then log "failed: ${FAILED_NAMES[*]}"; fi

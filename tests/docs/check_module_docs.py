@@ -6,7 +6,9 @@ the DOCUMENTATION (and RETURN) blocks of plugins/modules/*.py repeat them for an
 This test fails when the two disagree: an argument documented but unknown to the executor,
 one the executor takes but the docs do not show, a different type or choice list, an
 option of the registry missing from socket_option's docs, or a socket_info result field
-that the docs do not describe (socket_info is run, on sockets this test opens itself).
+that the docs do not describe (socket_info is run, on sockets this test opens itself), or a
+memory_lock result field that they do not describe (memory_lock is run in check mode, which
+changes nothing, on a `sleep` this test starts).
 
 Usage: check_module_docs.py JAR   (prints 'N passed, M failed'; exit 1 on any failure)
 """
@@ -238,11 +240,90 @@ def run_socket_info_on_own_sockets(jar):
     return entries, types
 
 
+def python_type(value):
+    """The RETURN type name of a returned JSON value (None: any, as for a null)."""
+    if value is None:
+        return None
+    return {int: "int", str: "str", list: "list", dict: "dict", bool: "bool", float: "float"}[type(value)]
+
+
+def check_returned(check, where, documented, returned):
+    """RETURN's `contains` == the fields of the returned dicts, with the documented types.
+    documented: {name: RETURN entry}; returned: a list of dicts."""
+    fields = set()
+    for entry in returned:
+        fields |= set(entry)
+    check(set(documented) == fields, "%s: documented but not returned: %s; returned but not documented: %s"
+          % (where, sorted(set(documented) - fields), sorted(fields - set(documented))))
+    for name in sorted(set(documented) & fields):
+        got = {python_type(entry[name]) for entry in returned if name in entry} - {None}
+        want = documented[name].get("type", "str")
+        check(want == "raw" or got <= {want},
+              "%s.%s: documented type %s, returned %s" % (where, name, want, sorted(got)))
+
+
+def check_memory_lock(check, jar):
+    blocks = module_blocks("memory_lock")
+    docs = blocks["DOCUMENTATION"]
+    options = docs["options"]
+    schema = executor(jar, "schema", "memory_lock")["properties"]
+    names = check_arguments(check, "memory_lock", options, schema)
+    check_argument_types(check, "memory_lock", options, schema, names)
+
+    attributes = docs.get("attributes", {})
+    for name in ("check_mode", "diff_mode"):
+        check(attributes.get(name, {}).get("support") == "full", "memory_lock: %s support must be full" % name)
+    check("linux" in attributes.get("platform", {}).get("platforms", ""), "memory_lock: platform must name linux")
+
+    # RETURN: what the executor returns for a process, in check mode (nothing is changed,
+    # the process is not even stopped) and without arguments beyond the selector, so the
+    # result also shows the defaults the executor applies: they must be the documented ones.
+    target = subprocess.Popen(["sleep", "600"])
+    try:
+        result = executor_module(jar, "memory_lock", {"pid": target.pid, "_check_mode": True, "_diff": True})
+        with open("/proc/%d/status" % target.pid) as f:
+            locked = [line.split()[1] for line in f if line.startswith("VmLck:")]
+    finally:
+        target.kill()
+        target.wait()
+    if result.get("failed") or len(result.get("processes", [])) != 1:
+        raise AssertionError("memory_lock in check mode on a sleep this test started: %s" % result)
+    check(locked == ["0"], "memory_lock in check mode locked memory (VmLck %s)" % locked)
+    entry = result["processes"][0]
+    check(entry["state"] == options["state"].get("default") and entry["scope"] == options["scope"].get("default"),
+          "memory_lock: the executor's defaults are state %s, scope %s; documented %s, %s"
+          % (entry["state"], entry["scope"], options["state"].get("default"), options["scope"].get("default")))
+    ret = blocks["RETURN"]["processes"]["contains"]
+    check_returned(check, "memory_lock RETURN processes", ret, [entry])
+    before_docs = ret.get("before", {}).get("contains", {})
+    check_returned(check, "memory_lock RETURN processes.before", before_docs, [entry["before"], entry["after"]])
+    check_returned(check, "memory_lock RETURN processes.before.memlock_limit",
+                   before_docs.get("memlock_limit", {}).get("contains", {}),
+                   [entry["before"]["memlock_limit"], entry["after"]["memlock_limit"]])
+    for name in ("before", "after"):
+        sample = ret.get(name, {}).get("sample", {})
+        check(set(sample) == set(entry[name]) and set(sample.get("memlock_limit", {})) == set(entry[name]["memlock_limit"]),
+              "memory_lock RETURN processes.%s sample: %s, returned %s (same names)"
+              % (name, sorted(sample), sorted(entry[name])))
+
+    tasks = blocks["EXAMPLES"]
+    uses = [t["livetune.process.memory_lock"] for t in tasks if "livetune.process.memory_lock" in t]
+    check(len(uses) >= 5, "memory_lock EXAMPLES: %d tasks use the module, want at least 5" % len(uses))
+    for args in uses:
+        check(set(args) <= set(options),
+              "memory_lock EXAMPLES: undocumented arguments %s" % sorted(set(args) - set(options)))
+        for name, value in args.items():
+            if "choices" in options.get(name, {}):
+                check(value in options[name]["choices"],
+                      "memory_lock EXAMPLES: %s: %r is not one of %s" % (name, value, options[name]["choices"]))
+
+
 def main(jar):
     registry = {o["name"]: o for o in executor(jar, "options", "--json")}
     check = Checks()
     check_socket_option(check, jar, registry)
     check_socket_info(check, jar, registry)
+    check_memory_lock(check, jar)
 
     for failure in check.failures:
         print("FAIL:", failure)

@@ -43,7 +43,7 @@ public final class AccessAdvice {
 
     private static String permissionDenied(String target) {
         if (!isRoot()) {
-            return "permission denied: reaching the sockets of " + target + " needs root or CAP_SYS_PTRACE; "
+            return "permission denied: working on " + target + " needs root or CAP_SYS_PTRACE over it; "
                     + "run the task with become: true (ansible -b)";
         }
         String yama = Sysctl.readOr("kernel.yama.ptrace_scope", "");

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.inject.InjectionException;
 import io.livetune.executor.inject.Injector;
 import io.livetune.executor.modules.AccessAdvice;
+import io.livetune.executor.procfs.NoSuchProcessException;
+import io.livetune.executor.procfs.PidfileException;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleSchema;
 import io.livetune.executor.modules.Selection;
@@ -54,9 +56,15 @@ public final class MemoryLockModule implements Module {
         ArrayNode results = task.result().putArray("processes");
         List<ProcessPlan> plans = new ArrayList<>();
         try {
-            List<ProcessInfo> processes = new ProcessFinder(proc).find(request.processes);
+            List<ProcessInfo> processes;
+            String what = "no process matched " + request.processes.describe();
+            try {
+                processes = new ProcessFinder(proc).find(request.processes);
+            } catch (NoSuchProcessException | PidfileException e) {
+                processes = List.of(); // a service that is not running
+                what = e.getMessage();
+            }
             if (processes.isEmpty()) {
-                String what = "no process matched " + request.processes.describe();
                 if (!request.ignoreMissing) {
                     throw new TaskFailure(what + " (set missing: ignore to accept that)");
                 }
@@ -92,7 +100,7 @@ public final class MemoryLockModule implements Module {
 
     /** Reads the process and decides; fails here (before any change) when the limit blocks the lock. */
     private ProcessPlan plan(ProcessInfo process, MemoryLockRequest request, Task task) throws IOException {
-        ProcessPlan plan = new ProcessPlan(process, MemoryState.read(proc, ptrace, process.pid()), request);
+        ProcessPlan plan = new ProcessPlan(process, MemoryState.read(proc, process.pid()), request);
         MemoryState state = plan.before;
         if (plan.needsChange() && plan.limitTooLow()) {
             if (!request.raiseLimit) {
@@ -165,7 +173,7 @@ public final class MemoryLockModule implements Module {
 
     private void readBack(ProcessPlan plan) {
         try {
-            plan.after = MemoryState.read(proc, ptrace, plan.process.pid());
+            plan.after = MemoryState.read(proc, plan.process.pid());
         } catch (IOException e) {
             plan.after = null; // it exited: the failure being thrown says so
         }

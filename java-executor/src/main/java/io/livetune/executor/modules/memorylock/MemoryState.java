@@ -3,10 +3,8 @@ package io.livetune.executor.modules.memorylock;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.inject.Mapping;
-import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.PtraceCalls;
 import io.livetune.executor.procfs.ProcFs;
-import io.livetune.executor.procfs.ProcessGoneException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -42,17 +40,30 @@ final class MemoryState {
         this.mappings = mappings;
     }
 
-    static MemoryState read(ProcFs proc, PtraceCalls calls, int pid) throws IOException {
+    static MemoryState read(ProcFs proc, int pid) throws IOException {
         String status = proc.read(pid, "status");
         List<MappingUsage> mappings = parseSmaps(proc.read(pid, "smaps"));
-        long[] limit;
-        try {
-            limit = calls.getRlimit(pid, PtraceCalls.RLIMIT_MEMLOCK);
-        } catch (ErrnoException e) {
-            throw new ProcessGoneException(pid);
-        }
+        long[] limit = memlockLimit(proc.read(pid, "limits"), pid);
         return new MemoryState(kb(status, "VmLck:"), kb(status, "VmRSS:"), kb(status, "VmSize:"),
                 hasCapability(status, CAP_IPC_LOCK), limit[0], limit[1], mappings);
+    }
+
+    /**
+     * RLIMIT_MEMLOCK from /proc/PID/limits, which anyone who may read the process can read
+     * (prlimit(2) would need CAP_SYS_RESOURCE over another user's process).
+     */
+    static long[] memlockLimit(String limits, int pid) throws IOException {
+        for (String line : limits.split("\n")) {
+            if (line.startsWith("Max locked memory")) {
+                String[] fields = line.substring("Max locked memory".length()).trim().split("\\s+");
+                return new long[] {limitValue(fields[0]), limitValue(fields[1])};
+            }
+        }
+        throw new IOException("no 'Max locked memory' line in /proc/" + pid + "/limits");
+    }
+
+    private static long limitValue(String text) {
+        return text.equals("unlimited") ? PtraceCalls.RLIM_INFINITY : Long.parseLong(text);
     }
 
     /** The mappings in a scope. */

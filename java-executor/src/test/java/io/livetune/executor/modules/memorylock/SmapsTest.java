@@ -60,4 +60,14 @@ class SmapsTest {
         assertFalse(MemoryState.hasCapability(status, 14), "CAP_IPC_LOCK dropped");
         assertTrue(MemoryState.hasCapability(status, 21));
     }
+
+    @Test
+    void theMemlockLimitIsReadFromProcLimitsWhichNeedsNoPrivilege() throws java.io.IOException {
+        String limits = "Limit                     Soft Limit           Hard Limit           Units     \n"
+                + "Max processes             95584                95584                processes \n"
+                + "Max locked memory         8388608              unlimited            bytes     \n";
+        long[] limit = MemoryState.memlockLimit(limits, 1);
+        org.junit.jupiter.api.Assertions.assertEquals(8388608L, limit[0]);
+        org.junit.jupiter.api.Assertions.assertEquals(io.livetune.executor.nativeio.PtraceCalls.RLIM_INFINITY, limit[1]);
+    }
 }

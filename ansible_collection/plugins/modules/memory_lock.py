@@ -1,0 +1,306 @@
+# -*- coding: utf-8 -*-
+# Copyright: livetune developers
+# Apache License 2.0 (see LICENSE)
+
+# Documentation only: the work is done by the action plugin of the same name, which runs
+# the livetune executor jar on the target (see plugins/plugin_utils/executor.py).
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: memory_lock
+short_description: Lock the memory of running processes in RAM, live
+version_added: 0.1.0
+description:
+  - Locks the memory of processes that are already running in RAM, so that it is never swapped
+    out, or unlocks it, without restarting the processes and without changing them. This is for
+    the critical daemon that must not be swapped out and cannot be restarted today.
+  - Linux has no call that locks another process's memory. livetune runs the system call
+    (C(mlockall), C(mlock), C(munlockall), C(munlock)) B(inside) the process, stopping it with
+    ptrace for the instant of the call, as Solaris libproc does with C(memcntl).
+  - I(scope=all) locks every mapping the process has (C(mlockall) with C(MCL_CURRENT)), I(scope=text)
+    only its executable mappings (the code of the program and its libraries, C(mlock) of each).
+  - Idempotent in the kernel's terms, it reads C(/proc/PID/smaps) (the C(lo) flag of each
+    mapping) and C(VmLck) first. A process whose mappings in the scope are already as asked is
+    reported unchanged and is not even stopped. Afterwards the state is read back from the
+    kernel again.
+  - When the process lacks CAP_IPC_LOCK, the kernel limits what it may lock to its
+    RLIMIT_MEMLOCK. A lock that would not fit fails before anything is changed, with the sizes
+    in the message; I(raise_limit=true) raises the limit from outside first (C(prlimit)).
+  - The work is done on the target by the livetune executor, a Java program shipped with this
+    collection. The action plugin copies it to the target once per version (into
+    C(/var/cache/livetune) for root, C(~/.cache/livetune) otherwise, keyed by its sha256) and
+    runs it there. The target needs a Java runtime 11 or later, not Python.
+  - Exactly one of I(pid), I(pidfile), I(process), I(cmdline), I(unit) selects the processes.
+author:
+  - livetune developers (@livetune)
+extends_documentation_fragment:
+  - livetune.process.processes
+options:
+  state:
+    description:
+      - C(locked) locks the memory of the scope in RAM; C(unlocked) unlocks it.
+      - With I(scope=all), C(unlocked) runs C(munlockall), which also ends an earlier I(future=true).
+    type: str
+    choices: [locked, unlocked]
+    default: locked
+  scope:
+    description:
+      - C(all) is every mapping of the process (C(mlockall) and C(munlockall)), its heap, stacks,
+        code and mapped files alike.
+      - C(text) is its executable mappings only (C(mlock) or C(munlock) of each), the smallest lock
+        that keeps the process responsive after memory pressure.
+      - Mappings the kernel never locks (C(VM_IO) and C(VM_PFNMAP) device mappings, hugetlb,
+        C([vsyscall])) are left out of both.
+    type: str
+    choices: [all, text]
+    default: all
+  future:
+    description:
+      - Also lock every mapping the process creates later (C(MCL_FUTURE)). Only with
+        I(state=locked) and I(scope=all).
+      - Without it, memory the process maps after the lock (a growing heap, a new thread's stack)
+        is not locked, and the next run of the task locks it (and reports a change).
+      - With it and without CAP_IPC_LOCK, the process's own later allocations fail (C(ENOMEM),
+        C(EAGAIN)) once its locked memory would pass RLIMIT_MEMLOCK; a warning says so.
+      - The kernel does not show whether C(MCL_FUTURE) is in force, only which mappings are locked.
+        A process whose mappings are all locked already is reported unchanged, and I(future) is
+        then not applied; unlock it first to change that.
+    type: bool
+    default: false
+  onfault:
+    description:
+      - Lock pages only as they are touched, instead of reading every page of the scope into RAM
+        now (C(MCL_ONFAULT), C(MLOCK_ONFAULT)). Only with I(state=locked).
+      - Pages that were never touched then take no RAM, which matters for large reserved and
+        sparse mappings (a JVM's heap).
+    type: bool
+    default: false
+  raise_limit:
+    description:
+      - When a process lacks CAP_IPC_LOCK and its RLIMIT_MEMLOCK is too low for the lock, raise
+        the limit first, from outside the process (C(prlimit)), to what the lock needs plus a
+        quarter, rounded up to a MiB. A warning names the old and the new limit.
+      - Raising the hard limit needs root with CAP_SYS_RESOURCE (become).
+      - Without it such a lock fails before anything is changed, with the sizes in the message.
+    type: bool
+    default: false
+  missing:
+    description:
+      - What to do when no process matches, that is a pid no process has, a pidfile that does not
+        exist, or a pattern or unit with no process. C(fail) fails the task. C(ignore) reports no
+        change, so a task can be aimed at a service that is not running.
+    type: str
+    choices: [fail, ignore]
+    default: fail
+attributes:
+  action:
+    support: full
+    description: The action plugin runs the executor jar on the target; no Python is needed there.
+  async:
+    support: none
+    description: The executor runs once and returns; it cannot run in the background.
+  become:
+    support: full
+    description:
+      - Stopping another user's process with ptrace needs root or CAP_SYS_PTRACE, and raising its
+        limit needs CAP_SYS_RESOURCE, which is what become is for. A user can lock its own processes
+        without it, within their RLIMIT_MEMLOCK.
+  check_mode:
+    support: full
+    description:
+      - Reads the memory state and the limit and reports what would change, with the locked size
+        the kernel will report; the process is not stopped and nothing is set.
+  diff_mode:
+    support: full
+    description: Shows the locked kB, the mappings locked out of those in the scope, and RLIMIT_MEMLOCK, before and after.
+  platform:
+    support: full
+    platforms: linux
+    description: Linux on x86_64 or aarch64, with a Java runtime 11 or later.
+notes:
+  - How it works. One thread of the process is stopped with C(PTRACE_SEIZE) and C(PTRACE_INTERRUPT),
+    its registers are saved, the system call is run at a C(syscall) instruction already in the
+    process's code, the result is read, every register is restored (so a C(read), C(accept),
+    C(epoll_wait) or C(nanosleep) it was blocked in resumes as if nothing happened), and it is
+    detached. The other threads keep running. Only raw system calls run in the process, never
+    library functions. The stop lasts about as long as the call itself; a time limit ensures the
+    process is never left stopped or traced.
+  - This is the Linux counterpart of Solaris libproc (C(Psyscall), C(pr_memcntl)), where the same
+    is done with C(memcntl) from outside the process.
+  - A process that is already traced (by a debugger or C(strace), C(TracerPid) in
+    C(/proc/PID/status)) is refused with a message naming the tracer, and so is a stopped process
+    (state C(T)). A process under a seccomp filter has it suspended for the injection, which needs
+    root (become); without it the task is refused rather than risk the filter killing the process.
+  - Permission to lock another process's memory is the permission to ptrace it
+    (C(PTRACE_MODE_ATTACH)); as root this can still be refused by C(kernel.yama.ptrace_scope) or a
+    security module, and the message says so.
+  - RLIMIT_MEMLOCK and VmSize. Without CAP_IPC_LOCK, C(mlockall) with C(MCL_CURRENT) fails with C(ENOMEM)
+    when the whole mapped size of the process (C(VmSize) in C(/proc/PID/status)) exceeds its
+    RLIMIT_MEMLOCK, whatever is resident. Memory that is only reserved counts, so a JVM's
+    reserved heap (C(-Xmx)) and code cache count in full. The message gives both sizes. Use
+    I(raise_limit), or I(scope=text), which needs only the size of the code. I(onfault) keeps the
+    RAM that is locked small, but the limit is checked against C(VmSize) all the same.
+  - Locked memory is taken out of what the kernel can reclaim; locking large processes can leave
+    the rest of the host short of memory.
+  - I(future=true) makes later allocations of the process fail at the limit (C(ENOMEM) from
+    C(mmap), C(EAGAIN) from C(brk)) when it lacks CAP_IPC_LOCK, and with CAP_IPC_LOCK keeps all it
+    ever allocates in RAM. A warning says which applies.
+  - A lock ends with the process. A restarted process starts unlocked, and the next run of the task
+    locks it again (and reports the change).
+  - The arguments are sent to the executor on stdin. Where become cannot pass stdin on (C(su), or
+    sudo with C(requiretty)) they go through a temporary file instead.
+  - For a drift check in CI, run the playbook with C(--check -e livetune_fail_on_drift=true);
+    every task whose processes are not locked as it asks then fails (and still changes nothing).
+seealso:
+  - name: mlock(2)
+    description: mlock, mlock2, munlock, mlockall and munlockall, and how RLIMIT_MEMLOCK limits them.
+    link: https://man7.org/linux/man-pages/man2/mlock.2.html
+  - name: proc_pid_smaps(5)
+    description: The C(VmFlags) of each mapping (C(lo) is locked) that the module reads.
+    link: https://man7.org/linux/man-pages/man5/proc_pid_smaps.5.html
+  - name: prlimit(1)
+    description: Read and set the resource limits of a running process.
+    link: https://man7.org/linux/man-pages/man1/prlimit.1.html
+'''
+
+EXAMPLES = r'''
+- name: Keep the critical daemon in RAM, live
+  livetune.process.memory_lock:
+    unit: trading-gateway.service
+    state: locked
+  become: true
+
+- name: Lock only the code of nginx, so that it stays responsive under memory pressure
+  livetune.process.memory_lock:
+    process: nginx
+    scope: text
+  become: true
+
+- name: A process without CAP_IPC_LOCK whose RLIMIT_MEMLOCK is too small for its VmSize
+  livetune.process.memory_lock:
+    pidfile: /run/myapp.pid
+    raise_limit: true
+    onfault: true
+  become: true
+
+- name: Lock what the process maps from now on too (its later allocations stay in RAM)
+  livetune.process.memory_lock:
+    cmdline: 'java .*-jar /opt/broker/broker\.jar'
+    future: true
+  become: true
+
+- name: Unlock it again
+  livetune.process.memory_lock:
+    unit: trading-gateway.service
+    state: unlocked
+  become: true
+
+- name: Drift check, is it still locked? (changes nothing; fails with livetune_fail_on_drift=true)
+  livetune.process.memory_lock:
+    unit: trading-gateway.service
+    state: locked
+  become: true
+  check_mode: true
+  register: lock_drift
+
+- name: Say how much of it is locked
+  ansible.builtin.debug:
+    msg: "{{ item.name }}[{{ item.pid }}]: {{ item.before.locked_kb }} kB locked, {{ item.before.rss_kb }} kB resident"
+  loop: "{{ lock_drift.processes }}"
+  loop_control:
+    label: "{{ item.pid }}"
+
+# Ad hoc:
+#   ansible db -b -m livetune.process.memory_lock -a "process=postgres scope=text"
+#   ansible db -b -m livetune.process.memory_lock -a "pidfile=/run/myapp.pid state=unlocked"
+# Drift check in CI:
+#   ansible-playbook site.yml --check --diff -e livetune_fail_on_drift=true
+'''
+
+RETURN = r'''
+processes:
+  description:
+    - Every process that matched, with what the kernel reported before and after.
+    - Empty when nothing matched and I(missing=ignore). After a failure, the processes already read.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    pid:
+      description: Process id.
+      type: int
+      sample: 1234
+    name:
+      description: Process name (C(/proc/PID/comm)).
+      type: str
+      sample: gateway
+    changed:
+      description: Whether its locking or its limit was changed (or would be, in check mode).
+      type: bool
+      sample: true
+    state:
+      description: The state asked for, C(locked) or C(unlocked).
+      type: str
+      sample: locked
+    scope:
+      description: The scope asked for, C(all) or C(text).
+      type: str
+      sample: all
+    before:
+      description: The process's memory as the kernel showed it before.
+      type: dict
+      contains:
+        locked_kb:
+          description: Locked memory in kB (C(VmLck) of C(/proc/PID/status)); the full size of every locked mapping.
+          type: int
+          sample: 0
+        rss_kb:
+          description: Resident memory in kB (C(VmRSS)).
+          type: int
+          sample: 1740
+        mappings_locked:
+          description: Mappings of the scope that are locked (C(lo) in the C(VmFlags) of C(/proc/PID/smaps)).
+          type: int
+          sample: 0
+        mappings:
+          description: Mappings in the scope (those the kernel can lock).
+          type: int
+          sample: 33
+        memlock_limit:
+          description: RLIMIT_MEMLOCK of the process, in bytes, or C(unlimited).
+          type: dict
+          contains:
+            soft:
+              description: The soft limit, the one the kernel enforces.
+              type: raw
+              sample: 8388608
+            hard:
+              description: The hard limit, up to which the soft limit can be raised without CAP_SYS_RESOURCE.
+              type: raw
+              sample: unlimited
+      sample:
+        locked_kb: 0
+        rss_kb: 1740
+        mappings_locked: 0
+        mappings: 33
+        memlock_limit: {soft: 1048576, hard: unlimited}
+    after:
+      description:
+        - The same, read back from the kernel afterwards. In check mode, what the kernel will report,
+          with I(rss_kb) null (not predicted).
+      type: dict
+      sample:
+        locked_kb: 2888
+        rss_kb: 2896
+        mappings_locked: 33
+        mappings: 33
+        memlock_limit: {soft: 4194304, hard: unlimited}
+    limit_raised:
+      description: Whether RLIMIT_MEMLOCK was raised with prlimit (or would be, in check mode), see I(raise_limit).
+      type: bool
+      sample: true
+'''

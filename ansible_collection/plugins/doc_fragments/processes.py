@@ -8,7 +8,8 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """How every livetune module picks processes (the executor's selection.schema.json)."""
+    """What every livetune module shares: how it picks processes (the executor's
+    selection.schema.json), which java runs the executor, and how the action plugin runs."""
 
     DOCUMENTATION = r'''
 options:
@@ -46,4 +47,11 @@ options:
         naming the package to install.
       - Used on the controller only; it is not passed to the executor.
     type: path
+attributes:
+  action:
+    support: full
+    description: The action plugin runs the executor jar on the target; no Python is needed there.
+  async:
+    support: none
+    description: The executor runs once and returns; it cannot run in the background.
 '''

@@ -64,12 +64,6 @@ options:
     choices: [fail, ignore]
     default: fail
 attributes:
-  action:
-    support: full
-    description: The action plugin runs the executor jar on the target; no Python is needed there.
-  async:
-    support: none
-    description: The executor runs once and returns; it cannot run in the background.
   become:
     support: full
     description:

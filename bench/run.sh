@@ -223,6 +223,9 @@ PY
             errors=$((errors + 1))
         fi
     fi
+    # (d) wants its own 10,000 connections on the host, not these as well
+    kill -TERM "${PIDS[-1]}" 2>/dev/null || true
+    wait "${PIDS[-1]}" 2>/dev/null || true
 fi
 
 # ---------------------------------------------------------------------------------------

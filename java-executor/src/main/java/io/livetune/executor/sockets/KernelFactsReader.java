@@ -37,10 +37,6 @@ public final class KernelFactsReader {
         return namespaces.of(pid);
     }
 
-    public NetworkNamespaces namespaces() {
-        return namespaces;
-    }
-
     public KernelFacts forProcess(int pid) throws IOException {
         String namespace = namespaceOf(pid);
         KernelFacts facts = byNamespace.get(namespace);

@@ -2,6 +2,7 @@ package io.livetune.executor;
 
 import io.livetune.executor.cli.AnsibleCommand;
 import io.livetune.executor.cli.Io;
+import io.livetune.executor.cli.LockCommand;
 import io.livetune.executor.cli.OptionsCommand;
 import io.livetune.executor.cli.SchemaCommand;
 import io.livetune.executor.cli.SetCommand;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Command;
             "  java -jar livetune-executor.jar set -p 1234 --port 8080 -l backlog=4096 so_rcvbuf=8388608",
             "  java -jar livetune-executor.jar set --process nginx --check so_keepalive=true",
             "  java -jar livetune-executor.jar sockets -tl",
+            "  java -jar livetune-executor.jar lock --unit postgresql.service --check",
             "  java -jar livetune-executor.jar options",
             "  echo '{\"pid\": 1234, \"backlog\": 4096}' | java -jar livetune-executor.jar ansible socket_option"})
 public final class Main implements Runnable {
@@ -41,6 +43,7 @@ public final class Main implements Runnable {
         subcommands.put("ansible", AnsibleCommand::new);
         subcommands.put("sockets", SocketsCommand::new);
         subcommands.put("set", SetCommand::new);
+        subcommands.put("lock", LockCommand::new);
         subcommands.put("options", OptionsCommand::new);
         subcommands.put("schema", SchemaCommand::new);
         CommandLine commandLine = new CommandLine(new Main());

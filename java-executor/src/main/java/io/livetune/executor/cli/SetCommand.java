@@ -33,20 +33,7 @@ public final class SetCommand implements Callable<Integer> {
     private final Io io;
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "Processes (exactly one):%n")
-    private Processes processes;
-
-    static final class Processes {
-        @Option(names = {"-p", "--pid"}, split = ",", paramLabel = "PID", description = "Process id(s).")
-        List<Integer> pids;
-        @Option(names = "--pidfile", paramLabel = "FILE", description = "File holding the process id.")
-        String pidfile;
-        @Option(names = "--process", paramLabel = "REGEX", description = "Regex matching the whole process name.")
-        String process;
-        @Option(names = "--cmdline", paramLabel = "REGEX", description = "Regex found in the command line.")
-        String cmdline;
-        @Option(names = "--unit", paramLabel = "UNIT", description = "systemd unit.")
-        String unit;
-    }
+    private ProcessOptions processes;
 
     @Option(names = "--fd", split = ",", paramLabel = "FD", description = "Descriptor number(s).")
     private List<Integer> fds;
@@ -88,13 +75,7 @@ public final class SetCommand implements Callable<Integer> {
 
     private ObjectNode args() {
         ObjectNode args = JSON.createObjectNode();
-        if (processes.pids != null) {
-            processes.pids.forEach(args.putArray("pid")::add);
-        }
-        putIfSet(args, "pidfile", processes.pidfile);
-        putIfSet(args, "process", processes.process);
-        putIfSet(args, "cmdline", processes.cmdline);
-        putIfSet(args, "unit", processes.unit);
+        processes.applyTo(args);
         if (fds != null) {
             fds.forEach(args.putArray("fd")::add);
         }

@@ -1,0 +1,100 @@
+package io.livetune.executor.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.ModuleRunner;
+import io.livetune.executor.modules.Modules;
+import io.livetune.executor.modules.memorylock.MemoryLockModule;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The memory_lock module for people at a shell: lock a running process in RAM (or unlock
+ * it), shown as a table of locked memory before and after. It runs the module itself.
+ */
+@Command(name = "lock", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Lock the memory of running processes in RAM, or unlock it, without restarting them. "
+                + "mlockall (or mlock of each code mapping) runs inside the process for an instant."},
+        footer = {"", "Examples:",
+            "  lock -p 1234                       lock all of pid 1234's memory",
+            "  lock --unit postgresql --check     what would be locked, changing nothing",
+            "  lock --process myd --text          lock only its executable mappings",
+            "  lock -p 1234 --future --raise-limit   also future mappings; raise RLIMIT_MEMLOCK if needed",
+            "  lock -p 1234 --unlock"})
+public final class LockCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Io io;
+
+    @ArgGroup(exclusive = true, multiplicity = "1", heading = "Processes (exactly one):%n")
+    private ProcessOptions processes;
+
+    @Option(names = "--unlock", description = "Unlock instead (munlockall, or munlock of the code mappings).")
+    private boolean unlock;
+    @Option(names = "--text", description = "Only the executable mappings (the program's code), not all memory.")
+    private boolean text;
+    @Option(names = "--future", description = "Also lock what the process maps from now on (MCL_FUTURE).")
+    private boolean future;
+    @Option(names = "--onfault", description = "Lock pages as they are touched, not all now (MCL_ONFAULT).")
+    private boolean onfault;
+    @Option(names = "--raise-limit", description = "Raise the process's RLIMIT_MEMLOCK with prlimit if too low.")
+    private boolean raiseLimit;
+    @Option(names = {"-n", "--check"}, description = "Show what would change; change nothing.")
+    private boolean check;
+    @Option(names = "--json", description = "Print the module's JSON result.")
+    private boolean json;
+
+    public LockCommand(Io io) {
+        this.io = io;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        ObjectNode args = JSON.createObjectNode();
+        processes.applyTo(args);
+        args.put("state", unlock ? "unlocked" : "locked");
+        args.put("scope", text ? "text" : "all");
+        if (future) {
+            args.put("future", true);
+        }
+        if (onfault) {
+            args.put("onfault", true);
+        }
+        args.put("raise_limit", raiseLimit);
+        args.put("_check_mode", check);
+        ObjectNode result = ModuleRunner.run(Modules.get(MemoryLockModule.NAME), JSON.writeValueAsString(args));
+        if (json) {
+            io.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+        } else {
+            print(result);
+        }
+        return result.path("failed").asBoolean() ? 1 : 0;
+    }
+
+    private void print(ObjectNode result) {
+        if (result.path("processes").size() > 0) {
+            String format = "%-8s %-16s %-24s %-16s %s%n";
+            io.out.printf(format, "PID", "PROCESS", "LOCKED kB", "MAPPINGS LOCKED", "RLIMIT_MEMLOCK (soft)");
+            for (JsonNode process : result.get("processes")) {
+                JsonNode before = process.path("before");
+                JsonNode after = process.path("after");
+                io.out.printf(format, process.path("pid").asText(), process.path("name").asText(),
+                        change(before.path("locked_kb"), after.path("locked_kb")),
+                        after.path("mappings_locked").asText() + "/" + after.path("mappings").asText(),
+                        change(before.path("memlock_limit").path("soft"), after.path("memlock_limit").path("soft")));
+            }
+        }
+        for (JsonNode warning : result.path("warnings")) {
+            io.err.println("warning: " + warning.asText());
+        }
+        (result.path("failed").asBoolean() ? io.err : io.out).println(
+                (result.path("failed").asBoolean() ? "error: " : "") + result.path("msg").asText());
+    }
+
+    private static String change(JsonNode before, JsonNode after) {
+        return before.equals(after) || after.isMissingNode() || after.isNull() ? before.asText()
+                : before.asText() + " -> " + after.asText();
+    }
+}

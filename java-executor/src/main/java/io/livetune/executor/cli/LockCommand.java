@@ -86,11 +86,7 @@ public final class LockCommand implements Callable<Integer> {
                         change(before.path("memlock_limit").path("soft"), after.path("memlock_limit").path("soft")));
             }
         }
-        for (JsonNode warning : result.path("warnings")) {
-            io.err.println("warning: " + warning.asText());
-        }
-        (result.path("failed").asBoolean() ? io.err : io.out).println(
-                (result.path("failed").asBoolean() ? "error: " : "") + result.path("msg").asText());
+        ResultText.printWarningsAndMessage(io, result);
     }
 
     private static String change(JsonNode before, JsonNode after) {

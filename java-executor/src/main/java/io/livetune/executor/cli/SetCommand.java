@@ -133,11 +133,7 @@ public final class SetCommand implements Callable<Integer> {
                         socket.path("remote").asText(), socket.path("state").asText(), changes(socket));
             }
         }
-        for (JsonNode warning : result.path("warnings")) {
-            io.err.println("warning: " + warning.asText());
-        }
-        (result.path("failed").asBoolean() ? io.err : io.out).println(
-                (result.path("failed").asBoolean() ? "error: " : "") + result.path("msg").asText());
+        ResultText.printWarningsAndMessage(io, result);
     }
 
     private static String changes(JsonNode socket) {

@@ -43,6 +43,7 @@ public final class SocketsCommand implements Callable<Integer> {
     private static final double MIN_WATCH_SECONDS = 0.1;
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     private final Io io;
+    private io.livetune.executor.modules.Module module;
 
     @Mixin
     private SocketFilterOptions filters;
@@ -108,7 +109,10 @@ public final class SocketsCommand implements Callable<Integer> {
             args.put("process", process);
         }
         filters.applyTo(args);
-        return ModuleRunner.run(Modules.get(SocketInfoModule.NAME), JSON.writeValueAsString(args));
+        if (module == null) {
+            module = Modules.get(SocketInfoModule.NAME); // loads its schema: once, not at every --watch reading
+        }
+        return ModuleRunner.run(module, JSON.writeValueAsString(args));
     }
 
     private void printTable(ObjectNode result) throws Exception {

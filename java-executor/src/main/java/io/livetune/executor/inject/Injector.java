@@ -5,12 +5,12 @@ import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.PtraceCalls;
 import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcStatus;
 import io.livetune.executor.procfs.ProcessGoneException;
 import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.procfs.Sysctl;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -239,15 +239,10 @@ public final class Injector implements AutoCloseable {
     /** Whether this executor holds capability {@code bit} in its effective set (CapEff in /proc/self/status). */
     static boolean hasCapability(int bit) {
         try {
-            for (String line : Files.readAllLines(Paths.get("/proc/self/status"))) {
-                if (line.startsWith("CapEff:")) {
-                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << bit)) != 0;
-                }
-            }
+            return ProcStatus.of(new ProcFs(), ProcFs.selfPid()).hasCapability(bit);
         } catch (IOException | NumberFormatException e) {
             return false;
         }
-        return false;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.livetune.executor.inject;
 
 import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcStatus;
 import java.io.IOException;
 
 /**
@@ -20,23 +21,17 @@ final class ThreadStatus {
     }
 
     static ThreadStatus read(ProcFs proc, int pid, int tid) throws IOException {
-        return parse(proc.read(pid, "task/" + tid + "/status"));
+        return of(ProcStatus.ofThread(proc, pid, tid));
     }
 
     static ThreadStatus parse(String status) {
-        char state = '?';
-        int tracer = 0;
-        int seccomp = 0;
-        for (String line : status.split("\n")) {
-            if (line.startsWith("State:")) {
-                state = line.substring(6).trim().charAt(0);
-            } else if (line.startsWith("TracerPid:")) {
-                tracer = Integer.parseInt(line.substring(10).trim());
-            } else if (line.startsWith("Seccomp:")) {
-                seccomp = Integer.parseInt(line.substring(8).trim());
-            }
-        }
-        return new ThreadStatus(state, tracer, seccomp);
+        return of(ProcStatus.parse(status));
+    }
+
+    private static ThreadStatus of(ProcStatus status) {
+        String state = status.field("State");
+        return new ThreadStatus(state.isEmpty() ? '?' : state.charAt(0), (int) status.number("TracerPid", 0),
+                (int) status.number("Seccomp", 0));
     }
 
     boolean zombie() {

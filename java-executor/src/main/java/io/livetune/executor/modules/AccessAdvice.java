@@ -3,12 +3,11 @@ package io.livetune.executor.modules;
 import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.procfs.ProcessAccessDeniedException;
+import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcStatus;
 import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.procfs.Sysctl;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Paths;
 
 /**
  * Turns a failure to reach a process's descriptors (pidfd_open, pidfd_getfd) into what the
@@ -36,9 +35,17 @@ public final class AccessAdvice {
 
     /** /proc would not show a process's descriptors: same advice as a refused pidfd. */
     public static TaskFailure explain(ProcessAccessDeniedException e) {
-        String name = read("/proc/" + e.pid() + "/comm"); // readable even when its fd/ and ns/ are not
+        String name = commOf(e.pid()); // readable even when its fd/ and ns/ are not
         return new TaskFailure(permissionDenied("pid " + e.pid() + " (" + (name.isEmpty() ? "?" : name) + ")")
                 + " (" + e.getMessage() + ")", e);
+    }
+
+    private static String commOf(int pid) {
+        try {
+            return new ProcFs().read(pid, "comm").trim();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static String permissionDenied(String target) {
@@ -54,19 +61,10 @@ public final class AccessAdvice {
     }
 
     private static boolean isRoot() {
-        for (String line : read("/proc/self/status").split("\n")) {
-            if (line.startsWith("Uid:")) {
-                return line.split("\\s+")[2].equals("0"); // effective uid
-            }
-        }
-        return false;
-    }
-
-    private static String read(String path) {
         try {
-            return new String(Files.readAllBytes(Paths.get(path)), StandardCharsets.US_ASCII).trim();
+            return ProcStatus.of(new ProcFs(), ProcFs.selfPid()).effectiveUid() == 0;
         } catch (IOException e) {
-            return "";
+            return false;
         }
     }
 }

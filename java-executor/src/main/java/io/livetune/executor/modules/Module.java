@@ -8,8 +8,6 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public interface Module {
 
-    String name();
-
     ModuleSchema schema();
 
     /**

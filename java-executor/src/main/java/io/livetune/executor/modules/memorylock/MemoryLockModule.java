@@ -41,11 +41,6 @@ public final class MemoryLockModule implements Module {
     private final PtraceCalls ptrace = PtraceCalls.get();
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
     public ModuleSchema schema() {
         return schema;
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.inject.Mapping;
 import io.livetune.executor.nativeio.PtraceCalls;
 import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.ProcStatus;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,11 +42,11 @@ final class MemoryState {
     }
 
     static MemoryState read(ProcFs proc, int pid) throws IOException {
-        String status = proc.read(pid, "status");
+        ProcStatus status = ProcStatus.of(proc, pid);
         List<MappingUsage> mappings = parseSmaps(proc.read(pid, "smaps"));
         long[] limit = memlockLimit(proc.read(pid, "limits"), pid);
-        return new MemoryState(kb(status, "VmLck:"), kb(status, "VmRSS:"), kb(status, "VmSize:"),
-                hasCapability(status, CAP_IPC_LOCK), limit[0], limit[1], mappings);
+        return new MemoryState(status.kb("VmLck"), status.kb("VmRSS"), status.kb("VmSize"),
+                status.hasCapability(CAP_IPC_LOCK), limit[0], limit[1], mappings);
     }
 
     /**
@@ -75,24 +76,6 @@ final class MemoryState {
             }
         }
         return selected;
-    }
-
-    static long kb(String status, String field) {
-        for (String line : status.split("\n")) {
-            if (line.startsWith(field)) {
-                return Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]);
-            }
-        }
-        return 0; // kernel threads and zombies have no Vm* lines
-    }
-
-    static boolean hasCapability(String status, int bit) {
-        for (String line : status.split("\n")) {
-            if (line.startsWith("CapEff:")) {
-                return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << bit)) != 0;
-            }
-        }
-        return false;
     }
 
     static List<MappingUsage> parseSmaps(String smaps) {

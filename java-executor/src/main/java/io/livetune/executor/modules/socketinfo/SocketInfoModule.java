@@ -50,11 +50,6 @@ public final class SocketInfoModule implements Module {
     private final LinuxSyscalls sys = LinuxSyscalls.get();
 
     @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
     public ModuleSchema schema() {
         return schema;
     }

@@ -54,11 +54,12 @@ class SmapsTest {
     void statusFields() {
         String status = "Name:\tsleep\nVmSize:\t    2920 kB\nVmLck:\t      16 kB\nVmRSS:\t    1736 kB\n"
                 + "CapEff:\t000001fffeffbfff\n";
-        assertEquals(2920, MemoryState.kb(status, "VmSize:"));
-        assertEquals(16, MemoryState.kb(status, "VmLck:"));
-        assertEquals(0, MemoryState.kb(status, "VmSwap:"));
-        assertFalse(MemoryState.hasCapability(status, 14), "CAP_IPC_LOCK dropped");
-        assertTrue(MemoryState.hasCapability(status, 21));
+        io.livetune.executor.procfs.ProcStatus parsed = io.livetune.executor.procfs.ProcStatus.parse(status);
+        assertEquals(2920, parsed.kb("VmSize"));
+        assertEquals(16, parsed.kb("VmLck"));
+        assertEquals(0, parsed.kb("VmSwap"));
+        assertFalse(parsed.hasCapability(14), "CAP_IPC_LOCK dropped");
+        assertTrue(parsed.hasCapability(21));
     }
 
     @Test

@@ -129,7 +129,7 @@ class InjectionSafetyTest extends LiveProcessTest {
 
     @Test
     void aTracedProcessIsRefusedNamingItsTracer() throws Exception {
-        InjectionTarget strace = track(InjectionTarget.command("strace", "strace", "-o", "/dev/null", "sleep", "60"));
+        InjectionTarget strace = track(InjectionTarget.command("strace", "do_wait", "strace", "-o", "/dev/null", "sleep", "60"));
         ProcessHandle sleep = strace.descendant("sleep");
         InjectionException refused = assertThrows(InjectionException.class,
                 () -> injector.call((int) sleep.pid(), Syscall.GETPID));
@@ -152,7 +152,7 @@ class InjectionSafetyTest extends LiveProcessTest {
 
     @Test
     void aProcessThatExitsMidwayIsAClearErrorAndTheEngineStillWorks() throws Exception {
-        InjectionTarget doomed = track(InjectionTarget.command("sleep", "sleep", "60"));
+        InjectionTarget doomed = track(InjectionTarget.command("sleep", "hrtimer_nanosleep", "sleep", "60"));
         InjectionException gone = assertThrows(InjectionException.class, () -> injector.inject(doomed.pid(), calls -> {
             calls.call(Syscall.GETPID);
             ProcessHandle.of(doomed.pid()).ifPresent(ProcessHandle::destroyForcibly); // SIGKILL while stopped
@@ -161,7 +161,7 @@ class InjectionSafetyTest extends LiveProcessTest {
         }));
         assertEquals(InjectionException.Kind.GONE, gone.kind(), gone.toString());
         assertTrue(gone.getMessage().contains("pid " + doomed.pid()), gone.getMessage());
-        InjectionTarget next = track(InjectionTarget.command("sleep", "sleep", "60"));
+        InjectionTarget next = track(InjectionTarget.command("sleep", "hrtimer_nanosleep", "sleep", "60"));
         assertEquals(next.pid(), injector.call(next.pid(), Syscall.GETPID));
         assertNotTraced(next.pid());
     }
@@ -190,7 +190,7 @@ class InjectionSafetyTest extends LiveProcessTest {
     @Test
     void aSleepInterruptedHundredsOfTimesStillEndsOnTimeWithStatusZero() throws Exception {
         long started = System.nanoTime();
-        InjectionTarget sleep = track(InjectionTarget.command("sleep", "sleep", "2"));
+        InjectionTarget sleep = track(InjectionTarget.command("sleep", "hrtimer_nanosleep", "sleep", "2"));
         int injections = 0;
         while (sleep.process().isAlive() && System.nanoTime() - started < TimeUnit.MILLISECONDS.toNanos(1500)) {
             assertEquals(sleep.pid(), injector.call(sleep.pid(), Syscall.GETPID));

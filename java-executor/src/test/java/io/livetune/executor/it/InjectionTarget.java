@@ -85,18 +85,26 @@ final class InjectionTarget implements AutoCloseable {
 
     /**
      * Any command that prints nothing (sleep); its pid is the process's. Returns once the
-     * process runs {@code comm} (wrappers such as prlimit and setpriv exec it in place).
+     * process runs {@code comm} (wrappers such as prlimit and setpriv exec it in place) and
+     * is blocked in the kernel function {@code blockedIn} (its /proc/PID/wchan, e.g.
+     * hrtimer_nanosleep): only then has it finished starting up. A freshly exec'd sleep
+     * still maps its locale files, which would move VmSize and VmLck under a test's feet.
      */
-    static InjectionTarget command(String comm, String... command) {
+    static InjectionTarget command(String comm, String blockedIn, String... command) {
         InjectionTarget target = startServing(viaShell(List.of(command), true));
-        Await.until(() -> comm(target.pid), name -> name.equals(comm) || !target.process.isAlive(),
-                "pid " + target.pid + " runs " + comm, 10);
+        Await.until(() -> procFile(target.pid, "comm") + " in " + procFile(target.pid, "wchan"),
+                state -> state.equals(comm + " in " + blockedIn) || !target.process.isAlive(),
+                "pid " + target.pid + " runs " + comm + " blocked in " + blockedIn, 10);
         return target;
     }
 
     private static String comm(long pid) {
+        return procFile(pid, "comm");
+    }
+
+    private static String procFile(long pid, String name) {
         try {
-            return Files.readString(Path.of("/proc/" + pid + "/comm")).strip();
+            return Files.readString(Path.of("/proc/" + pid + "/" + name)).strip();
         } catch (IOException e) {
             return "";
         }

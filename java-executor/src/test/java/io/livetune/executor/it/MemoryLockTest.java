@@ -71,7 +71,7 @@ class MemoryLockTest extends LiveProcessTest {
     @Test
     void sleepIsLockedAndUnlockedAndStillSleepsItsFullTimeThenExitsZero() throws Exception {
         long started = System.nanoTime();
-        InjectionTarget sleep = track(InjectionTarget.command("sleep", "sleep", "4"));
+        InjectionTarget sleep = track(InjectionTarget.command("sleep", "hrtimer_nanosleep", "sleep", "4"));
         Map<String, Object> lock = args("pid", sleep.pid());
 
         ExecutorResult check = memoryLock(with(with(lock, "_check_mode", true), "_diff", true));
@@ -181,7 +181,7 @@ class MemoryLockTest extends LiveProcessTest {
     @Test
     void aLimitTooLowFailsWithTheSizesAndRaiseLimitFixesIt() {
         // No CAP_IPC_LOCK and a 1 MiB soft limit: mlockall(MCL_CURRENT) needs the whole VmSize.
-        InjectionTarget sleep = track(InjectionTarget.command("sleep", "prlimit", "--memlock=1048576:8388608", "setpriv",
+        InjectionTarget sleep = track(InjectionTarget.command("sleep", "hrtimer_nanosleep", "prlimit", "--memlock=1048576:8388608", "setpriv",
                 "--bounding-set=-ipc_lock", "sleep", "60"));
         assertEquals("1048576", ProcMemory.memlockSoftLimit(sleep.pid()));
         ExecutorResult refused = memoryLock(args("pid", sleep.pid()));
@@ -204,7 +204,7 @@ class MemoryLockTest extends LiveProcessTest {
 
     @Test
     void aZeroLimitWithoutCapabilityIsNotPermitted() {
-        InjectionTarget sleep = track(InjectionTarget.command("sleep", "prlimit", "--memlock=0:0", "setpriv",
+        InjectionTarget sleep = track(InjectionTarget.command("sleep", "hrtimer_nanosleep", "prlimit", "--memlock=0:0", "setpriv",
                 "--bounding-set=-ipc_lock", "sleep", "60"));
         ExecutorResult refused = memoryLock(args("pid", sleep.pid()));
         assertTrue(refused.failed());
@@ -224,7 +224,7 @@ class MemoryLockTest extends LiveProcessTest {
 
     @Test
     void aTracedTargetIsRefusedNamingTheTracer() throws Exception {
-        InjectionTarget strace = track(InjectionTarget.command("strace", "strace", "-f", "-o", "/dev/null", "sleep", "60"));
+        InjectionTarget strace = track(InjectionTarget.command("strace", "do_wait", "strace", "-f", "-o", "/dev/null", "sleep", "60"));
         ProcessHandle sleep = strace.descendant("sleep");
         ExecutorResult refused = memoryLock(args("pid", sleep.pid()));
         assertTrue(refused.failed());

@@ -2,7 +2,6 @@ package io.livetune.executor.nativeio;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 
 /**
  * libc through JNA direct mapping: the fastest JNA binding, which matters when one task
@@ -22,7 +21,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
     /** The raw libc symbols; the outer class turns their errno into {@link ErrnoException}. */
     private static final class Libc {
         static {
-            Native.register(Libc.class, NativeLibrary.getInstance("c"));
+            Native.register(Libc.class, ProcessLibc.get());
         }
 
         // glibc's syscall() reads six register arguments whatever we pass, so a fixed arity is safe.

@@ -3,7 +3,6 @@ package io.livetune.executor.nativeio;
 import com.sun.jna.LastErrorException;
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.NativeLibrary;
 import com.sun.jna.Pointer;
 import java.lang.ref.Reference;
 
@@ -31,7 +30,7 @@ final class JnaPtraceCalls implements PtraceCalls {
     /** The raw libc symbols; the outer class turns their errno into {@link ErrnoException}. */
     private static final class Libc {
         static {
-            Native.register(Libc.class, NativeLibrary.getInstance("c"));
+            Native.register(Libc.class, ProcessLibc.get());
         }
 
         // long ptrace(enum __ptrace_request request, pid_t pid, void *addr, void *data): variadic in glibc,

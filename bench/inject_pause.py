@@ -9,6 +9,7 @@ outside; for each one the longest gap that overlaps its time window is the pause
             io.livetune.executor.inject.InjectionLoop in the executor jar, one JVM
   gdb:      M runs of `gdb -p PID -batch -ex 'call (int)getpid()'`
 
+The JVM gets the flags tasks run the executor with (LIVETUNE_JVM_FLAGS, set by bench/run.sh).
 Prints median and p99 for both and the ratio. Figures only: nothing is asserted.
 Target and injector are pinned to different CPUs when there are two or more.
 
@@ -77,8 +78,11 @@ class Target:
 
 def run_livetune(target, jar, injections, call, cpu):
     java = shutil.which("java") or "java"
-    command = [java, "-cp", jar, "io.livetune.executor.inject.InjectionLoop", str(target.pid), str(injections), call,
-               "--windows"]
+    # the JVM flags tasks run the executor with (bench/run.sh exports them): with the default
+    # collector and compilers, their threads compete with the tracer thread for the CPU
+    flags = os.environ.get("LIVETUNE_JVM_FLAGS", "").split()
+    command = [java] + flags + ["-cp", jar, "io.livetune.executor.inject.InjectionLoop", str(target.pid),
+                                str(injections), call, "--windows"]
     if cpu is not None:
         command = ["taskset", "-c", str(cpu)] + command
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout

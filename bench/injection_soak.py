@@ -78,8 +78,10 @@ def main():
         c.start()
     count = args.injections // 2 if args.call == "mlockall" else args.injections
     started = time.monotonic()
-    result = subprocess.run([shutil.which("java") or "java", "-cp", args.jar, "io.livetune.executor.inject.InjectionLoop",
-                             str(pid), str(count), args.call], capture_output=True, text=True)
+    flags = os.environ.get("LIVETUNE_JVM_FLAGS", "").split()  # as tasks run the JVM (bench/run.sh)
+    result = subprocess.run([shutil.which("java") or "java"] + flags + ["-cp", args.jar,
+                             "io.livetune.executor.inject.InjectionLoop", str(pid), str(count), args.call],
+                            capture_output=True, text=True)
     elapsed = time.monotonic() - started
     stop.set()
     for c in clients:

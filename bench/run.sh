@@ -27,6 +27,11 @@ JAR=$ROOT/build/collections/ansible_collections/livetune/process/files/livetune-
 [ -f "$JAR" ] || JAR=$ROOT/java-executor/target/livetune-executor.jar
 [ -f "$JAR" ] || { echo "bench: no executor jar; run 'make build install' first" >&2; exit 1; }
 JAVA=${LIVETUNE_JAVA:-java}
+# The JVM flags the action plugin gives the executor on targets, from the one line that
+# holds them, so that every figure below is for the JVM as tasks run it.
+LIVETUNE_JVM_FLAGS=$(sed -n "s/^lt_jvm_flags='\(.*\)'\$/\1/p" "$ROOT/ansible_collection/plugins/plugin_utils/executor_run.sh")
+[ -n "$LIVETUNE_JVM_FLAGS" ] || { echo "bench: no lt_jvm_flags line in executor_run.sh" >&2; exit 1; }
+export LIVETUNE_JVM_FLAGS
 
 STATE=$(mktemp -d "${TMPDIR:-/tmp}/livetune-bench.XXXXXX")
 RESULTS=$STATE/results.txt
@@ -200,8 +205,7 @@ finally:
 # the same the way the action plugin runs the jar on targets (plugin_utils/executor_run.sh):
 # short-lived JVM flags and an application class-data archive made by a first run
 jsa = os.path.join(state, "bench.jsa")
-flags = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData",
-         "-Xlog:disable", "-Xlog:all=error:stderr", "-Xshare:auto"]
+flags = os.environ["LIVETUNE_JVM_FLAGS"].split() + ["-Xlog:disable", "-Xlog:all=error:stderr", "-Xshare:auto"]
 run("(plugin flags: making the class-data archive)", nomatch, flags + ["-XX:ArchiveClassesAtExit=" + jsa])
 tc = None
 if os.path.exists(jsa):
@@ -242,7 +246,7 @@ import json, os, statistics, subprocess, sys, time
 java, jar, state, results, pairs = sys.argv[1:]
 pairs = int(pairs)
 jsa = os.path.join(state, "sockets.jsa")
-flags = ["-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData", "-Xshare:auto"]
+flags = os.environ["LIVETUNE_JVM_FLAGS"].split() + ["-Xshare:auto"]
 livetune = [java] + flags + ["-jar", jar, "sockets", "--all", "--json"]
 subprocess.run([java] + flags + ["-XX:ArchiveClassesAtExit=" + jsa, "-jar", jar, "sockets", "--all", "--json"],
                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -17,6 +17,9 @@
 
 # shellcheck disable=SC2154 # the lt_* inputs are assigned by executor.py
 : "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_debug=0}"
+# JVM flags for a short-lived executor: serial GC, C1 only, no perf-data file in /tmp.
+# bench/run.sh reads this line, so that benchmarks run the JVM the way tasks do.
+lt_jvm_flags='-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData'
 # Everything we create (directories, jar, CDS archive) is for our user only.
 umask 077
 
@@ -250,11 +253,10 @@ lt_main() {
     fi
     lt_cds_prepare
 
-    # Short-lived JVM: serial GC, C1 only, no perf-data file in /tmp. JVM logging: errors
-    # only, on stderr. stdout carries nothing but the executor's JSON, and under a tty
-    # (sudo requiretty) stderr joins stdout.
-    set -- -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
-        -Xlog:disable -Xlog:all=error:stderr -Xshare:auto \
+    # JVM logging: errors only, on stderr. stdout carries nothing but the executor's JSON,
+    # and under a tty (sudo requiretty) stderr joins stdout.
+    # shellcheck disable=SC2086 # the flags are split on purpose
+    set -- $lt_jvm_flags -Xlog:disable -Xlog:all=error:stderr -Xshare:auto \
         -Djna.nosys=true -Djna.boot.library.path="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna"
     if [ -n "$lt_cds_dump" ]; then
         set -- "$@" -XX:ArchiveClassesAtExit="$lt_cds_dump"
@@ -275,7 +277,8 @@ lt_main() {
         "$lt_javabin" "$@"
     fi
     lt_rc=$?
-    lt_cds_keep -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xlog:disable
+    # shellcheck disable=SC2086 # the flags are split on purpose
+    lt_cds_keep $lt_jvm_flags -Xlog:disable
     exit "$lt_rc"
 }
 

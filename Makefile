@@ -7,6 +7,7 @@
 #                 ansible tests (local + SSH), molecule scenarios
 #   make demo     raise the backlog and buffers of a running daemon, live
 #   make bench    the benchmarks (figures printed, never asserted)
+#   make sanity   ansible-test sanity on the installed collection (needs its pip linters)
 #   make clean
 
 SHELL := /bin/bash
@@ -34,12 +35,12 @@ header = @if [ -t 1 ]; then b='\033[1m' n='\033[0m'; else b= n=; fi; \
   printf "\n$${b}==== %s ====$${n}  (%s)\n" '$(1)' "$$(date +%H:%M:%S)"
 
 .PHONY: all deps build jar collection install test test-junit test-version test-docs test-lint \
-        test-ansible test-molecule demo bench clean help
+        test-ansible test-molecule demo bench sanity clean help
 
 all: build
 
 help:
-	@sed -n '3,10p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	$(call header,deps: checking for maven / JDK / ansible / sshd / tools)
@@ -143,6 +144,21 @@ bench:
 	@$(MAKE) deps build install
 	$(call header,bench)
 	@bench/run.sh
+
+# ansible-test sanity (validate-modules, pylint, pep8, shellcheck, yamllint...) on the
+# collection as installed. Not part of `make test`: ansible-test pip-installs its pinned
+# linters into venvs on first use, which needs PyPI or a wheel directory (PIP_FIND_LINKS).
+# It wants the collection under ansible_collections/NS/NAME and outside a git tree that
+# ignores it, hence the copy; Debian's python, not a pyenv one first on PATH.
+sanity:
+	@$(MAKE) build install
+	$(call header,sanity: ansible-test sanity)
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	 mkdir -p "$$tmp/ansible_collections/livetune"; \
+	 cp -r $(INSTALL_DIR)/ansible_collections/livetune/process "$$tmp/ansible_collections/livetune/"; \
+	 cd "$$tmp/ansible_collections/livetune/process"; \
+	 py=$$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
+	 PATH=/usr/bin:/bin:/usr/sbin:/sbin ansible-test sanity --local --python "$$py" --skip-test changelog
 
 clean:
 	$(call header,clean)

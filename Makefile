@@ -44,7 +44,7 @@ help:
 
 deps:
 	$(call header,deps: checking for maven / JDK / ansible / sshd / tools)
-	@build-aux/deps.sh
+	@build-aux/deps.sh $(DEPS_FOR)
 
 # --- build ----------------------------------------------------------------------------
 
@@ -141,7 +141,8 @@ demo:
 	@demo/demo.sh
 
 bench:
-	@$(MAKE) deps build install
+	@$(MAKE) deps DEPS_FOR=bench
+	@$(MAKE) build install
 	$(call header,bench)
 	@bench/run.sh
 

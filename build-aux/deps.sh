@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs what `make build/test/demo/bench` need on a Debian or Ubuntu machine, and only
-# what is missing. As root: apt-get (with one `apt-get update` first, only if something is
+# what is missing. `deps.sh bench` adds what only the benchmarks use (gcc, gdb). As root: apt-get (with one `apt-get update` first, only if something is
 # missing). Otherwise: prints the exact command to run and exits 1.
 set -euo pipefail
 
@@ -41,6 +41,11 @@ need jq              have jq
 need util-linux      have unshare
 need yamllint        have yamllint
 need ansible-lint    have ansible-lint
+need strace          have strace    # tests: a tracer that is not ours, and what the executor executes
+if [ "${1-}" = bench ]; then
+    need gcc         have gcc       # bench (e): the C loop that times its own pauses
+    need gdb         have gdb       # bench (e): the peer it is measured against
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
     echo "deps: everything needed is installed"

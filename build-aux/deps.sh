@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs what `make build/test/demo/bench` need on a Debian or Ubuntu machine, and only
-# what is missing. `deps.sh bench` adds what only the benchmarks use (gcc, gdb). As root: apt-get (with one `apt-get update` first, only if something is
+# what is missing. `deps.sh bench` adds what only the benchmarks use (gdb). As root: apt-get (with one `apt-get update` first, only if something is
 # missing). Otherwise: prints the exact command to run and exits 1.
 set -euo pipefail
 
@@ -42,8 +42,8 @@ need util-linux      have unshare
 need yamllint        have yamllint
 need ansible-lint    have ansible-lint
 need strace          have strace    # tests: a tracer that is not ours, and what the executor executes
+need gcc             have gcc       # tests and bench (e): small C targets (siginfo, pause timing)
 if [ "${1-}" = bench ]; then
-    need gcc         have gcc       # bench (e): the C loop that times its own pauses
     need gdb         have gdb       # bench (e): the peer it is measured against
 fi
 

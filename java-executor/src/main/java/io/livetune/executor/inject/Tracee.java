@@ -19,8 +19,10 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Signals: a signal that stops the thread while we wait for our own stop is passed on at
  * once (PTRACE_CONT with it: delivered with its original siginfo), then we interrupt again.
  * A signal that arrives while the injected call runs is held back (the thread must not enter
- * a handler with the injected registers) and sent again, to the same thread, just before
- * detaching. None is lost.
+ * a handler with the injected registers) and delivered as we detach, with its own siginfo:
+ * the handler sees the real sender, si_code and value (a POSIX timer's pointer, a child's
+ * exit status), not a signal from livetune. None is lost. Only when a second signal
+ * arrives within the same injection is that one sent again with tgkill, as from us.
  */
 final class Tracee implements RemoteCalls {
     private static final int SIGTRAP = 5;
@@ -31,7 +33,7 @@ final class Tracee implements RemoteCalls {
     private final RegisterLayout layout;
     private final int pid;
     private final int tid;
-    private final List<Integer> heldSignals = new ArrayList<>();
+    private final List<HeldSignal> heldSignals = new ArrayList<>();
     private final Deque<long[]> scratchAddresses = new ArrayDeque<>();
     private final Deque<byte[]> scratchOriginals = new ArrayDeque<>();
 
@@ -148,7 +150,7 @@ final class Tracee implements RemoteCalls {
                     if (status.event() == 0 && status.stopSignal() == SIGTRAP) {
                         trapPending = false; // our single step's trap: the normal end of the call
                     } else if (status.event() == 0 || status.stopSignal() != SIGTRAP) {
-                        heldSignals.add(status.stopSignal()); // arrived after the call: deliver it later
+                        hold(status); // arrived after the call: deliver it later
                     }
                     return layout.result(regs);
                 }
@@ -159,9 +161,9 @@ final class Tracee implements RemoteCalls {
                 }
                 // Stopped before the instruction ran: a signal to hold back, or a stop to step through.
                 if (status.event() == 0) {
-                    heldSignals.add(status.stopSignal());
+                    hold(status);
                 } else if (status.stopSignal() != SIGTRAP) {
-                    heldSignals.add(status.stopSignal()); // another thread started a group-stop: stop again later
+                    hold(status); // another thread started a group-stop: stop again later
                 }
                 resume();
             }
@@ -190,7 +192,7 @@ final class Tracee implements RemoteCalls {
         stopped = true;
         inSignalDeliveryStop = status.event() == 0;
         if (status.event() == 0) {
-            heldSignals.add(status.stopSignal());
+            hold(status);
         }
         return new InjectionException(Kind.TIMEOUT, call.callName() + " in pid " + pid + " did not finish within "
                 + callMillis + " ms and was interrupted");
@@ -253,10 +255,18 @@ final class Tracee implements RemoteCalls {
                 drainTrap();
             }
             // At a signal-delivery-stop, detach delivers a signal in place of the one that stopped the
-            // thread (our SIGTRAP): the first held signal goes that way; any others are queued again.
-            int onDetach = inSignalDeliveryStop && !heldSignals.isEmpty() ? heldSignals.remove(0) : 0;
-            for (int signal : heldSignals) {
-                ptrace.tgkill(pid, tid, signal);
+            // thread (our SIGTRAP): the first held signal goes that way, with its siginfo put back
+            // (otherwise the kernel makes one up: SI_USER from the tracer). Any others are queued again.
+            int onDetach = 0;
+            if (inSignalDeliveryStop && !heldSignals.isEmpty()) {
+                HeldSignal first = heldSignals.remove(0);
+                if (first.siginfo != null) {
+                    ptrace.setSiginfo(tid, first.siginfo);
+                }
+                onDetach = first.signal;
+            }
+            for (HeldSignal other : heldSignals) {
+                ptrace.tgkill(pid, tid, other.signal);
             }
             ptrace.detach(tid, onDetach);
             attached = false;
@@ -290,14 +300,28 @@ final class Tracee implements RemoteCalls {
             if (status.event() == 0 && status.stopSignal() == SIGTRAP) {
                 trapPending = false;
             } else if (status.event() == 0 || status.stopSignal() != SIGTRAP) {
-                heldSignals.add(status.stopSignal());
+                hold(status);
             }
         }
     }
 
-    /** Signals held back during the injection, for tests and diagnostics. */
-    List<Integer> heldSignals() {
-        return heldSignals;
+    /**
+     * Holds back the signal this stop reports. At a signal-delivery-stop its siginfo is kept
+     * too; a group-stop has none to keep.
+     */
+    private void hold(WaitStatus status) throws ErrnoException {
+        heldSignals.add(new HeldSignal(status.stopSignal(), status.event() == 0 ? ptrace.getSiginfo(tid) : null));
+    }
+
+    /** A signal held back during the injection, and its siginfo_t when the kernel gave us one. */
+    private static final class HeldSignal {
+        final int signal;
+        final byte[] siginfo;
+
+        HeldSignal(int signal, byte[] siginfo) {
+            this.signal = signal;
+            this.siginfo = siginfo;
+        }
     }
 
     /**

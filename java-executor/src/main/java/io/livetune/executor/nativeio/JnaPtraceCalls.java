@@ -19,6 +19,8 @@ final class JnaPtraceCalls implements PtraceCalls {
     private static final int PTRACE_CONT = 7;
     private static final int PTRACE_SINGLESTEP = 9;
     private static final int PTRACE_DETACH = 17;
+    private static final int PTRACE_GETSIGINFO = 0x4202;
+    private static final int PTRACE_SETSIGINFO = 0x4203;
     private static final int PTRACE_GETREGSET = 0x4204;
     private static final int PTRACE_SETREGSET = 0x4205;
     private static final int PTRACE_SEIZE = 0x4206;
@@ -102,6 +104,23 @@ final class JnaPtraceCalls implements PtraceCalls {
         block.setLong(0, Pointer.nativeValue(regs));
         block.setLong(8, values.length);
         ptrace("ptrace(PTRACE_SETREGSET, " + nt + ")", PTRACE_SETREGSET, tid, nt, Pointer.nativeValue(block));
+        Reference.reachabilityFence(block); // the kernel read it: keep JNA from freeing it earlier
+    }
+
+    @Override
+    public byte[] getSiginfo(int tid) throws ErrnoException {
+        Memory siginfo = new Memory(SIGINFO_SIZE);
+        siginfo.clear();
+        ptrace("ptrace(PTRACE_GETSIGINFO)", PTRACE_GETSIGINFO, tid, 0, Pointer.nativeValue(siginfo));
+        return siginfo.getByteArray(0, SIGINFO_SIZE);
+    }
+
+    @Override
+    public void setSiginfo(int tid, byte[] siginfo) throws ErrnoException {
+        Memory block = new Memory(SIGINFO_SIZE);
+        block.clear();
+        block.write(0, siginfo, 0, Math.min(siginfo.length, SIGINFO_SIZE));
+        ptrace("ptrace(PTRACE_SETSIGINFO)", PTRACE_SETSIGINFO, tid, 0, Pointer.nativeValue(block));
         Reference.reachabilityFence(block); // the kernel read it: keep JNA from freeing it earlier
     }
 

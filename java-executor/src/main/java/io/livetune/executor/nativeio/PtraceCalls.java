@@ -42,6 +42,19 @@ public interface PtraceCalls {
     /** PTRACE_SETREGSET. */
     void setRegset(int tid, int nt, byte[] regs) throws ErrnoException;
 
+    /** Size of siginfo_t, the record of who sent a signal and why (the same on every Linux ABI). */
+    int SIGINFO_SIZE = 128;
+
+    /** PTRACE_GETSIGINFO: the siginfo_t of the signal that brought the tracee to its signal-delivery-stop. */
+    byte[] getSiginfo(int tid) throws ErrnoException;
+
+    /**
+     * PTRACE_SETSIGINFO: the siginfo_t that a signal given to the next restart from this
+     * signal-delivery-stop carries (when its si_signo is that signal), in place of the
+     * tracer-sent SI_USER record the kernel would make up.
+     */
+    void setSiginfo(int tid, byte[] siginfo) throws ErrnoException;
+
     /** PTRACE_SINGLESTEP, delivering {@code signal} (0 for none). */
     void singleStep(int tid, int signal) throws ErrnoException;
 

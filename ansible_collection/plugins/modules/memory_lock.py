@@ -123,6 +123,8 @@ notes:
     detached. The other threads keep running. Only raw system calls run in the process, never
     library functions. The stop lasts about as long as the call itself; a time limit ensures the
     process is never left stopped or traced.
+  - A signal that arrives during the stop is held back and delivered as the thread is released, with
+    its own C(siginfo_t) (sender, C(si_code), value), so a handler sees it exactly as it was sent.
   - This is the Linux counterpart of Solaris libproc (C(Psyscall), C(pr_memcntl)), where the same
     is done with C(memcntl) from outside the process.
   - A process that is already traced (by a debugger or C(strace), C(TracerPid) in

@@ -7,16 +7,9 @@ import io.livetune.executor.inject.Syscall;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A signal that arrives while an injection holds the thread is delivered afterwards as it
@@ -61,21 +54,8 @@ class HeldSignalTest extends LiveProcessTest {
 
     @Test
     void aSignalQueuedDuringAnInjectionReachesItsHandlerWithItsOwnSiginfo(@TempDir Path dir) throws Exception {
-        Path source = dir.resolve("siginfo_target.c");
-        Path binary = dir.resolve("siginfo_target");
-        Files.writeString(source, TARGET);
-        Process gcc = new ProcessBuilder("gcc", "-O1", "-o", binary.toString(), source.toString())
-                .redirectErrorStream(true).start();
-        String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertEquals(0, gcc.waitFor(), "gcc: " + gccOutput);
-
-        // Through a shell that waits for it: livetune refuses to inject into its own children.
-        Process target = new ProcessBuilder("sh", "-c", "\"$0\" & wait $!", binary.toString())
-                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        try (Injector injector = new Injector()) {
-            BufferedReader out = new BufferedReader(new InputStreamReader(target.getInputStream(),
-                    StandardCharsets.UTF_8));
-            int pid = Integer.parseInt(out.readLine().trim()); // printed once its handler is in place
+        try (CTarget target = CTarget.start(dir, "siginfo_target", TARGET); Injector injector = new Injector()) {
+            int pid = target.pid(); // printed once its handler is in place
             int sender = (int) ProcessHandle.current().pid();
 
             long result = injector.inject(pid, calls -> {
@@ -85,18 +65,9 @@ class HeldSignalTest extends LiveProcessTest {
             });
             assertEquals(pid, result, "getpid ran in the target");
 
-            assertEquals("signo=" + SIGUSR1 + " code=" + SI_QUEUE + " pid=" + sender + " value=4242", readLine(out),
-                    "the handler saw the signal as sigqueue sent it, not as a signal from the tracer");
-            assertTrue(target.waitFor(10, TimeUnit.SECONDS));
-            assertEquals(0, target.exitValue(), "the target ended normally (the shell's status is its)");
-        } finally {
-            target.descendants().forEach(ProcessHandle::destroyForcibly);
-            target.destroyForcibly();
+            assertEquals("signo=" + SIGUSR1 + " code=" + SI_QUEUE + " pid=" + sender + " value=4242",
+                    target.nextLine(), "the handler saw the signal as sigqueue sent it, not as a signal from the tracer");
+            assertEquals(0, target.exitStatus(10), "the target ended normally");
         }
-    }
-
-    private static String readLine(BufferedReader out) throws IOException {
-        String line = out.readLine();
-        return line == null ? "(the target printed nothing more: it died?)" : line;
     }
 }

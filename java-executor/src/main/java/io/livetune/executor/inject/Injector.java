@@ -123,9 +123,12 @@ public final class Injector implements AutoCloseable {
                     throw restoreFailure;
                 }
                 failure.addSuppressed(restoreFailure);
-                if (restoreFailure instanceof TracerThread.StillAttachedException) {
+                if (restoreFailure instanceof TracerThread.StillAttachedException
+                        && !(failure instanceof TracerThread.StillAttachedException)) {
                     throw restoreFailure; // more urgent: the tracer thread must end
                 }
+                // Otherwise the first failure says what happened (a thread that never stopped), and
+                // it already makes the tracer thread end.
             }
         }
     }

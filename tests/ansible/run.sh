@@ -90,6 +90,7 @@ main() {
     run_test "noexec /tmp and ~/.cache: JNA runs from the cache" t_noexec_tmp
     run_test "java_executable that does not exist" t_bad_java
     run_test "no JRE at all: message names the package" t_no_java
+    run_test "unsupported machine (riscv64): refused before any transfer" t_unsupported_machine
     run_test "livetune_java host variable picks the JVM" t_livetune_java
     run_test "executor output that is not JSON: clear failure" t_not_json
 

@@ -332,6 +332,9 @@ class LivetuneAction(ActionBase):
         if word == 'install-failed':
             return 'could not install the executor jar in the target\'s cache: %s failed on %s%s' % (
                 fields[1], fields[0], ' (got sha256 %s, want %s)' % (fields[2], sha) if fields[2] else '')
+        if word == 'unsupported-machine':
+            return ('livetune runs on Linux x86_64 and aarch64 targets; this one is %s (uname -m), '
+                    'so nothing was transferred or changed' % fields[0])
         if word == 'mkdir-failed':
             return 'could not create the executor cache directory %s on the target' % fields[0]
         return 'the livetune executor could not be started: %s' % ' '.join(status)

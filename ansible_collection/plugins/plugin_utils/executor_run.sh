@@ -123,8 +123,6 @@ lt_unpack_jna() {
     case $(uname -m) in
         x86_64 | amd64) lt_arch=x86-64 ;;
         aarch64 | arm64) lt_arch=aarch64 ;;
-        i?86) lt_arch=x86 ;;
-        ppc64le | s390x | riscv64 | loongarch64) lt_arch=$(uname -m) ;;
         *) lt_arch= ;;
     esac
     lt_tmp=$(mktemp "$lt_dir/jna/.lib.XXXXXX") || return 0
@@ -241,6 +239,13 @@ lt_main() {
     if [ ! -e "$lt_jar" ] && [ ! -L "$lt_jar" ]; then
         # leftovers of transfers that broke off (best effort: -mmin is not POSIX)
         find "$lt_dir" -name '.upload.*' -mmin +60 -exec rm -f {} + 2>/dev/null
+        # The executor knows the system calls and registers of these two only (and the jar
+        # carries JNA's native part for them alone): say so before 4 MiB are transferred.
+        lt_machine=$(uname -m)
+        case $lt_machine in
+            x86_64 | amd64 | aarch64 | arm64) ;;
+            *) lt_status 97 unsupported-machine "$lt_machine" ;;
+        esac
         lt_status 90 need-jar "$lt_dir"
     fi
     lt_check_private "$lt_jar" -

@@ -3,7 +3,9 @@
 # runs the command. Always: /tmp and ~/.cache are empty noexec tmpfs. Extra switches:
 #   hide-unzip  unzip is gone (JNA then unpacks its native part itself)
 #   hide-jvms   /usr/lib/jvm is empty: no JRE left
-# Usage: unshare -m noexec_tmp.sh [hide-unzip] [hide-jvms] -- COMMAND...
+#   fresh-cache /var/cache/livetune is empty (root's jar cache: nothing installed yet)
+#   machine M   uname -m says M (e.g. riscv64)
+# Usage: unshare -m noexec_tmp.sh [hide-unzip] [hide-jvms] [fresh-cache] [machine M] -- COMMAND...
 set -euo pipefail
 
 mount --make-rprivate /
@@ -14,6 +16,20 @@ while [ $# -gt 0 ]; do
     case $1 in
         hide-unzip) if [ -e /usr/bin/unzip ]; then mount --bind /dev/null /usr/bin/unzip; fi ;;
         hide-jvms) mount -t tmpfs tmpfs /usr/lib/jvm ;;
+        fresh-cache)
+            mkdir -p /var/cache/livetune
+            mount -t tmpfs -o mode=0700 tmpfs /var/cache/livetune
+            ;;
+        machine)
+            shift
+            # an executable fake uname, on an exec mount of its own (/tmp is noexec here)
+            fake=$(mktemp -d /run/livetune-fake-uname.XXXXXX)
+            mount -t tmpfs tmpfs "$fake"
+            # shellcheck disable=SC2016 # $1 is the fake's own argument
+            printf '#!/bin/sh\ncase "$1" in -m) echo %s ;; *) echo Linux ;; esac\n' "$1" >"$fake/uname"
+            chmod 755 "$fake/uname"
+            mount --bind "$fake/uname" "$(readlink -f /usr/bin/uname)"
+            ;;
         --) shift; break ;;
         *) echo "noexec_tmp.sh: unknown switch $1" >&2; exit 2 ;;
     esac

@@ -276,6 +276,15 @@ t_no_java() {
     expect_untouched
 }
 
+t_unsupported_machine() {
+    start_daemon unsupported-machine
+    # a host with nothing installed yet, whose uname -m is riscv64
+    WRAP=(unshare -m "$HERE/lib/noexec_tmp.sh" fresh-cache machine riscv64 --)
+    if adhoc local "pid=$D_PID backlog=64"; then fail "ran on an unsupported machine"; fi
+    expect_failed_with local "Linux x86_64 and aarch64" "this one is riscv64" "nothing was transferred"
+    expect_untouched
+}
+
 t_livetune_java() {
     local java out
     # the last JVM of /usr/lib/jvm (temurin-25 on the dev machines), maybe not the default

@@ -70,6 +70,7 @@ main() {
 
     run_test "ad hoc -c local: backlog (ss Send-Q)" t_adhoc_backlog
     run_test "ad hoc -c local: option=so_rcvbuf value= short form" t_adhoc_short_form
+    run_test "ad hoc -c local: options='so_rcvbuf=... so_keepalive=yes'" t_adhoc_options_pairs
     run_test "ad hoc --check changes nothing, --diff shows it" t_adhoc_check_diff
     run_test "drift check: --check + livetune_fail_on_drift fails" t_drift_check
 

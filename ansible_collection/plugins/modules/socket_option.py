@@ -42,6 +42,8 @@ options:
   options:
     description:
       - Socket options to set, by name. Names are the C constants in lower case.
+      - In an ad hoc command this dictionary can also be written as C(key=value) pairs, as Ansible
+        reads a dictionary given as a string, for example C(options='so_rcvbuf=1048576 tcp_nodelay=yes').
       - An option a socket does not take (for example I(tcp_nodelay) on a UDP socket) is an error
         naming the socket; nothing is changed.
     type: dict
@@ -333,6 +335,7 @@ EXAMPLES = r'''
 # Ad hoc:
 #   ansible web -b -m livetune.process.socket_option -a "process=nginx state=listen local_port=80 backlog=4096"
 #   ansible web -b -m livetune.process.socket_option -a "pid=1234 option=so_rcvbuf value=1048576"
+#   ansible web -b -m livetune.process.socket_option -a "pid=1234 options='so_rcvbuf=1048576 tcp_nodelay=yes'"
 # Drift check in CI (fails every task that would change):
 #   ansible-playbook site.yml --check --diff -e livetune_fail_on_drift=true
 '''

@@ -79,6 +79,21 @@ t_adhoc_short_form() {
     expect_eq "$(result local .changed)" false "changed, second run"
 }
 
+# options as key=value pairs, the way Ansible reads a dictionary given as a string
+t_adhoc_options_pairs() {
+    start_daemon adhoc-pairs
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT options='so_rcvbuf=65536 so_keepalive=yes'"
+    expect_eq "$(result local .changed)" true "changed"
+    expect_eq "$(daemon_opt "$D_PORT" so_rcvbuf)" 131072 "SO_RCVBUF by the daemon's getsockopt"
+    expect_eq "$(daemon_opt "$D_PORT" so_keepalive)" 1 "SO_KEEPALIVE by the daemon's getsockopt"
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT options='so_rcvbuf=65536, so_keepalive=true'"
+    expect_eq "$(result local .changed)" false "changed, second run (commas, another boolean spelling)"
+    if adhoc local "pid=$D_PID state=listen local_port=$D_PORT options='so_rcvbuf=65536 so_keepalive'"; then
+        fail "a pair without a value was accepted"
+    fi
+    expect_failed_with local "options.so_keepalive: must be a boolean"
+}
+
 t_adhoc_check_diff() {
     local out
     start_daemon adhoc-check

@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 /**
  * Ad-hoc tasks (`-a "local_port=80 force=yes pid=1,2"`) hand every value over as a string.
  * Ansible modules convert them through their argument spec; we convert them through the
- * schema's declared types, with Ansible's own spellings of booleans. A string that does not
- * convert is left alone, so validation then names the field and the rule.
+ * schema's declared types, with Ansible's own spellings of booleans and of dictionaries
+ * (JSON, or `key=value` pairs as in `options='so_rcvbuf=8388608 tcp_nodelay=yes'`). A string
+ * that does not convert is left alone, so validation then names the field and the rule.
  */
 final class AdHocValues {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -75,6 +76,9 @@ final class AdHocValues {
             }
             return list;
         }
+        if (types.contains("object") && !text.startsWith("{") && text.contains("=")) {
+            return coerce(keyValues(text), schema);
+        }
         if ((types.contains("object") && text.startsWith("{")) || (types.contains("array") && text.startsWith("["))) {
             try {
                 return coerce(JSON.readTree(text), schema);
@@ -83,6 +87,41 @@ final class AdHocValues {
             }
         }
         return original;
+    }
+
+    /**
+     * "a=1, b='x y' c=2" as a dictionary of strings, split the way ansible-core's
+     * check_type_dict splits it: on commas and spaces outside quotes, a backslash escaping the
+     * next character, each field at its first "=". A field without "=" becomes a key with an
+     * empty value, so that validation names it ("options.tcp_nodelay: must be a boolean ...").
+     */
+    private static ObjectNode keyValues(String text) {
+        ObjectNode dict = JsonNodeFactory.instance.objectNode();
+        StringBuilder field = new StringBuilder();
+        char quote = 0;
+        boolean escaped = false;
+        for (char c : (text + ' ').toCharArray()) {
+            if (escaped) {
+                field.append(c);
+                escaped = false;
+            } else if (c == '\\') {
+                escaped = true;
+            } else if (quote == 0 && (c == '\'' || c == '"')) {
+                quote = c;
+            } else if (quote != 0 && c == quote) {
+                quote = 0;
+            } else if (quote == 0 && (c == ',' || c == ' ')) {
+                if (field.length() > 0) {
+                    int equals = field.indexOf("=");
+                    dict.put(equals < 0 ? field.toString() : field.substring(0, equals),
+                            equals < 0 ? "" : field.substring(equals + 1));
+                    field.setLength(0);
+                }
+            } else {
+                field.append(c);
+            }
+        }
+        return dict;
     }
 
     private static Set<String> types(JsonNode schema) {

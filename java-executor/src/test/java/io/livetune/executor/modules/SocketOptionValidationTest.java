@@ -74,6 +74,19 @@ class SocketOptionValidationTest {
     }
 
     @Test
+    void adHocDictionariesMayBeKeyValuePairs() {
+        // as ansible-core's check_type_dict reads them: split on commas and spaces outside quotes
+        assertEquals("options.so_rcvbuf: must be an integer >= 0",
+                failure("{\"pid\": 1, \"options\": \"tcp_nodelay=yes, so_rcvbuf='a lot'\"}"));
+        assertEquals("options.ip_ttl: must be an integer from 1 to 255",
+                failure("{\"pid\": 1, \"options\": \"so_rcvbuf=4096 ip_ttl=300\"}"));
+        String valid = failure("{\"pid\": \"999999999\", \"options\": \"so_rcvbuf=4096 tcp_nodelay=yes\"}");
+        assertTrue(valid.startsWith("no such process: 999999999"), "both converted and valid: " + valid);
+        assertEquals("options.tcp_nodelay: must be a boolean (true or false)",
+                failure("{\"pid\": 1, \"options\": \"so_rcvbuf=1 tcp_nodelay\"}"), "a field without = is named");
+    }
+
+    @Test
     void notJsonIsAClearFailure() {
         assertTrue(failure("{not json").startsWith("module arguments are not valid JSON"));
     }

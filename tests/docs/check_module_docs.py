@@ -281,13 +281,16 @@ def check_memory_lock(check, jar):
     target = subprocess.Popen(["sleep", "600"])
     try:
         result = executor_module(jar, "memory_lock", {"pid": target.pid, "_check_mode": True, "_diff": True})
+        # future: true adds before/after.future (the probe's answer: null here, as some mapping is unlocked)
+        with_future = executor_module(jar, "memory_lock", {"pid": target.pid, "future": True, "_check_mode": True})
         with open("/proc/%d/status" % target.pid) as f:
             locked = [line.split()[1] for line in f if line.startswith("VmLck:")]
     finally:
         target.kill()
         target.wait()
-    if result.get("failed") or len(result.get("processes", [])) != 1:
-        raise AssertionError("memory_lock in check mode on a sleep this test started: %s" % result)
+    for run in (result, with_future):
+        if run.get("failed") or len(run.get("processes", [])) != 1:
+            raise AssertionError("memory_lock in check mode on a sleep this test started: %s" % run)
     check(locked == ["0"], "memory_lock in check mode locked memory (VmLck %s)" % locked)
     entry = result["processes"][0]
     check(entry["state"] == options["state"].get("default") and entry["scope"] == options["scope"].get("default"),
@@ -296,7 +299,9 @@ def check_memory_lock(check, jar):
     ret = blocks["RETURN"]["processes"]["contains"]
     check_returned(check, "memory_lock RETURN processes", ret, [entry])
     before_docs = ret.get("before", {}).get("contains", {})
-    check_returned(check, "memory_lock RETURN processes.before", before_docs, [entry["before"], entry["after"]])
+    future_entry = with_future["processes"][0]
+    check_returned(check, "memory_lock RETURN processes.before", before_docs,
+                   [entry["before"], entry["after"], future_entry["before"], future_entry["after"]])
     check_returned(check, "memory_lock RETURN processes.before.memlock_limit",
                    before_docs.get("memlock_limit", {}).get("contains", {}),
                    [entry["before"]["memlock_limit"], entry["after"]["memlock_limit"]])

@@ -66,9 +66,11 @@ options:
         is not locked, and the next run of the task locks it (and reports a change).
       - With it and without CAP_IPC_LOCK, the process's own later allocations fail (C(ENOMEM),
         C(EAGAIN)) once its locked memory would pass RLIMIT_MEMLOCK; a warning says so.
-      - The kernel does not show whether C(MCL_FUTURE) is in force, only which mappings are locked.
-        A process whose mappings are all locked already is reported unchanged, and I(future) is
-        then not applied; unlock it first to change that.
+      - The kernel shows which mappings are locked, not whether C(MCL_FUTURE) is in force. When every
+        mapping is locked already, the module asks the kernel by a probe, in one stop of one thread
+        like the lock itself. It maps one inaccessible page (no memory is used), reads in
+        C(/proc/PID/smaps) whether the kernel locked it, and unmaps it. The task is unchanged only
+        if it was locked.
     type: bool
     default: false
   onfault:
@@ -278,6 +280,13 @@ processes:
               description: The hard limit, up to which the soft limit can be raised without CAP_SYS_RESOURCE.
               type: raw
               sample: unlimited
+        future:
+          description:
+            - Only with I(future=true). Whether C(MCL_FUTURE) was in force, as the probe found (see
+              I(future)). Null when the task did not need to ask, because some mapping was not locked
+              yet and C(mlockall) ran anyway.
+          type: bool
+          sample: false
       sample:
         locked_kb: 0
         rss_kb: 1740

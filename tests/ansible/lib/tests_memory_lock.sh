@@ -150,7 +150,7 @@ t_lock_docs() {
     expect_eq "$(jq -r '.return.processes.contains | keys | sort | join(" ")' <<<"$doc")" \
         "after before changed limit_raised name pid scope state" "RETURN processes"
     expect_eq "$(jq -r '.return.processes.contains.before.contains | keys | sort | join(" ")' <<<"$doc")" \
-        "locked_kb mappings mappings_locked memlock_limit rss_kb" "RETURN processes.before"
+        "future locked_kb mappings mappings_locked memlock_limit rss_kb" "RETURN processes.before"
     expect_contains "$(cat "$WORK/doc.txt")" "RLIMIT_MEMLOCK and VmSize" "notes"
     # EXAMPLES must be valid YAML tasks, and most use the module
     jq -r '.examples' <<<"$doc" | python3 -c 'import sys, yaml; t = yaml.safe_load(sys.stdin); assert sum("livetune.process.memory_lock" in x for x in t) >= 5, t'

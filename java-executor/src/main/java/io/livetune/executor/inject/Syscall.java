@@ -16,7 +16,9 @@ public enum Syscall {
     LISTEN(50, 201),
     SETSOCKOPT(54, 208),
     GETSOCKOPT(55, 209),
-    FSTAT(5, 80);
+    FSTAT(5, 80),
+    MMAP(9, 222),
+    MUNMAP(11, 215);
 
     final long x86_64;
     final long aarch64;

@@ -3,7 +3,9 @@ package io.livetune.executor.it;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +106,70 @@ class MemoryLockTest extends LiveProcessTest {
         assertEquals(0, sleep.process().exitValue(), "nanosleep resumed and ended normally");
         assertTrue(System.nanoTime() - started >= TimeUnit.MILLISECONDS.toNanos(3990),
                 "sleep 4 slept its full time (the interrupted nanosleep was restarted, not ended early)");
+    }
+
+    /** On SIGUSR2, maps one fresh anonymous page and prints its address: a mapping made "now". */
+    private static final String MAPPER = String.join("\n",
+            "#include <signal.h>",
+            "#include <stdio.h>",
+            "#include <string.h>",
+            "#include <sys/mman.h>",
+            "#include <unistd.h>",
+            "static volatile sig_atomic_t asked;",
+            "static void on_usr2(int sig) { asked = 1; }",
+            "int main(void) {",
+            "    struct sigaction action;",
+            "    memset(&action, 0, sizeof action);",
+            "    action.sa_handler = on_usr2;",
+            "    sigaction(SIGUSR2, &action, NULL);",
+            "    printf(\"%d\\n\", (int) getpid());",
+            "    fflush(stdout);",
+            "    for (;;) {",
+            "        pause();",
+            "        if (!asked) continue;",
+            "        asked = 0;",
+            "        char *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);",
+            "        page[0] = 1;",
+            "        printf(\"%lu\\n\", (unsigned long) page);",
+            "        fflush(stdout);",
+            "    }",
+            "}",
+            "");
+
+    /** Has the target map a page now, and says whether the kernel locked it (VmFlags lo in smaps). */
+    private static boolean newMappingIsLocked(CTarget target) throws Exception {
+        new ProcessBuilder("kill", "-USR2", Integer.toString(target.pid())).start().waitFor();
+        long address = Long.parseUnsignedLong(target.nextLine().trim());
+        return ProcMemory.smaps(target.pid()).stream().filter(e -> e.holds(address)).findFirst()
+                .orElseThrow(() -> new AssertionError("no mapping holds 0x" + Long.toHexString(address)))
+                .locked();
+    }
+
+    @Test
+    void futureIsAskedOfTheKernelNotAssumedFromLockedMappings(@TempDir Path dir) throws Exception {
+        try (CTarget target = CTarget.start(dir, "mapper", MAPPER)) {
+            Map<String, Object> lock = args("pid", target.pid());
+            Map<String, Object> future = args("pid", target.pid(), "future", true);
+            assertTrue(memoryLock(lock).changed());
+            assertFalse(newMappingIsLocked(target), "locked without future: a new mapping is not locked");
+            assertTrue(memoryLock(lock).changed(), "locks the new mapping too");
+
+            // Every mapping is locked now, yet MCL_FUTURE is not in force: future: true must see that.
+            int mappings = ProcMemory.smaps(target.pid()).size();
+            ExecutorResult check = memoryLock(with(with(future, "_check_mode", true), "_diff", true));
+            assertTrue(check.changed(), "MCL_FUTURE is not in force: would change " + check);
+            JsonNode predicted = check.json().get("processes").get(0);
+            assertFalse(predicted.get("before").get("future").asBoolean(true), check.toString());
+            assertTrue(predicted.get("after").get("future").asBoolean(), check.toString());
+            assertTrue(check.diff().get(0).get("before").asText().contains("future: false"), check.toString());
+            assertEquals(mappings, ProcMemory.smaps(target.pid()).size(), "the probe page is gone again");
+
+            assertTrue(memoryLock(future).changed(), "mlockall with MCL_FUTURE");
+            ExecutorResult again = memoryLock(future);
+            assertFalse(again.changed(), "MCL_FUTURE in force now: unchanged " + again);
+            assertTrue(again.json().get("processes").get(0).get("before").get("future").asBoolean(), again.toString());
+            assertTrue(newMappingIsLocked(target), "with future: a new mapping is locked by the kernel");
+        }
     }
 
     @Test

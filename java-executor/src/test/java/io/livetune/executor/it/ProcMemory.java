@@ -32,6 +32,12 @@ final class ProcMemory {
             return flags.contains("lo");
         }
 
+        /** Whether the address lies in this mapping ("start-end" at the head of the header, in hex). */
+        boolean holds(long address) {
+            String[] range = header.trim().split("\\s+", 2)[0].split("-");
+            return Long.parseUnsignedLong(range[0], 16) <= address && address < Long.parseUnsignedLong(range[1], 16);
+        }
+
         boolean executable() {
             return permissions.charAt(2) == 'x';
         }

@@ -66,10 +66,11 @@ public final class MemoryLockModule implements Module {
                 task.result().put("msg", what + "; nothing to do (missing: ignore)");
                 return;
             }
-            for (ProcessInfo process : processes) {
-                plans.add(plan(process, request, task));
-            }
             try (Injector injector = new Injector()) {
+                FutureLockProbe probe = new FutureLockProbe(injector, proc);
+                for (ProcessInfo process : processes) {
+                    plans.add(plan(process, request, probe, task));
+                }
                 MemoryLocker locker = new MemoryLocker(injector, ptrace);
                 for (ProcessPlan plan : plans) {
                     if (plan.needsChange()) {
@@ -93,9 +94,17 @@ public final class MemoryLockModule implements Module {
         }
     }
 
-    /** Reads the process and decides; fails here (before any change) when the limit blocks the lock. */
-    private ProcessPlan plan(ProcessInfo process, MemoryLockRequest request, Task task) throws IOException {
+    /**
+     * Reads the process and decides; fails here (before any change) when the limit blocks the
+     * lock. Only future: true on a process whose every mapping is locked already stops it, for
+     * the one thing /proc does not show: whether MCL_FUTURE is in force.
+     */
+    private ProcessPlan plan(ProcessInfo process, MemoryLockRequest request, FutureLockProbe probe, Task task)
+            throws IOException, InjectionException {
         ProcessPlan plan = new ProcessPlan(process, MemoryState.read(proc, process.pid()), request);
+        if (plan.futureUnknown()) {
+            plan.futureWas(probe.inForce(plan, task));
+        }
         MemoryState state = plan.before;
         if (plan.needsChange() && plan.limitTooLow()) {
             if (!request.raiseLimit) {

@@ -22,7 +22,12 @@ final class ProcessPlan {
     /** Predicted VmLck afterwards (what check mode reports). */
     final long predictedLockedKb;
     /** Bytes of RLIMIT_MEMLOCK the lock needs, when the limit applies (no CAP_IPC_LOCK); 0 otherwise. */
-    final long neededLimit;
+    long neededLimit;
+    /**
+     * Whether MCL_FUTURE was in force before, when that was asked of the kernel (future: true
+     * with every mapping locked already: see {@link FutureLockProbe}); null when not asked.
+     */
+    Boolean futureBefore;
     /** New soft and hard limits, or null when the limit is left as it is. */
     long[] raiseTo;
     /** Whether the limit was raised (or, in check mode, would be). */
@@ -59,7 +64,20 @@ final class ProcessPlan {
     }
 
     boolean needsChange() {
-        return !toChange.isEmpty();
+        return !toChange.isEmpty() || Boolean.FALSE.equals(futureBefore);
+    }
+
+    /** Whether it takes the probe to know: future asked, and every mapping in scope locked already. */
+    boolean futureUnknown() {
+        return request.lock && request.future && toChange.isEmpty();
+    }
+
+    /** The probe found MCL_FUTURE in force or not; without it, mlockall must run again, with the limit it needs. */
+    void futureWas(boolean inForce) {
+        futureBefore = inForce;
+        if (!inForce && !before.canLockWithoutLimit) {
+            neededLimit = before.sizeKb * 1024; // mlockall(MCL_CURRENT) checks the whole VmSize again
+        }
     }
 
     /** Whether the current soft limit is below what the lock needs. */
@@ -97,12 +115,15 @@ final class ProcessPlan {
         json.put("changed", changed);
         json.put("state", request.stateName());
         json.put("scope", request.scopeName());
-        json.set("before", before.toJson(request.scope()));
-        if (after != null) {
-            json.set("after", after.toJson(request.scope()));
-        } else {
-            json.set("after", predictedJson());
+        ObjectNode beforeJson = before.toJson(request.scope());
+        ObjectNode afterJson = after != null ? after.toJson(request.scope()) : predictedJson();
+        if (request.future) {
+            // Known only where it was asked of the kernel or set by this task: null otherwise.
+            putFuture(beforeJson, futureBefore);
+            putFuture(afterJson, changed ? Boolean.TRUE : futureBefore);
         }
+        json.set("before", beforeJson);
+        json.set("after", afterJson);
         json.put("limit_raised", limitRaised);
         return json;
     }
@@ -125,12 +146,22 @@ final class ProcessPlan {
         return json;
     }
 
-    /** The diff text of a state: locked kB, mappings locked out of those in scope, the limit. */
+    private static void putFuture(ObjectNode state, Boolean future) {
+        if (future == null) {
+            state.putNull("future");
+        } else {
+            state.put("future", future);
+        }
+    }
+
+    /** The diff text of a state: locked kB, mappings locked out of those in scope, the limit (and future). */
     static String diffText(ObjectNode state) {
         ObjectNode limit = (ObjectNode) state.get("memlock_limit");
         return "locked_kb: " + state.get("locked_kb").asText() + "\n"
                 + "mappings_locked: " + state.get("mappings_locked").asText() + "/" + state.get("mappings").asText()
                 + "\n"
-                + "memlock_limit: " + limit.get("soft").asText() + " (hard " + limit.get("hard").asText() + ")\n";
+                + "memlock_limit: " + limit.get("soft").asText() + " (hard " + limit.get("hard").asText() + ")\n"
+                + (state.has("future") && !state.get("future").isNull()
+                        ? "future: " + state.get("future").asBoolean() + "\n" : "");
     }
 }

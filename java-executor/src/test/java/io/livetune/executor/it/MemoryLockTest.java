@@ -172,6 +172,33 @@ class MemoryLockTest extends LiveProcessTest {
         }
     }
 
+    /** Every lockable mapping carries VmFlags lo, and lf (VM_LOCKONFAULT) exactly when {@code onFault}. */
+    private static void assertLockedOnFault(long pid, boolean onFault) {
+        List<ProcMemory.Entry> wrong = ProcMemory.smaps(pid).stream().filter(ProcMemory.Entry::lockable)
+                .filter(e -> !e.locked() || e.flags.contains("lf") != onFault).collect(Collectors.toList());
+        assertTrue(wrong.isEmpty(), "mappings of pid " + pid + " not locked" + (onFault ? " on fault: " : ": ") + wrong);
+    }
+
+    @Test
+    void onfaultIsPartOfTheLockedStateTheKernelShows() {
+        InjectionTarget server = track(InjectionTarget.python("accept"));
+        Map<String, Object> onFault = args("pid", server.pid(), "onfault", true);
+        Map<String, Object> resident = args("pid", server.pid());
+
+        assertTrue(memoryLock(onFault).changed());
+        assertLockedOnFault(server.pid(), true);
+        assertFalse(memoryLock(onFault).changed(), "locked on fault already");
+
+        ExecutorResult populate = memoryLock(resident);
+        assertTrue(populate.changed(), "locked on fault is not every page in RAM: " + populate);
+        assertLockedOnFault(server.pid(), false);
+        assertFalse(memoryLock(resident).changed(), "every page locked in RAM already");
+
+        assertTrue(memoryLock(onFault).changed(), "and back to on fault");
+        assertLockedOnFault(server.pid(), true);
+        assertEquals("echo:after", server.request("after"));
+    }
+
     @Test
     void serverBlockedInAcceptStillServes() {
         InjectionTarget server = track(InjectionTarget.python("accept"));

@@ -30,6 +30,20 @@ final class MappingUsage {
         return flags.contains("lo");
     }
 
+    /** VM_LOCKONFAULT (smaps "lf"): locked, with its pages brought into RAM only as they are touched. */
+    boolean lockedOnFault() {
+        return flags.contains("lf");
+    }
+
+    /**
+     * Whether the mapping is as asked: unlocked, or locked the way asked. A mapping locked on
+     * fault may have pages that were never read in, so it is not what a plain lock promises;
+     * and one locked with every page in RAM is not locked on fault.
+     */
+    boolean asRequested(boolean lock, boolean onFault) {
+        return lock ? locked() && lockedOnFault() == onFault : !locked();
+    }
+
     /** Whether mlock can lock it at all. */
     boolean lockable() {
         return !mapping.path().equals("[vsyscall]") && flags.stream().noneMatch(NEVER_LOCKED::contains);

@@ -189,10 +189,11 @@ public final class MemoryLockModule implements Module {
             return;
         }
         long wrong = plan.after.inScope(plan.request.scope()).stream()
-                .filter(mapping -> mapping.locked() != plan.request.lock).count();
+                .filter(mapping -> !mapping.asRequested(plan.request.lock, plan.request.onFault)).count();
         if (wrong > 0) {
             task.warn(plan.describe() + ": " + wrong + " mapping(s) in scope " + plan.request.scopeName() + " are "
-                    + (plan.request.lock ? "not locked" : "still locked") + " afterwards"
+                    + (plan.request.lock ? "not locked" + (plan.request.onFault ? " on fault" : " with every page in RAM")
+                            : "still locked") + " afterwards"
                     + (plan.request.lock && !plan.request.future
                             ? " (mapped after the lock; future: true locks new mappings too)" : ""));
         }

@@ -17,7 +17,7 @@ final class ProcessPlan {
     final ProcessInfo process;
     final MemoryState before;
     final MemoryLockRequest request;
-    /** The in-scope mappings whose lock state must change. */
+    /** The in-scope mappings whose lock state must change (locked or not, on fault or not). */
     final List<MappingUsage> toChange = new ArrayList<>();
     /** Predicted VmLck afterwards (what check mode reports). */
     final long predictedLockedKb;
@@ -42,9 +42,11 @@ final class ProcessPlan {
         List<MappingUsage> inScope = before.inScope(request.scope());
         long changingKb = 0;
         for (MappingUsage mapping : inScope) {
-            if (mapping.locked() != request.lock) {
+            if (!mapping.asRequested(request.lock, request.onFault)) {
                 toChange.add(mapping);
-                changingKb += mapping.sizeKb;
+                if (mapping.locked() != request.lock) {
+                    changingKb += mapping.sizeKb; // locked on fault or not, VmLck counts it already
+                }
             }
         }
         // VmLck is the kernel's locked_vm: the full size of every VM_LOCKED mapping, resident or not.

@@ -25,8 +25,8 @@ description:
     only its executable mappings (the code of the program and its libraries, C(mlock) of each).
   - Idempotent in the kernel's terms, it reads C(/proc/PID/smaps) (the C(lo) flag of each
     mapping) and C(VmLck) first. A process whose mappings in the scope are already as asked is
-    reported unchanged and is not even stopped. Afterwards the state is read back from the
-    kernel again.
+    reported unchanged and is not even stopped (with I(future=true), see there for the one
+    exception). Afterwards the state is read back from the kernel again.
   - When the process lacks CAP_IPC_LOCK, the kernel limits what it may lock to its
     RLIMIT_MEMLOCK. A lock that would not fit fails before anything is changed, with the sizes
     in the message; I(raise_limit=true) raises the limit from outside first (C(prlimit)).
@@ -112,7 +112,8 @@ attributes:
     support: full
     description:
       - Reads the memory state and the limit and reports what would change, with the locked size
-        the kernel will report; the process is not stopped and nothing is set.
+        the kernel will report; nothing is set, and the process is not stopped, except for the
+        I(future) probe, which leaves nothing behind.
   diff_mode:
     support: full
     description: Shows the locked kB, the mappings locked out of those in the scope, and RLIMIT_MEMLOCK, before and after.

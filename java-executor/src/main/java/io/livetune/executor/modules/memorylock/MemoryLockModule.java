@@ -139,6 +139,7 @@ public final class MemoryLockModule implements Module {
                 + "CAP_IPC_LOCK";
         if (task.checkMode()) {
             plan.changed = true;
+            plan.futureApplied = plan.request.future;
             task.changed();
             if (raise != null) {
                 plan.limitRaised = true;
@@ -163,6 +164,7 @@ public final class MemoryLockModule implements Module {
                 }
             }
             plan.changed = true; // the calls succeeded: the kernel changed the lock state
+            plan.futureApplied = plan.request.future;
             task.changed();
             verify(plan, task);
         }

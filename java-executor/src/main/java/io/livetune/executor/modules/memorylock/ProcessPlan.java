@@ -28,6 +28,8 @@ final class ProcessPlan {
      * with every mapping locked already: see {@link FutureLockProbe}); null when not asked.
      */
     Boolean futureBefore;
+    /** Whether mlockall with MCL_FUTURE succeeded (or, in check mode, would run). */
+    boolean futureApplied;
     /** New soft and hard limits, or null when the limit is left as it is. */
     long[] raiseTo;
     /** Whether the limit was raised (or, in check mode, would be). */
@@ -122,7 +124,7 @@ final class ProcessPlan {
         if (request.future) {
             // Known only where it was asked of the kernel or set by this task: null otherwise.
             putFuture(beforeJson, futureBefore);
-            putFuture(afterJson, changed ? Boolean.TRUE : futureBefore);
+            putFuture(afterJson, futureApplied ? Boolean.TRUE : futureBefore);
         }
         json.set("before", beforeJson);
         json.set("after", afterJson);

@@ -35,14 +35,13 @@ final class FutureLockProbe {
     /** Whether a mapping the process makes now is locked; warns when the probe page could not be unmapped. */
     boolean inForce(ProcessPlan plan, Task task) throws IOException, InjectionException {
         int pid = plan.process.pid();
-        long[] outcome = injector.inject(pid, calls -> {
+        Outcome outcome = injector.inject(pid, calls -> {
             long address = calls.call(Syscall.MMAP, 0, ONE_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
             if (RemoteErrno.failed(address)) {
-                return new long[] {address, 0, 0};
+                return new Outcome(address, false);
             }
-            boolean locked;
             try {
-                locked = lockedAt(pid, address); // read from outside while the page exists
+                return new Outcome(address, lockedAt(pid, address)); // read from outside while the page exists
             } finally {
                 long unmapped = calls.call(Syscall.MUNMAP, address, ONE_PAGE);
                 if (RemoteErrno.failed(unmapped)) {
@@ -51,13 +50,23 @@ final class FutureLockProbe {
                             + "); it is inaccessible and uses no memory");
                 }
             }
-            return new long[] {address, 1, locked ? 1 : 0};
         });
-        if (outcome[1] == 0) {
+        if (RemoteErrno.failed(outcome.mmapResult)) {
             throw new TaskFailure("future: cannot tell whether MCL_FUTURE is in force in " + plan.describe()
-                    + ": mapping one probe page in it failed (errno " + RemoteErrno.errno(outcome[0]) + ")");
+                    + ": mapping one probe page in it failed (errno " + RemoteErrno.errno(outcome.mmapResult) + ")");
         }
-        return outcome[2] == 1;
+        return outcome.locked;
+    }
+
+    /** What the probe saw: mmap's raw result (an address, or -errno), and whether that page was locked. */
+    private static final class Outcome {
+        final long mmapResult;
+        final boolean locked;
+
+        Outcome(long mmapResult, boolean locked) {
+            this.mmapResult = mmapResult;
+            this.locked = locked;
+        }
     }
 
     private boolean lockedAt(int pid, long address) {

@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * makes the kernel detach the thread) and the process carries on as if nothing happened.
  */
 class InjectionTimeoutTest extends LiveProcessTest {
-    /** The parent of a vfork sleeps uninterruptibly until its child exits, two seconds later. */
+    /** The parent of a vfork sleeps uninterruptibly until its child exits, three seconds later. */
     private static final String VFORK_PARENT = String.join("\n",
             "#include <stdio.h>",
             "#include <sys/wait.h>",
@@ -31,7 +31,7 @@ class InjectionTimeoutTest extends LiveProcessTest {
             "    fflush(stdout);",
             "    pid_t child = vfork();",
             "    if (child == 0) {",
-            "        sleep(2);",
+            "        sleep(3);",
             "        _exit(7);",
             "    }",
             "    int status;",

@@ -21,8 +21,10 @@ import java.util.concurrent.locks.LockSupport;
  * A signal that arrives while the injected call runs is held back (the thread must not enter
  * a handler with the injected registers) and delivered as we detach, with its own siginfo:
  * the handler sees the real sender, si_code and value (a POSIX timer's pointer, a child's
- * exit status), not a signal from livetune. None is lost. Only when a second signal
- * arrives within the same injection is that one sent again with tgkill, as from us.
+ * exit status), not a signal from livetune. None is lost. When more than one arrives within
+ * the same injection, the others are queued again: with their siginfo where the kernel lets
+ * another process do that (sigqueue, timers, message queues, AIO), otherwise with tgkill, as
+ * from us.
  */
 final class Tracee implements RemoteCalls {
     private static final int SIGTRAP = 5;
@@ -266,7 +268,11 @@ final class Tracee implements RemoteCalls {
                 onDetach = first.signal;
             }
             for (HeldSignal other : heldSignals) {
-                ptrace.tgkill(pid, tid, other.signal);
+                if (other.queueableWithSiginfo()) {
+                    ptrace.queueSignal(pid, tid, other.signal, other.siginfo);
+                } else {
+                    ptrace.tgkill(pid, tid, other.signal);
+                }
             }
             ptrace.detach(tid, onDetach);
             attached = false;
@@ -315,12 +321,26 @@ final class Tracee implements RemoteCalls {
 
     /** A signal held back during the injection, and its siginfo_t when the kernel gave us one. */
     private static final class HeldSignal {
+        /** siginfo_t starts with int si_signo, int si_errno, int si_code on Linux. */
+        private static final int SI_CODE_OFFSET = 8;
+        /** tgkill's own si_code, which rt_tgsigqueueinfo refuses from another process. */
+        private static final int SI_TKILL = -6;
+
         final int signal;
         final byte[] siginfo;
 
         HeldSignal(int signal, byte[] siginfo) {
             this.signal = signal;
             this.siginfo = siginfo;
+        }
+
+        /** Whether rt_tgsigqueueinfo from us may re-queue it as it was (see PtraceCalls.queueSignal). */
+        boolean queueableWithSiginfo() {
+            if (siginfo == null) {
+                return false;
+            }
+            int code = java.nio.ByteBuffer.wrap(siginfo).order(java.nio.ByteOrder.nativeOrder()).getInt(SI_CODE_OFFSET);
+            return code < 0 && code != SI_TKILL;
         }
     }
 

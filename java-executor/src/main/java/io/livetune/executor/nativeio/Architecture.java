@@ -4,24 +4,26 @@ import java.util.Locale;
 
 /**
  * What differs between the CPU architectures livetune runs on, for the calls that glibc does
- * not wrap the same way everywhere: fstat's syscall number and where struct stat keeps the
- * inode and mode.
+ * not wrap the same way everywhere (or at all): the syscall numbers of fstat and
+ * rt_tgsigqueueinfo, and where struct stat keeps the inode and mode.
  */
 enum Architecture {
     // arch/x86/include/uapi/asm/stat.h: dev, ino, nlink (8 bytes), then mode.
-    X86_64(5, 8, 24),
+    X86_64(5, 297, 8, 24),
     // include/uapi/asm-generic/stat.h: dev, ino, then mode (nlink is 4 bytes and follows).
-    AARCH64(80, 8, 16);
+    AARCH64(80, 240, 8, 16);
 
     final long fstatSyscall;
+    final long rtTgsigqueueinfoSyscall;
     final int inodeOffset;
     final int modeOffset;
 
     /** Big enough for struct stat on every architecture above. */
     static final int STAT_SIZE = 256;
 
-    Architecture(long fstatSyscall, int inodeOffset, int modeOffset) {
+    Architecture(long fstatSyscall, long rtTgsigqueueinfoSyscall, int inodeOffset, int modeOffset) {
         this.fstatSyscall = fstatSyscall;
+        this.rtTgsigqueueinfoSyscall = rtTgsigqueueinfoSyscall;
         this.inodeOffset = inodeOffset;
         this.modeOffset = modeOffset;
     }

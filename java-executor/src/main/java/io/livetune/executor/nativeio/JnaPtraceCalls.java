@@ -26,6 +26,7 @@ final class JnaPtraceCalls implements PtraceCalls {
     private static final int PTRACE_SEIZE = 0x4206;
     private static final int PTRACE_INTERRUPT = 0x4207;
 
+    private static final Architecture ARCHITECTURE = Architecture.current();
     private static final int IOVEC_SIZE = 16;
     private static final int EFAULT = 14;
 
@@ -48,6 +49,10 @@ final class JnaPtraceCalls implements PtraceCalls {
                 long remoteCount, long flags) throws LastErrorException;
 
         static native int tgkill(int tgid, int tid, int signal) throws LastErrorException;
+
+        // glibc has no rt_tgsigqueueinfo wrapper; syscall() reads six register arguments whatever we pass.
+        static native long syscall(long number, long tgid, long tid, long signal, byte[] siginfo)
+                throws LastErrorException;
 
         static native int prlimit(int pid, int resource, long newLimit, long oldLimit) throws LastErrorException;
 
@@ -198,6 +203,15 @@ final class JnaPtraceCalls implements PtraceCalls {
             Libc.tgkill(tgid, tid, signal);
         } catch (LastErrorException e) {
             throw failure("tgkill(" + tgid + ", " + tid + ", " + signal + ")", e);
+        }
+    }
+
+    @Override
+    public void queueSignal(int tgid, int tid, int signal, byte[] siginfo) throws ErrnoException {
+        try {
+            Libc.syscall(ARCHITECTURE.rtTgsigqueueinfoSyscall, tgid, tid, signal, siginfo);
+        } catch (LastErrorException e) {
+            throw failure("rt_tgsigqueueinfo(" + tgid + ", " + tid + ", " + signal + ")", e);
         }
     }
 

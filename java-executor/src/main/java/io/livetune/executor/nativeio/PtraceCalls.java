@@ -79,6 +79,13 @@ public interface PtraceCalls {
     /** tgkill(2): sends {@code signal} to thread {@code tid} of thread group {@code tgid}. */
     void tgkill(int tgid, int tid, int signal) throws ErrnoException;
 
+    /**
+     * rt_tgsigqueueinfo(2): queues {@code signal} to a thread with the given siginfo_t. From
+     * another process the kernel accepts only a negative si_code other than SI_TKILL (what
+     * sigqueue, POSIX timers, message queues and AIO send); EPERM otherwise.
+     */
+    void queueSignal(int tgid, int tid, int signal, byte[] siginfo) throws ErrnoException;
+
     /** prlimit(2) read: {soft, hard}; {@link #RLIM_INFINITY} for unlimited. */
     long[] getRlimit(int pid, int resource) throws ErrnoException;
 

@@ -44,6 +44,36 @@ class HeldSignalTest extends LiveProcessTest {
             "}",
             "");
 
+    /** As TARGET, for SIGUSR1 and SIGUSR2: waits for both, then prints what each handler saw. */
+    private static final String TWO_SIGNALS_TARGET = String.join("\n",
+            "#include <signal.h>",
+            "#include <stdio.h>",
+            "#include <string.h>",
+            "#include <unistd.h>",
+            "static volatile sig_atomic_t got1, got2;",
+            "static siginfo_t seen1, seen2;",
+            "static void on_signal(int sig, siginfo_t *info, void *context) {",
+            "    if (sig == SIGUSR1) { seen1 = *info; got1 = 1; } else { seen2 = *info; got2 = 1; }",
+            "}",
+            "int main(void) {",
+            "    struct sigaction action;",
+            "    memset(&action, 0, sizeof action);",
+            "    action.sa_sigaction = on_signal;",
+            "    action.sa_flags = SA_SIGINFO;",
+            "    sigaction(SIGUSR1, &action, NULL);",
+            "    sigaction(SIGUSR2, &action, NULL);",
+            "    printf(\"%d\\n\", (int) getpid());",
+            "    fflush(stdout);",
+            "    while (!got1 || !got2) pause();",
+            "    printf(\"signo=%d code=%d pid=%d value=%d\\n\", seen1.si_signo, seen1.si_code, (int) seen1.si_pid,",
+            "           seen1.si_value.sival_int);",
+            "    printf(\"signo=%d code=%d pid=%d value=%d\\n\", seen2.si_signo, seen2.si_code, (int) seen2.si_pid,",
+            "           seen2.si_value.sival_int);",
+            "    return 0;",
+            "}",
+            "");
+    private static final int SIGUSR2 = 12;
+
     /** sigqueue(3): a signal with a value, as timers and supervisors send them. */
     interface Libc extends Library {
         Libc INSTANCE = Native.load("c", Libc.class);
@@ -67,6 +97,27 @@ class HeldSignalTest extends LiveProcessTest {
 
             assertEquals("signo=" + SIGUSR1 + " code=" + SI_QUEUE + " pid=" + sender + " value=4242",
                     target.nextLine(), "the handler saw the signal as sigqueue sent it, not as a signal from the tracer");
+            assertEquals(0, target.exitStatus(10), "the target ended normally");
+        }
+    }
+
+    @Test
+    void twoSignalsQueuedDuringOneInjectionBothKeepTheirSiginfo(@TempDir Path dir) throws Exception {
+        try (CTarget target = CTarget.start(dir, "two_signals_target", TWO_SIGNALS_TARGET);
+             Injector injector = new Injector()) {
+            int pid = target.pid();
+            int sender = (int) ProcessHandle.current().pid();
+
+            injector.inject(pid, calls -> {
+                // Both wait; each stops the single step once and is held: one goes out with the detach,
+                // the other is queued again.
+                assertEquals(0, Libc.INSTANCE.sigqueue(pid, SIGUSR1, 1111), "sigqueue SIGUSR1");
+                assertEquals(0, Libc.INSTANCE.sigqueue(pid, SIGUSR2, 2222), "sigqueue SIGUSR2");
+                return calls.call(Syscall.GETPID);
+            });
+
+            assertEquals("signo=" + SIGUSR1 + " code=" + SI_QUEUE + " pid=" + sender + " value=1111", target.nextLine());
+            assertEquals("signo=" + SIGUSR2 + " code=" + SI_QUEUE + " pid=" + sender + " value=2222", target.nextLine());
             assertEquals(0, target.exitStatus(10), "the target ended normally");
         }
     }

@@ -103,7 +103,7 @@ public final class MemoryLockModule implements Module {
             throws IOException, InjectionException {
         ProcessPlan plan = new ProcessPlan(process, MemoryState.read(proc, process.pid()), request);
         if (plan.futureUnknown()) {
-            plan.futureWas(probe.inForce(plan, task));
+            plan.futureBefore = probe.inForce(plan, task);
         }
         MemoryState state = plan.before;
         if (plan.needsChange() && plan.limitTooLow()) {
@@ -112,7 +112,7 @@ public final class MemoryLockModule implements Module {
                         ? "not permitted: " + plan.describe() + " has no CAP_IPC_LOCK and its RLIMIT_MEMLOCK is 0, so "
                                 + "it may not lock memory; set raise_limit: true (as root) to raise the limit"
                         : (request.textOnly ? "mlock" : "mlockall") + " would fail with ENOMEM in " + plan.describe()
-                                + ": it needs " + plan.neededLimit / 1024 + " kB of RLIMIT_MEMLOCK ("
+                                + ": it needs " + plan.neededLimit() / 1024 + " kB of RLIMIT_MEMLOCK ("
                                 + (request.textOnly ? "locked now plus its code" : "its whole mapped size, VmSize")
                                 + ") but the limit is " + MemoryState.limitText(state.softLimit)
                                 + " and it has no CAP_IPC_LOCK; set raise_limit: true to raise it with prlimit");

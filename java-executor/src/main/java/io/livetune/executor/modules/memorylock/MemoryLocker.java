@@ -100,7 +100,7 @@ final class MemoryLocker {
                             + state.sizeKb + " kB), or a range is no longer mapped";
                 }
                 return call + " in " + plan.describe() + " failed with ENOMEM: it would lock "
-                        + (plan.request.textOnly ? plan.neededLimit / 1024 + " kB" : "its whole mapped size (VmSize "
+                        + (plan.request.textOnly ? plan.neededLimit() / 1024 + " kB" : "its whole mapped size (VmSize "
                                 + state.sizeKb + " kB)") + ", above its " + limit + ", and it has no CAP_IPC_LOCK"
                         + (plan.request.raiseLimit ? "" : "; set raise_limit: true to raise the limit with prlimit");
             case RemoteErrno.EPERM:

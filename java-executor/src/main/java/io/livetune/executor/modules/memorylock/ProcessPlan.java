@@ -21,8 +21,8 @@ final class ProcessPlan {
     final List<MappingUsage> toChange = new ArrayList<>();
     /** Predicted VmLck afterwards (what check mode reports). */
     final long predictedLockedKb;
-    /** Bytes of RLIMIT_MEMLOCK the lock needs, when the limit applies (no CAP_IPC_LOCK); 0 otherwise. */
-    long neededLimit;
+    /** The size of the in-scope mappings that go from unlocked to locked or back, in kB. */
+    private final long changingKb;
     /**
      * Whether MCL_FUTURE was in force before, when that was asked of the kernel (future: true
      * with every mapping locked already: see {@link FutureLockProbe}); null when not asked.
@@ -42,28 +42,22 @@ final class ProcessPlan {
         this.before = before;
         this.request = request;
         List<MappingUsage> inScope = before.inScope(request.scope());
-        long changingKb = 0;
+        long flipping = 0;
         for (MappingUsage mapping : inScope) {
             if (!mapping.asRequested(request.lock, request.onFault)) {
                 toChange.add(mapping);
                 if (mapping.locked() != request.lock) {
-                    changingKb += mapping.sizeKb; // locked on fault or not, VmLck counts it already
+                    flipping += mapping.sizeKb; // locked on fault or not, VmLck counts it already
                 }
             }
         }
+        changingKb = flipping;
         // VmLck is the kernel's locked_vm: the full size of every VM_LOCKED mapping, resident or not.
         if (request.lock) {
             predictedLockedKb = request.textOnly ? before.lockedKb + changingKb
                     : before.inScope(m -> true).stream().mapToLong(m -> m.sizeKb).sum();
         } else {
             predictedLockedKb = request.textOnly ? Math.max(0, before.lockedKb - changingKb) : 0;
-        }
-        // mm/mlock.c: mlockall(MCL_CURRENT) needs the whole mapped size (total_vm, VmSize) under the limit;
-        // mlock needs what is locked already plus the new range.
-        if (request.lock && !toChange.isEmpty() && !before.canLockWithoutLimit) {
-            neededLimit = (request.textOnly ? before.lockedKb + changingKb : before.sizeKb) * 1024;
-        } else {
-            neededLimit = 0;
         }
     }
 
@@ -76,18 +70,21 @@ final class ProcessPlan {
         return request.lock && request.future && toChange.isEmpty();
     }
 
-    /** The probe found MCL_FUTURE in force or not; without it, mlockall must run again, with the limit it needs. */
-    void futureWas(boolean inForce) {
-        futureBefore = inForce;
-        if (!inForce && !before.canLockWithoutLimit) {
-            neededLimit = before.sizeKb * 1024; // mlockall(MCL_CURRENT) checks the whole VmSize again
+    /** Bytes of RLIMIT_MEMLOCK the lock needs, when the limit applies (no CAP_IPC_LOCK); 0 otherwise. */
+    long neededLimit() {
+        if (!request.lock || !needsChange() || before.canLockWithoutLimit) {
+            return 0;
         }
+        // mm/mlock.c: mlockall(MCL_CURRENT) needs the whole mapped size (total_vm, VmSize) under the limit,
+        // also when it runs again only to add MCL_FUTURE; mlock needs what is locked already plus the new range.
+        return (request.textOnly ? before.lockedKb + changingKb : before.sizeKb) * 1024;
     }
 
     /** Whether the current soft limit is below what the lock needs. */
     boolean limitTooLow() {
-        return neededLimit > 0 && before.softLimit != PtraceCalls.RLIM_INFINITY
-                && Long.compareUnsigned(before.softLimit, neededLimit) < 0;
+        long needed = neededLimit();
+        return needed > 0 && before.softLimit != PtraceCalls.RLIM_INFINITY
+                && Long.compareUnsigned(before.softLimit, needed) < 0;
     }
 
     /**
@@ -96,10 +93,11 @@ final class ProcessPlan {
      * enough, since raising the hard limit needs CAP_SYS_RESOURCE.
      */
     long[] raisedLimits() {
-        long soft = ((neededLimit + neededLimit / 4 + MIB - 1) / MIB) * MIB;
+        long needed = neededLimit();
+        long soft = ((needed + needed / 4 + MIB - 1) / MIB) * MIB;
         long hard = before.hardLimit;
         if (hard != PtraceCalls.RLIM_INFINITY && Long.compareUnsigned(soft, hard) > 0) {
-            if (Long.compareUnsigned(neededLimit, hard) <= 0) {
+            if (Long.compareUnsigned(needed, hard) <= 0) {
                 soft = hard;
             } else {
                 hard = soft;

@@ -22,8 +22,10 @@ while [ $# -gt 0 ]; do
             ;;
         machine)
             shift
-            # an executable fake uname, on an exec mount of its own (/tmp is noexec here)
-            fake=$(mktemp -d /run/livetune-fake-uname.XXXXXX)
+            # an executable fake uname, on an exec tmpfs of its own inside this namespace's
+            # noexec /tmp: nothing is created on the host
+            fake=/tmp/fake-uname
+            mkdir "$fake"
             mount -t tmpfs tmpfs "$fake"
             # shellcheck disable=SC2016 # $1 is the fake's own argument
             printf '#!/bin/sh\ncase "$1" in -m) echo %s ;; *) echo Linux ;; esac\n' "$1" >"$fake/uname"

@@ -53,4 +53,12 @@ options:
     description:
       - Only sockets connected to this remote address (an IP address, as for I(local_address)).
     type: str
+# The manual pages of the options these sockets take; merged into each module's seealso.
+seealso:
+  - name: socket(7)
+    description: Socket options of the SOL_SOCKET level.
+    link: https://man7.org/linux/man-pages/man7/socket.7.html
+  - name: tcp(7)
+    description: TCP options.
+    link: https://man7.org/linux/man-pages/man7/tcp.7.html
 '''

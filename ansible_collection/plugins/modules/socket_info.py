@@ -94,12 +94,6 @@ notes:
 seealso:
   - module: livetune.process.socket_option
     description: Change the options this module reads, live.
-  - name: socket(7)
-    description: Socket options of the SOL_SOCKET level.
-    link: https://man7.org/linux/man-pages/man7/socket.7.html
-  - name: tcp(7)
-    description: TCP options.
-    link: https://man7.org/linux/man-pages/man7/tcp.7.html
 '''
 
 EXAMPLES = r'''

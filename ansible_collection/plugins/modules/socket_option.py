@@ -281,13 +281,6 @@ notes:
   - For a drift check in CI, run the playbook with C(--check -e livetune_fail_on_drift=true);
     every task whose sockets differ from what it asks for then fails (and still changes nothing),
     so C(ansible-playbook) exits non-zero.
-seealso:
-  - name: socket(7)
-    description: Socket options of the SOL_SOCKET level.
-    link: https://man7.org/linux/man-pages/man7/socket.7.html
-  - name: tcp(7)
-    description: TCP options.
-    link: https://man7.org/linux/man-pages/man7/tcp.7.html
 '''
 
 EXAMPLES = r'''

@@ -9,7 +9,16 @@
 set -euo pipefail
 
 mount --make-rprivate /
+# A checkout under /tmp (users clone there) must stay visible: the collection, ansible.cfg
+# and these scripts live in it. Hold it open, then bind it back over the new, empty /tmp
+# (-c: mount must not resolve /proc/self/fd/9 to a path, which would name the empty one).
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd -P)
+exec 9<"$repo"
 mount -t tmpfs -o noexec,nosuid,nodev tmpfs /tmp
+case $repo/ in
+    /tmp/*) mkdir -p "$repo" && mount -c --bind /proc/self/fd/9 "$repo" ;;
+esac
+exec 9<&-
 mkdir -p "$HOME/.cache"
 mount -t tmpfs -o noexec,nosuid,nodev tmpfs "$HOME/.cache"
 while [ $# -gt 0 ]; do

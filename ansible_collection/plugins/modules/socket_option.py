@@ -16,11 +16,18 @@ short_description: Change socket options of running processes, live
 version_added: 0.1.0
 description:
   - Sets socket options (buffers, keepalive, TCP options, IP options) and the listen backlog
-    on the sockets of processes that are already running, without restarting them and without
-    stopping them.
-  - The options are set on a duplicate of the process's own descriptor (C(pidfd_open) and
-    C(pidfd_getfd), Linux 5.6 or later), so the process keeps running; the duplicate's inode is
-    checked against the scanned socket before anything is set.
+    on the sockets of processes that are already running, without restarting them.
+  - On Linux 5.6 or later the options are set on a duplicate of the process's own descriptor
+    (C(pidfd_open) and C(pidfd_getfd)), and the process never stops. On older kernels (or with
+    I(method=ptrace)) the calls run inside the process, one thread stopped for an instant at a
+    time; see I(method).
+  - Before anything is read or set, the duplicate's inode is checked against the socket that was
+    scanned; after the last read-back the process is checked to still hold it. A socket that the
+    process closes, or whose descriptor number it reuses for another socket, at any moment in
+    between (on a busy server connections come and go all the time) is left alone, never counted
+    as changed, listed in C(vanished) and named in one warning; I(strict=true) makes that a
+    failure. A refusal by the kernel on a socket the process still holds fails the task with the
+    kernel's reason.
   - Idempotent in the kernel's terms, it reads every current value first, sets only what differs,
     and reads back to verify. Values are compared as the kernel reports them, for example
     I(so_rcvbuf=4096) reads back as 8192, and a value above C(net.core.rmem_max) is clamped with a
@@ -240,14 +247,26 @@ options:
   method:
     description:
       - How to reach the sockets. C(pidfd) duplicates each socket with C(pidfd_getfd) (Linux 5.6 or
-        later); the target never stops. C(ptrace) runs C(getsockopt), C(setsockopt) and C(listen)
-        inside the target, stopping one of its threads for an instant per call (for older kernels,
-        such as RHEL 8's); the descriptor's inode is checked inside the target first, just as the
-        duplicate's is. C(auto) uses C(pidfd) where the kernel has it and C(ptrace) where it does
-        not, and then says so in a warning.
+        later); the target never stops. C(ptrace) (for older kernels, such as RHEL 8's) stops one
+        thread of the target and runs the calls inside it, the other threads running on. In that
+        stop each socket is first duplicated inside the target (C(fcntl(F_DUPFD_CLOEXEC)), never
+        onto descriptors 0 to 2), the duplicate's inode is checked, C(getsockopt), C(setsockopt)
+        and C(listen) act on that duplicate, which no thread of the target knows, and it is closed
+        again before the thread resumes; a thread that closes or reuses the original descriptor
+        meanwhile cannot make livetune act on another socket. One stop serves as many sockets of
+        the process as fit in half a millisecond (at least one); reading is one pass of stops,
+        changing another. C(auto) uses C(pidfd) where the kernel has it and C(ptrace) where it
+        does not, and then says so in a warning.
     type: str
     choices: [auto, pidfd, ptrace]
     default: auto
+  strict:
+    description:
+      - Fail the task when a matched socket goes away while the task works on it (its process
+        closes it, or reuses its descriptor number for another socket), instead of leaving it alone
+        with a warning. The other sockets are still changed; the result says which.
+    type: bool
+    default: false
   missing:
     description:
       - What to do when nothing matches, whether no process (a pid no process has, a pidfile that
@@ -269,7 +288,7 @@ attributes:
   platform:
     support: full
     platforms: linux
-    description: Linux 5.6 or later (pidfd_getfd) with a Java runtime 11 or later.
+    description: Linux with a Java runtime 11 or later; on kernels before 5.6 (no pidfd_getfd) through ptrace, see I(method).
 notes:
   - Permission to change a process's sockets is the permission to ptrace it (C(PTRACE_MODE_ATTACH));
     as root this can still be refused by C(kernel.yama.ptrace_scope) or a security module, and the
@@ -365,11 +384,13 @@ sockets:
       type: str
       sample: listen
     local:
-      description: Local address and port.
+      description:
+        - Local address and port, as C(ss) prints them. An IPv6 socket's addresses are always in
+          IPv6 form, in brackets, IPv4-mapped ones included (C([::ffff:127.0.0.1]:8080)).
       type: str
       sample: 0.0.0.0:8080
     remote:
-      description: Remote address and port.
+      description: Remote address and port, in the same form as C(local); C(*) for no port.
       type: str
       sample: "0.0.0.0:*"
     changed:
@@ -377,11 +398,57 @@ sockets:
       type: bool
       sample: true
     before:
-      description: Values the kernel reported before, for every option of the task and C(backlog).
+      description:
+        - Values the kernel reported before, for every setting of the task that applies to this
+          socket (C(backlog) only when the task sets one, and only on listeners).
       type: dict
       sample: {so_rcvbuf: 8192, backlog: 20}
     after:
       description: Values the kernel reported after (in check mode, what it will report).
       type: dict
       sample: {so_rcvbuf: 425984, backlog: 4096}
+vanished:
+  description:
+    - Matched sockets that their process closed, or whose descriptor it reused for another socket,
+      while the task worked on them. They were left alone and are not in C(sockets).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    pid:
+      description: Process id.
+      type: int
+      sample: 1234
+    fd:
+      description: Descriptor number the socket had in that process.
+      type: int
+      sample: 14
+    inode:
+      description: Inode of the socket that was scanned.
+      type: int
+      sample: 98766
+    process:
+      description: Process name.
+      type: str
+      sample: memcached
+    protocol:
+      description: C(tcp) or C(udp).
+      type: str
+      sample: tcp
+    state:
+      description: The state it had when scanned.
+      type: str
+      sample: established
+    local:
+      description: Local address and port when scanned.
+      type: str
+      sample: 127.0.0.1:11211
+    remote:
+      description: Remote address and port when scanned.
+      type: str
+      sample: 127.0.0.1:41234
+    reason:
+      description: What livetune found instead, and what it was doing.
+      type: str
+      sample: fd 14 was closed while livetune was changing it
 '''

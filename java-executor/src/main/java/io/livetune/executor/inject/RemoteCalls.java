@@ -24,6 +24,15 @@ public interface RemoteCalls {
      */
     long scratch(byte[] bytes) throws InjectionException;
 
+    /**
+     * A mark of the scratch space in use now; {@link #release(int)} gives back what was taken
+     * after it, so that work over many sockets in one stop does not walk down the stack.
+     */
+    int scratchMark();
+
+    /** Puts back the stack bytes under the scratch taken since {@code mark}, and reuses that space. */
+    void release(int mark) throws InjectionException;
+
     /** Reads target memory (a buffer a call filled in). */
     byte[] read(long address, int length) throws InjectionException;
 }

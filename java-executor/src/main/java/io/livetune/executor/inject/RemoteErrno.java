@@ -32,10 +32,15 @@ public final class RemoteErrno {
     /** Throws when {@code result} is -errno, naming the call as it ran in the target. */
     public static long check(String call, long result) throws ErrnoException {
         if (failed(result)) {
-            int errno = errno(result);
-            throw new ErrnoException(call, errno, text(errno));
+            throw failure(call, result);
         }
         return result;
+    }
+
+    /** The exception for a failed {@code result} (-errno) of {@code call}. */
+    public static ErrnoException failure(String call, long result) {
+        int errno = errno(result);
+        return new ErrnoException(call, errno, text(errno));
     }
 
     static String text(int errno) {
@@ -47,6 +52,7 @@ public final class RemoteErrno {
             case EINVAL: return "Invalid argument";
             case 9: return "Bad file descriptor";
             case 14: return "Bad address";
+            case 24: return "Too many open files";
             case 88: return "Socket operation on non-socket";
             case 92: return "Protocol not available";
             default: return "error " + errno;

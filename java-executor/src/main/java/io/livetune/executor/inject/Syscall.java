@@ -17,6 +17,8 @@ public enum Syscall {
     SETSOCKOPT(54, 208),
     GETSOCKOPT(55, 209),
     FSTAT(5, 80),
+    FCNTL(72, 25),
+    CLOSE(3, 57),
     MMAP(9, 222),
     MUNMAP(11, 215);
 

@@ -36,8 +36,7 @@ final class Tracee implements RemoteCalls {
     private final int pid;
     private final int tid;
     private final List<HeldSignal> heldSignals = new ArrayList<>();
-    private final Deque<long[]> scratchAddresses = new ArrayDeque<>();
-    private final Deque<byte[]> scratchOriginals = new ArrayDeque<>();
+    private final Deque<ScratchWrite> scratchWrites = new ArrayDeque<>();
 
     private boolean attached;
     private boolean stopped;
@@ -210,14 +209,31 @@ final class Tracee implements RemoteCalls {
                 throw new InjectionException(Kind.FAILED, "cannot read the stack of pid " + pid + " at 0x"
                         + Long.toHexString(address));
             }
-            scratchAddresses.push(new long[] {address});
-            scratchOriginals.push(original);
+            scratchWrites.push(new ScratchWrite(address, original, scratchTop));
             ptrace.writeMemory(pid, address, bytes);
         } catch (ErrnoException e) {
             throw failure("writing call arguments onto the stack of", e);
         }
         scratchTop = address;
         return address;
+    }
+
+    @Override
+    public int scratchMark() {
+        return scratchWrites.size();
+    }
+
+    @Override
+    public void release(int mark) throws InjectionException {
+        try {
+            while (scratchWrites.size() > mark) {
+                ScratchWrite write = scratchWrites.pop();
+                ptrace.writeMemory(pid, write.address, write.original);
+                scratchTop = write.previousTop;
+            }
+        } catch (ErrnoException e) {
+            throw failure("restoring the stack of", e);
+        }
     }
 
     @Override
@@ -243,8 +259,9 @@ final class Tracee implements RemoteCalls {
                     + " is attached but not stopped", registersChanged);
         }
         try {
-            while (!scratchAddresses.isEmpty()) {
-                ptrace.writeMemory(pid, scratchAddresses.pop()[0], scratchOriginals.pop());
+            while (!scratchWrites.isEmpty()) {
+                ScratchWrite write = scratchWrites.pop();
+                ptrace.writeMemory(pid, write.address, write.original);
             }
             if (saved != null) {
                 ptrace.setRegset(tid, PtraceCalls.NT_PRSTATUS, saved);
@@ -317,6 +334,19 @@ final class Tracee implements RemoteCalls {
      */
     private void hold(WaitStatus status) throws ErrnoException {
         heldSignals.add(new HeldSignal(status.stopSignal(), status.event() == 0 ? ptrace.getSiginfo(tid) : null));
+    }
+
+    /** Stack bytes we overwrote with call arguments: where, what was there, and the scratch top before. */
+    private static final class ScratchWrite {
+        final long address;
+        final byte[] original;
+        final long previousTop;
+
+        ScratchWrite(long address, byte[] original, long previousTop) {
+            this.address = address;
+            this.original = original;
+            this.previousTop = previousTop;
+        }
     }
 
     /** A signal held back during the injection, and its siginfo_t when the kernel gave us one. */

@@ -27,8 +27,18 @@ public final class Addresses {
         }
     }
 
-    static String endpoint(InetAddress address, String port) {
-        return address instanceof Inet6Address ? "[" + format(address) + "]:" + port : format(address) + ":" + port;
+    /**
+     * "127.0.0.1:80" for an IPv4 socket; "[::1]:80" for an IPv6 one, whose addresses stay in
+     * IPv6 form even when IPv4-mapped ("[::ffff:127.0.0.1]:80", as ss prints them), so that
+     * the local and remote ends of one socket are always written alike.
+     */
+    static String endpoint(Family family, InetAddress address, String port) {
+        if (family != Family.IPV6 && !(address instanceof Inet6Address)) {
+            return format(address) + ":" + port;
+        }
+        // InetAddress turns a v4-mapped IPv6 address into an Inet4Address: map it back.
+        String text = address instanceof Inet4Address ? "::ffff:" + address.getHostAddress() : format(address);
+        return "[" + text + "]:" + port;
     }
 
     /** RFC 5952 text: the longest run of zero groups collapsed, IPv4-mapped addresses as ::ffff:a.b.c.d. */

@@ -1,5 +1,6 @@
 package io.livetune.executor.sockets;
 
+import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 
@@ -21,11 +22,20 @@ public final class DuplicatedSocket implements LiveSocket {
     /**
      * Duplicates {@code targetFd} of the process behind {@code pidfd}.
      *
-     * @throws SocketReplacedException when that descriptor no longer holds socket {@code inode}
+     * @throws SocketGoneException when that descriptor is closed or no longer holds socket {@code inode}
+     * @throws ErrnoException      for anything else (ESRCH: the process exited; EPERM...)
      */
     public static DuplicatedSocket open(LinuxSyscalls sys, int pidfd, int targetFd, long inode)
-            throws ErrnoException, SocketReplacedException {
-        int fd = sys.pidfdGetfd(pidfd, targetFd);
+            throws ErrnoException, SocketGoneException {
+        int fd;
+        try {
+            fd = sys.pidfdGetfd(pidfd, targetFd);
+        } catch (ErrnoException e) {
+            if (e.is(Errno.EBADF)) {
+                throw new SocketGoneException(targetFd, inode, SocketGoneException.NO_SOCKET);
+            }
+            throw e;
+        }
         long actual;
         try {
             actual = sys.socketInode(fd);
@@ -35,9 +45,23 @@ public final class DuplicatedSocket implements LiveSocket {
         }
         if (actual != inode) {
             sys.close(fd);
-            throw new SocketReplacedException(targetFd, inode, actual);
+            throw new SocketGoneException(targetFd, inode, actual);
         }
         return new DuplicatedSocket(sys, fd);
+    }
+
+    /**
+     * Whether the process behind {@code pidfd} still holds socket {@code inode} at
+     * {@code targetFd}: null if it does, otherwise what it holds instead.
+     */
+    public static SocketGoneException stillHeld(LinuxSyscalls sys, int pidfd, int targetFd, long inode)
+            throws ErrnoException {
+        try {
+            open(sys, pidfd, targetFd, inode).close();
+            return null;
+        } catch (SocketGoneException e) {
+            return e;
+        }
     }
 
     /**

@@ -69,14 +69,14 @@ public final class InetSocket {
         return inode;
     }
 
-    /** "127.0.0.1:8080" or "[::1]:8080", as ss prints it. */
+    /** "127.0.0.1:8080", "[::1]:8080" or "[::ffff:127.0.0.1]:8080", as ss prints it. */
     public String local() {
-        return Addresses.endpoint(localAddress, Integer.toString(localPort));
+        return Addresses.endpoint(family, localAddress, Integer.toString(localPort));
     }
 
     /** The peer; a port of 0 (listeners, unconnected UDP) prints as "*", as ss does. */
     public String remote() {
-        return Addresses.endpoint(remoteAddress, remotePort == 0 ? "*" : Integer.toString(remotePort));
+        return Addresses.endpoint(family, remoteAddress, remotePort == 0 ? "*" : Integer.toString(remotePort));
     }
 
     @Override

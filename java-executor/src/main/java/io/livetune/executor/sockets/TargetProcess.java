@@ -7,12 +7,13 @@ import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessGoneException;
 import io.livetune.executor.procfs.ProcessInfo;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * A scanned process, reached by the task's {@link AccessMethod}. With a pidfd, opening it
  * checks that the pid still belongs to the process that was scanned (same start time), so
  * every descriptor fetched through it is that process's even if the pid is reused later.
- * With ptrace, each call checks the descriptor's inode inside the target instead.
+ * With ptrace, the same checks run inside the target ({@link AccessMethod.RemoteSockets}).
  */
 public final class TargetProcess implements AutoCloseable {
     private static final int NO_PIDFD = -1;
@@ -79,20 +80,82 @@ public final class TargetProcess implements AutoCloseable {
         return pidfd == NO_PIDFD;
     }
 
-    /** One of its sockets, checked against the scanned inode before anything is done to it. */
-    public LiveSocket duplicate(ScannedSocket socket) throws ErrnoException, SocketReplacedException {
-        if (!usesPtrace()) {
+    /**
+     * Runs {@code visitor} over these sockets of the process (all scanned in it), each reached
+     * only after its descriptor was checked to hold the scanned inode, and checked again when
+     * the visit of it ended (or failed), so that a socket the target closed or replaced at any
+     * moment goes to {@link SocketVisitor#vanished} instead of counting as read, changed or
+     * refused.
+     *
+     * @throws ErrnoException          the kernel refused the visitor's work on a socket still held;
+     *                                 the sockets after it are not visited
+     * @throws ProcessGoneException    the process exited
+     */
+    public void visit(List<ScannedSocket> sockets, SocketVisitor visitor) throws ErrnoException, IOException {
+        int next = 0;
+        while (!usesPtrace() && next < sockets.size()) {
+            ScannedSocket socket = sockets.get(next);
+            VisitMoments.reach(VisitMoments.Moment.BEFORE_OPEN, process.pid(), socket.fd());
+            DuplicatedSocket duplicate;
             try {
-                return DuplicatedSocket.open(sys, pidfd, socket.fd(), socket.socket().inode());
+                duplicate = DuplicatedSocket.open(sys, pidfd, socket.fd(), socket.socket().inode());
+            } catch (SocketGoneException e) {
+                visitor.vanished(socket, e);
+                next++;
+                continue;
             } catch (ErrnoException e) {
-                if (!(e.is(Errno.ENOSYS) && fallBack)) {
-                    throw e;
+                if (e.is(Errno.ENOSYS) && fallBack) {
+                    sys.close(pidfd); // pidfd_open without pidfd_getfd (Linux 5.3-5.5): ptrace from now on
+                    pidfd = NO_PIDFD;
+                    break;
                 }
-                sys.close(pidfd); // pidfd_open without pidfd_getfd (Linux 5.3-5.5): ptrace from now on
-                pidfd = NO_PIDFD;
+                throw gone(e);
+            }
+            try {
+                VisitMoments.reach(VisitMoments.Moment.AFTER_OPEN, process.pid(), socket.fd());
+                visitDuplicate(socket, duplicate, visitor);
+            } finally {
+                duplicate.close();
+            }
+            next++;
+        }
+        if (next < sockets.size()) {
+            remote.visit(process, sockets.subList(next, sockets.size()), visitor);
+        }
+    }
+
+    private void visitDuplicate(ScannedSocket socket, DuplicatedSocket duplicate, SocketVisitor visitor)
+            throws ErrnoException, IOException {
+        SocketGoneException gone;
+        try {
+            visitor.visit(socket, duplicate);
+            gone = stillHeld(socket);
+        } catch (ErrnoException refusal) {
+            gone = stillHeld(socket);
+            if (gone == null) {
+                throw refusal;
             }
         }
-        return remote.open(process.pid(), socket.fd(), socket.socket().inode());
+        if (gone != null) {
+            visitor.vanished(socket, gone);
+            LastClose.ofAbandoned(duplicate);
+        }
+    }
+
+    /** ESRCH from a pidfd means the process exited: that is said as such. */
+    private ErrnoException gone(ErrnoException e) throws ProcessGoneException {
+        if (e.is(Errno.ESRCH)) {
+            throw new ProcessGoneException(process.pid());
+        }
+        return e;
+    }
+
+    private SocketGoneException stillHeld(ScannedSocket socket) throws ErrnoException, IOException {
+        try {
+            return DuplicatedSocket.stillHeld(sys, pidfd, socket.fd(), socket.socket().inode());
+        } catch (ErrnoException e) {
+            throw gone(e);
+        }
     }
 
     @Override

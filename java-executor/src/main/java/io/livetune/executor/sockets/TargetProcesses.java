@@ -18,7 +18,7 @@ public final class TargetProcesses implements AutoCloseable {
 
     /** Targets reached through pidfds only (read-only listings: no ptrace fallback). */
     public TargetProcesses(LinuxSyscalls sys, ProcFs proc) {
-        this(sys, proc, AccessMethod.PIDFD, (pid, fd, inode) -> {
+        this(sys, proc, AccessMethod.PIDFD, (process, sockets, visitor) -> {
             throw new IllegalStateException("no ptrace access configured");
         });
     }

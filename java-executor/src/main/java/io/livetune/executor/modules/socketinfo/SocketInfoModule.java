@@ -22,7 +22,8 @@ import io.livetune.executor.sockets.KernelFactsReader;
 import io.livetune.executor.sockets.ProcessAccessException;
 import io.livetune.executor.sockets.ScannedSocket;
 import io.livetune.executor.sockets.SocketInspector;
-import io.livetune.executor.sockets.SocketReplacedException;
+import io.livetune.executor.sockets.SocketGoneException;
+import io.livetune.executor.sockets.SocketVisitor;
 import io.livetune.executor.sockets.SocketScanner;
 import io.livetune.executor.sockets.TargetProcesses;
 import java.io.IOException;
@@ -102,14 +103,26 @@ public final class SocketInfoModule implements Module {
     private ObjectNode describe(ScannedSocket socket, TargetProcesses targets, boolean strict) {
         ObjectNode entry = SocketEntries.base(socket);
         List<String> notes = new ArrayList<>();
-        try (LiveSocket duplicate = targets.get(socket.process()).duplicate(socket)) {
-            SocketInspector.inspect(duplicate, socket.socket(), entry, notes);
+        String[] gone = new String[1];
+        try {
+            targets.get(socket.process()).visit(List.of(socket), new SocketVisitor() {
+                @Override
+                public void visit(ScannedSocket visited, LiveSocket live) {
+                    SocketInspector.inspect(live, visited.socket(), entry, notes);
+                }
+
+                @Override
+                public void vanished(ScannedSocket visited, SocketGoneException why) {
+                    gone[0] = "closed by its process while livetune read it (" + why.getMessage() + ")"
+                            + (entry.has("options") ? ": the values are those it had then" : "");
+                }
+            });
         } catch (ProcessAccessException e) {
             if (strict) {
                 throw AccessAdvice.explain(e.errno(), e.process());
             }
             notes.add("options not readable: " + AccessAdvice.explain(e.errno(), e.process()).getMessage());
-        } catch (IOException | SocketReplacedException | ErrnoException e) { // exited, closed, refused
+        } catch (IOException | ErrnoException e) { // exited, refused
             if (strict) {
                 throw new TaskFailure(socket.describe() + ": " + e.getMessage() + " (strict: true)", e);
             }
@@ -117,6 +130,9 @@ public final class SocketInfoModule implements Module {
         }
         if (strict && !notes.isEmpty()) {
             throw new TaskFailure(socket.describe() + ": " + notes.get(0) + " (strict: true)");
+        }
+        if (gone[0] != null) {
+            notes.add(gone[0]); // a connection that came and went: a note even with strict
         }
         if (!notes.isEmpty()) {
             notes.forEach(entry.putArray("notes")::add);

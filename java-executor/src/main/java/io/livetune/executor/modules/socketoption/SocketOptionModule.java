@@ -8,7 +8,7 @@ import io.livetune.executor.modules.Selection;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.LinuxSyscalls;
-import io.livetune.executor.inject.InjectedSocket;
+import io.livetune.executor.inject.InjectedSockets;
 import io.livetune.executor.inject.Injector;
 import io.livetune.executor.modules.AccessAdvice;
 import io.livetune.executor.procfs.NoSuchProcessException;
@@ -26,6 +26,8 @@ import io.livetune.executor.sockets.ScannedSocket;
 import io.livetune.executor.sockets.SocketOption;
 import io.livetune.executor.sockets.SocketScanner;
 import io.livetune.executor.sockets.SocketSetting;
+import io.livetune.executor.sockets.SocketVisitor;
+import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.sockets.TargetProcesses;
 import io.livetune.executor.text.Suggestions;
 import java.io.IOException;
@@ -35,12 +37,14 @@ import java.util.Map;
 
 /**
  * livetune.process.socket_option: sets socket options and the listen backlog on sockets of
- * running processes, through descriptors duplicated with pidfd_getfd. The target never stops.
+ * running processes: through descriptors duplicated with pidfd_getfd, where the target never
+ * stops, or (kernels without pidfd_getfd, or {@code method: ptrace}) with the calls run inside
+ * the target, one thread stopped for an instant at a time.
  *
  * <p>Two passes: the first reads every socket and plans (and is all that check mode does),
  * so a permission problem or a wrong option stops the task before anything changed; the
- * second duplicates each socket again, re-checks its inode, sets only what differs and reads
- * it back.
+ * second reaches each socket again, re-checks its inode, sets only what differs and reads
+ * it back. Sockets that their process closes meanwhile are left alone ({@link SocketOptionRun}).
  */
 public final class SocketOptionModule implements Module {
     public static final String NAME = "socket_option";
@@ -113,7 +117,7 @@ public final class SocketOptionModule implements Module {
                             + "calls ran inside the targets with ptrace, each stopping one thread for an instant");
                 }
             }
-        } catch (InjectedSocket.Failure e) {
+        } catch (InjectedSockets.Failure e) {
             throw new TaskFailure(e.getMessage() + (task.isChanged() ? "" : "; nothing was changed"), e);
         } catch (ProcessAccessDeniedException e) {
             throw AccessAdvice.explain(e);
@@ -126,20 +130,23 @@ public final class SocketOptionModule implements Module {
 
     /** Sockets reached with ptrace, through one injector for the task, made only if needed. */
     private static final class RemoteAccess implements AccessMethod.RemoteSockets, AutoCloseable {
-        private Injector injector;
+        private InjectedSockets injected;
 
         @Override
-        public synchronized io.livetune.executor.sockets.LiveSocket open(int pid, int fd, long inode) {
-            if (injector == null) {
-                injector = new Injector();
+        public void visit(ProcessInfo process, List<ScannedSocket> sockets, SocketVisitor visitor)
+                throws ErrnoException, IOException {
+            synchronized (this) {
+                if (injected == null) {
+                    injected = new InjectedSockets(new Injector());
+                }
             }
-            return new InjectedSocket(injector, pid, fd, inode);
+            injected.visit(process, sockets, visitor);
         }
 
         @Override
         public synchronized void close() {
-            if (injector != null) {
-                injector.close();
+            if (injected != null) {
+                injected.close();
             }
         }
     }

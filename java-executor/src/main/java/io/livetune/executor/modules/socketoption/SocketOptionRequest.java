@@ -20,20 +20,23 @@ final class SocketOptionRequest {
     final Map<SocketSetting, JsonNode> settings;
     final boolean force;
     final boolean ignoreMissing;
+    /** A socket that goes away mid-task fails the task instead of being left alone with a warning. */
+    final boolean strict;
     final AccessMethod method;
 
     private SocketOptionRequest(Selection selection, Map<SocketSetting, JsonNode> settings, boolean force,
-            boolean ignoreMissing, AccessMethod method) {
+            boolean ignoreMissing, boolean strict, AccessMethod method) {
         this.selection = selection;
         this.settings = settings;
         this.force = force;
         this.ignoreMissing = ignoreMissing;
+        this.strict = strict;
         this.method = method;
     }
 
     static SocketOptionRequest parse(JsonNode args) {
         return new SocketOptionRequest(Selection.parse(args, true), settings(args), args.path("force").asBoolean(false),
-                "ignore".equals(args.path("missing").asText("fail")),
+                "ignore".equals(args.path("missing").asText("fail")), args.path("strict").asBoolean(false),
                 AccessMethod.valueOf(args.path("method").asText("auto").toUpperCase(java.util.Locale.ROOT)));
     }
 

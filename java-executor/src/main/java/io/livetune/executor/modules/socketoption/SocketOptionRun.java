@@ -5,34 +5,38 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import io.livetune.executor.modules.AccessAdvice;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
-import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
-import io.livetune.executor.procfs.ProcessGoneException;
-import io.livetune.executor.sockets.LiveSocket;
+import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.sockets.Expected;
 import io.livetune.executor.sockets.KernelFacts;
 import io.livetune.executor.sockets.KernelFactsReader;
-import io.livetune.executor.sockets.ScannedSocket;
-import io.livetune.executor.sockets.SocketReplacedException;
-import io.livetune.executor.sockets.SocketSetting;
+import io.livetune.executor.sockets.LiveSocket;
 import io.livetune.executor.sockets.ProcessAccessException;
+import io.livetune.executor.sockets.ScannedSocket;
+import io.livetune.executor.sockets.SocketGoneException;
+import io.livetune.executor.sockets.SocketSetting;
+import io.livetune.executor.sockets.SocketVisitor;
 import io.livetune.executor.sockets.TargetProcess;
 import io.livetune.executor.sockets.TargetProcesses;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
-/** One socket_option task's passes over the matched sockets: read and plan, then apply and verify. */
+/**
+ * One socket_option task's passes over the matched sockets, process by process: read and
+ * plan, then apply and verify. A socket its process closes or replaces at any moment between
+ * the scan and its last read-back is left alone and reported in {@code vanished} (a failure
+ * only with {@code strict}); a refusal by the kernel on a socket still held fails the task.
+ */
 final class SocketOptionRun {
     private final TargetProcesses targets;
     private final KernelFactsReader kernel;
     private final SocketOptionRequest request;
     private final Task task;
-    private final List<SocketPlan> plans = new ArrayList<>();
-    private final Set<Integer> processes = new LinkedHashSet<>();
+    private final Map<ScannedSocket, SocketPlan> plans = new LinkedHashMap<>();
+    private final VanishedSockets vanished = new VanishedSockets();
     private final WindowScaleNotes windowScale = new WindowScaleNotes();
 
     SocketOptionRun(TargetProcesses targets, KernelFactsReader kernel, SocketOptionRequest request, Task task) {
@@ -43,155 +47,208 @@ final class SocketOptionRun {
     }
 
     void run(Map<ScannedSocket, List<SocketSetting>> applicable) throws IOException {
-        ArrayNode results = task.result().putArray("sockets");
         try {
-            for (Map.Entry<ScannedSocket, List<SocketSetting>> entry : applicable.entrySet()) {
-                SocketPlan plan = plan(entry.getKey(), entry.getValue());
-                if (plan != null) {
-                    plans.add(plan);
-                    processes.add(plan.target.pid());
+            for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : byProcess(applicable.keySet()).entrySet()) {
+                Planner planner = new Planner(applicable, kernel.forProcess(process.getKey().pid()));
+                visit(process.getKey(), process.getValue(), planner);
+            }
+            windowScale.warnInto(task, plans.values());
+            if (!task.checkMode()) {
+                List<ScannedSocket> toChange = new ArrayList<>();
+                plans.values().stream().filter(SocketPlan::needsChange).forEach(plan -> toChange.add(plan.target));
+                for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : byProcess(toChange).entrySet()) {
+                    visit(process.getKey(), process.getValue(), new Applier());
                 }
             }
-            windowScale.warnInto(task);
-            for (SocketPlan plan : plans) {
+            for (SocketPlan plan : plans.values()) {
                 if (plan.needsChange()) {
-                    if (!task.checkMode()) {
-                        apply(plan);
-                    }
                     plan.changed = true;
-                    task.changed();
-                    task.addDiff(plan.target.describe(), SocketPlan.text(plan.before), SocketPlan.text(plan.after));
                 }
+            }
+            if (request.strict && !vanished.isEmpty()) {
+                throw new TaskFailure("strict: " + vanished.sentence() + alreadyChanged());
             }
         } finally {
-            plans.forEach(plan -> results.add(plan.toJson()));
-            task.result().put("msg", summary());
+            report();
         }
     }
 
-    /** Reads what the socket reports now and what it will report after the change; null if it went away. */
-    private SocketPlan plan(ScannedSocket socket, List<SocketSetting> settings) throws IOException {
-        KernelFacts facts = kernel.forProcess(socket.pid());
-        SocketPlan plan = new SocketPlan(socket);
-        try (LiveSocket duplicate = duplicate(socket)) {
-            if (duplicate == null) {
-                return null;
-            }
-            for (SocketSetting setting : settings) {
-                JsonNode requested = request.settings.get(setting);
-                JsonNode current = read(setting, duplicate, socket);
-                Expected expected = setting.expect(requested, current, facts, request.force,
-                        socket.socket().protocol());
-                if (expected.warning() != null) {
-                    task.warn(expected.warning());
-                }
-                plan.add(setting, requested, current, expected.value());
-            }
-            windowScale.check(plan, duplicate);
-        }
-        return plan;
-    }
-
-    /**
-     * Sets what differs on one socket, all or nothing: if the kernel refuses one value, the
-     * values already set on this socket are put back as they were before failing the task.
-     */
-    private void apply(SocketPlan plan) throws IOException {
-        Map<SocketSetting, JsonNode> differences = plan.differences();
-        try (LiveSocket duplicate = duplicate(plan.target)) {
-            if (duplicate == null) {
-                throw new TaskFailure(plan.target.describe() + " was closed by its process between reading and "
-                        + "changing it; run the task again" + alreadyChanged());
-            }
-            List<SocketSetting> done = new ArrayList<>();
-            for (Map.Entry<SocketSetting, JsonNode> change : differences.entrySet()) {
-                try {
-                    change.getKey().write(duplicate, change.getValue(), request.force);
-                } catch (ErrnoException e) {
-                    String undo = rollBack(done, duplicate, plan);
-                    throw new TaskFailure(change.getKey().name() + ": the kernel refused " + change.getValue()
-                            + " on " + plan.target.describe() + ": " + e.getMessage()
-                            + WriteAdvice.forFailure(change.getKey(), change.getValue(), e) + undo + alreadyChanged(),
-                            e);
-                }
-                done.add(change.getKey());
-            }
-            for (SocketSetting setting : differences.keySet()) {
-                JsonNode reported = read(setting, duplicate, plan.target);
-                if (!reported.equals(plan.after.get(setting))) {
-                    task.warn(setting.name() + ": the kernel reports " + reported + " after setting "
-                            + plan.requested.get(setting) + " on " + plan.target.describe() + " (livetune expected "
-                            + plan.after.get(setting) + ")");
-                }
-                plan.after.put(setting, reported);
-            }
-        }
-    }
-
-    /** Puts back the values set so far on this socket; says what could not be put back. */
-    private String rollBack(List<SocketSetting> done, LiveSocket duplicate, SocketPlan plan) {
-        List<String> stuck = new ArrayList<>();
-        for (SocketSetting setting : done) {
-            try {
-                setting.restore(duplicate, plan.before.get(setting));
-            } catch (ErrnoException e) {
-                stuck.add(setting.name());
-            }
-        }
-        if (stuck.isEmpty()) {
-            return done.isEmpty() ? "" : " (" + done.size() + " value(s) already set on this socket were put back)";
-        }
-        plan.changed = true; // the socket is left changed: say so in the result
-        task.changed();
-        return " (could not put back " + String.join(", ", stuck) + " on this socket: it is left changed)";
-    }
-
-    private JsonNode read(SocketSetting setting, LiveSocket duplicate, ScannedSocket socket) {
-        try {
-            return setting.read(duplicate);
-        } catch (ErrnoException e) {
-            throw new TaskFailure(setting.name() + ": cannot read it on " + socket.describe() + ": "
-                    + e.getMessage() + alreadyChanged(), e);
-        }
-    }
-
-    /** Our duplicate of the socket, or null when the process closed it since the scan (it is skipped). */
-    private LiveSocket duplicate(ScannedSocket socket) throws IOException {
+    private void visit(ProcessInfo process, List<ScannedSocket> sockets, PassVisitor visitor) throws IOException {
         TargetProcess target;
         try {
-            target = targets.get(socket.process());
+            target = targets.get(process);
         } catch (ProcessAccessException e) {
             throw AccessAdvice.explain(e.errno(), e.process());
         }
         try {
-            return target.duplicate(socket);
-        } catch (SocketReplacedException e) {
-            task.warn("pid " + socket.pid() + ": " + e.getMessage() + "; left alone");
-            return null;
+            target.visit(sockets, visitor);
         } catch (ErrnoException e) {
-            if (e.is(Errno.EBADF)) {
-                task.warn("pid " + socket.pid() + " closed fd " + socket.fd() + " while livetune worked; left alone");
-                return null;
-            }
-            if (e.is(Errno.ESRCH)) {
-                throw new ProcessGoneException(socket.pid());
-            }
-            throw AccessAdvice.explain(e, socket.process());
+            throw new TaskFailure(visitor.failure(e) + alreadyChanged(), e);
         }
     }
 
+    private static Map<ProcessInfo, List<ScannedSocket>> byProcess(Iterable<ScannedSocket> sockets) {
+        Map<ProcessInfo, List<ScannedSocket>> grouped = new LinkedHashMap<>();
+        for (ScannedSocket socket : sockets) {
+            grouped.computeIfAbsent(socket.process(), process -> new ArrayList<>()).add(socket);
+        }
+        return grouped;
+    }
+
+    /** A pass's visitor, which knows how to word the kernel's refusal of what it was doing. */
+    private abstract class PassVisitor implements SocketVisitor {
+        /** What the visit was doing when the kernel refused; set just before rethrowing. */
+        String failure;
+
+        String failure(ErrnoException e) {
+            return failure != null ? failure : e.getMessage();
+        }
+
+        void forget(ScannedSocket socket, SocketGoneException why, String doing) {
+            failure = null;
+            SocketPlan plan = plans.remove(socket);
+            if (plan != null) {
+                plan.changed = false;
+            }
+            vanished.add(socket, why, doing);
+        }
+    }
+
+    /** Pass 1: what each socket reports now and will report after the change. */
+    private final class Planner extends PassVisitor {
+        private final Map<ScannedSocket, List<SocketSetting>> applicable;
+        private final KernelFacts facts;
+
+        Planner(Map<ScannedSocket, List<SocketSetting>> applicable, KernelFacts facts) {
+            this.applicable = applicable;
+            this.facts = facts;
+        }
+
+        @Override
+        public void visit(ScannedSocket socket, LiveSocket live) throws ErrnoException {
+            SocketPlan plan = new SocketPlan(socket);
+            for (SocketSetting setting : applicable.get(socket)) {
+                JsonNode requested = request.settings.get(setting);
+                JsonNode current = read(setting, live, socket);
+                Expected expected = setting.expect(requested, current, facts, request.force,
+                        socket.socket().protocol());
+                if (expected.warning() != null) {
+                    task.warn(expected.warning()); // about the value asked for: the same for every socket
+                }
+                plan.add(setting, requested, current, expected.value());
+            }
+            windowScale.check(plan, live);
+            plans.put(socket, plan);
+        }
+
+        private JsonNode read(SocketSetting setting, LiveSocket live, ScannedSocket socket) throws ErrnoException {
+            try {
+                return setting.read(live);
+            } catch (ErrnoException e) {
+                failure = setting.name() + ": cannot read it on " + socket.describe() + ": " + e.getMessage();
+                throw e;
+            }
+        }
+
+        @Override
+        public void vanished(ScannedSocket socket, SocketGoneException why) {
+            forget(socket, why, "reading it");
+        }
+    }
+
+    /**
+     * Pass 2: sets what differs on each socket, all or nothing per socket: if the kernel
+     * refuses one value, the values already set on this socket are put back first. Then reads
+     * every changed value back.
+     */
+    private final class Applier extends PassVisitor {
+        @Override
+        public void visit(ScannedSocket socket, LiveSocket live) throws ErrnoException {
+            SocketPlan plan = plans.get(socket);
+            Map<SocketSetting, JsonNode> differences = plan.differences();
+            List<SocketSetting> done = new ArrayList<>();
+            for (Map.Entry<SocketSetting, JsonNode> change : differences.entrySet()) {
+                try {
+                    change.getKey().write(live, change.getValue(), request.force);
+                } catch (ErrnoException e) {
+                    String undo = rollBack(done, live, plan);
+                    failure = change.getKey().name() + ": the kernel refused " + change.getValue() + " on "
+                            + socket.describe() + ": " + e.getMessage()
+                            + WriteAdvice.forFailure(change.getKey(), change.getValue(), e) + undo;
+                    throw e;
+                }
+                done.add(change.getKey());
+                plan.changed = true; // set on a socket still held, unless the final check says otherwise
+            }
+            for (SocketSetting setting : differences.keySet()) {
+                JsonNode reported;
+                try {
+                    reported = setting.read(live);
+                } catch (ErrnoException e) {
+                    failure = setting.name() + ": set, but cannot read it back on " + socket.describe() + ": "
+                            + e.getMessage();
+                    throw e;
+                }
+                plan.readBack(setting, reported);
+            }
+        }
+
+        @Override
+        public void vanished(ScannedSocket socket, SocketGoneException why) {
+            forget(socket, why, "changing it");
+        }
+
+        /** Puts back the values set so far on this socket; says what could not be put back. */
+        private String rollBack(List<SocketSetting> done, LiveSocket live, SocketPlan plan) {
+            List<String> stuck = new ArrayList<>();
+            for (SocketSetting setting : done) {
+                try {
+                    setting.restore(live, plan.before.get(setting));
+                } catch (ErrnoException e) {
+                    stuck.add(setting.name());
+                }
+            }
+            if (stuck.isEmpty()) {
+                plan.changed = false;
+                return done.isEmpty() ? "" : " (" + done.size() + " value(s) already set on this socket were put back)";
+            }
+            return " (could not put back " + String.join(", ", stuck) + " on this socket: it is left changed)";
+        }
+    }
+
+    /** The result: sockets, vanished, changed, diff, warnings and msg, also when the task failed. */
+    private void report() {
+        ArrayNode results = task.result().putArray("sockets");
+        for (SocketPlan plan : plans.values()) {
+            results.add(plan.toJson());
+            if (plan.changed) {
+                task.changed();
+                task.addDiff(plan.target.describe(), SocketPlan.text(plan.before), SocketPlan.text(plan.after));
+                plan.unexpectedReadBacks().forEach(task::warn);
+            }
+        }
+        task.result().set("vanished", vanished.toJson());
+        if (!vanished.isEmpty() && !request.strict) {
+            task.warn(vanished.sentence());
+        }
+        task.result().put("msg", summary());
+    }
+
     private String alreadyChanged() {
-        long done = plans.stream().filter(plan -> plan.changed).count();
+        long done = plans.values().stream().filter(plan -> plan.changed).count();
         return done == 0 || task.checkMode() ? "; nothing was changed"
                 : "; " + done + " socket(s) were already changed (listed in sockets)";
     }
 
     private String summary() {
-        long changed = plans.stream().filter(plan -> plan.changed).count();
-        String scope = plans.size() + " socket(s) in " + processes.size() + " process(es)";
+        long changed = plans.values().stream().filter(plan -> plan.changed).count();
+        long processes = plans.values().stream().map(plan -> plan.target.pid()).distinct().count();
+        String scope = plans.size() + " socket(s) in " + processes + " process(es)";
+        String left = vanished.isEmpty() ? "" : "; " + vanished.size() + " more went away while livetune worked "
+                + "and were left alone";
         if (changed == 0) {
-            return "all " + scope + " already as requested";
+            return "all " + scope + " already as requested" + left;
         }
-        return (task.checkMode() ? "would change " : "changed ") + changed + " of " + scope;
+        return (task.checkMode() ? "would change " : "changed ") + changed + " of " + scope + left;
     }
 }

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.sockets.ScannedSocket;
 import io.livetune.executor.sockets.SocketSetting;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -19,6 +21,8 @@ final class SocketPlan {
     final Map<SocketSetting, JsonNode> before = new LinkedHashMap<>();
     final Map<SocketSetting, JsonNode> after = new LinkedHashMap<>();
     boolean changed;
+    /** Read-backs that differ from what livetune expected the kernel to report. */
+    private final List<String> surprises = new ArrayList<>();
 
     SocketPlan(ScannedSocket target) {
         this.target = target;
@@ -28,6 +32,20 @@ final class SocketPlan {
         requested.put(setting, request);
         before.put(setting, current);
         after.put(setting, expected);
+    }
+
+    /** What the kernel reports after the change; a value other than the expected one is noted. */
+    void readBack(SocketSetting setting, JsonNode reported) {
+        if (!reported.equals(after.get(setting))) {
+            surprises.add(setting.name() + ": the kernel reports " + reported + " after setting "
+                    + requested.get(setting) + " on " + target.describe() + " (livetune expected "
+                    + after.get(setting) + ")");
+        }
+        after.put(setting, reported);
+    }
+
+    List<String> unexpectedReadBacks() {
+        return surprises;
     }
 
     /** The settings whose value must change. */

@@ -9,6 +9,9 @@ import io.livetune.executor.sockets.Protocol;
 import io.livetune.executor.sockets.SocketSetting;
 import io.livetune.executor.sockets.SocketState;
 import io.livetune.executor.sockets.TcpInfo;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * A TCP connection fixes its receive window scale when it opens (RFC 7323). Raising
@@ -18,8 +21,8 @@ import io.livetune.executor.sockets.TcpInfo;
 final class WindowScaleNotes {
     private static final SocketSetting RCVBUF = OptionRegistry.get("so_rcvbuf");
 
-    private int limited;
-    private String example;
+    /** The connections whose window scale limits the new buffer, with a description of each. */
+    private final Map<SocketPlan, String> limited = new HashMap<>();
 
     void check(SocketPlan plan, LiveSocket duplicate) {
         if (!plan.after.containsKey(RCVBUF) || plan.target.socket().protocol() != Protocol.TCP
@@ -39,18 +42,25 @@ final class WindowScaleNotes {
         }
         // Roughly half of the buffer becomes window (the rest is bookkeeping overhead).
         if (after / 2 > info.maxReceiveWindow()) {
-            limited++;
-            if (example == null) {
-                example = plan.target.describe() + ": " + (info.windowScaling()
-                        ? "window scale " + info.receiveWindowScale() : "no window scaling")
-                        + ", so at most " + info.maxReceiveWindow() + " bytes of window";
-            }
+            limited.put(plan, plan.target.describe() + ": " + (info.windowScaling()
+                    ? "window scale " + info.receiveWindowScale() : "no window scaling")
+                    + ", so at most " + info.maxReceiveWindow() + " bytes of window");
         }
     }
 
-    void warnInto(Task task) {
-        if (limited > 0) {
-            task.warn("so_rcvbuf: " + limited + " established connection(s) chose their window scale when they "
+    /** One warning for the connections of {@code plans} (those still held) that the scale limits. */
+    void warnInto(Task task, Collection<SocketPlan> plans) {
+        int count = 0;
+        String example = null;
+        for (SocketPlan plan : plans) {
+            String note = limited.get(plan);
+            if (note != null) {
+                count++;
+                example = example == null ? note : example;
+            }
+        }
+        if (count > 0) {
+            task.warn("so_rcvbuf: " + count + " established connection(s) chose their window scale when they "
                     + "opened, which caps their receive window below the new buffer (e.g. " + example
                     + "). Connections opened from now on get the full effect.");
         }

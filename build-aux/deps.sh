@@ -43,6 +43,7 @@ need yamllint        have yamllint
 need ansible-lint    have ansible-lint
 need strace          have strace    # tests: a tracer that is not ours, and what the executor executes
 need gcc             have gcc       # tests and bench (e): small C targets (siginfo, pause timing)
+need memcached       test -x /usr/bin/memcached  # tests: a real multi-threaded server whose connections churn
 if [ "${1-}" = bench ]; then
     need gdb         have gdb       # bench (e): the peer it is measured against
 fi
@@ -85,4 +86,12 @@ echo "deps: apt-get update"
 apt-get update -q
 pkgs=("${missing[@]/#JDK/$(jdk_package)}")
 echo "deps: apt-get install -y ${pkgs[*]}"
+# Daemons the tests start themselves (memcached...) must not be started as services by their
+# packages: a policy-rc.d that says no, for the length of the install, unless one is there.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -q "${pkgs[@]}"

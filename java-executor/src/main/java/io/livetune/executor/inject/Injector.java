@@ -85,7 +85,22 @@ public final class Injector implements AutoCloseable {
      * @throws InjectionException   for everything else, with a message for the operator
      */
     public synchronized <T> T inject(int pid, RemoteWork<T> work) throws InjectionException, IOException {
-        int tid = chooseThread(pid);
+        for (int attempt = 1; ; attempt++) {
+            int tid = chooseThread(pid);
+            try {
+                return injectInto(pid, tid, work);
+            } catch (ThreadGoneBeforeAttach e) {
+                // A worker thread chosen because the main thread has exited may end before we
+                // attach to it (a thread pool shrinking): nothing ran, so choose another. The
+                // main thread does not end alone, so there its end is the process's.
+                if (tid == pid || attempt == 3) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private <T> T injectInto(int pid, int tid, RemoteWork<T> work) throws InjectionException, IOException {
         long options = checkThread(pid, tid);
         SyscallSite site = site(pid);
         if (tracer.retired()) {
@@ -188,7 +203,8 @@ public final class Injector implements AutoCloseable {
 
     private InjectionException seizeRefused(int pid, int tid, long options, ErrnoException e) {
         if (e.is(Errno.ESRCH)) {
-            return new InjectionException(Kind.GONE, "pid " + pid + " exited before livetune could attach", e);
+            return new ThreadGoneBeforeAttach(pid, tid == pid ? "pid " + pid + " exited before livetune could attach"
+                    : "thread " + tid + " of pid " + pid + " ended before livetune could attach", e);
         }
         if (e.is(Errno.EPERM)) {
             try {
@@ -208,6 +224,15 @@ public final class Injector implements AutoCloseable {
                             : "it needs root or CAP_SYS_PTRACE; run the task with become: true"), e);
         }
         return new InjectionException(Kind.FAILED, "cannot attach to pid " + pid + ": " + e.getMessage(), e);
+    }
+
+    /** The chosen thread ended before PTRACE_SEIZE: nothing was done to the process. */
+    private static final class ThreadGoneBeforeAttach extends InjectionException {
+        private static final long serialVersionUID = 1L;
+
+        ThreadGoneBeforeAttach(int pid, String message, Throwable cause) {
+            super(Kind.GONE, message, cause);
+        }
     }
 
     private InjectionException alreadyTraced(int pid, int tracerPid) {

@@ -32,8 +32,8 @@ final class CTarget implements AutoCloseable {
         this.pid = Integer.parseInt(first.trim());
     }
 
-    /** Compiles {@code source} in {@code dir} and starts it. */
-    static CTarget start(Path dir, String name, String source) {
+    /** Compiles {@code source} in {@code dir} and starts it with {@code args}. */
+    static CTarget start(Path dir, String name, String source, String... args) {
         try {
             Path file = dir.resolve(name + ".c");
             Path binary = dir.resolve(name);
@@ -42,8 +42,10 @@ final class CTarget implements AutoCloseable {
                     .redirectErrorStream(true).start();
             String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, gcc.waitFor(), "gcc " + name + ".c: " + gccOutput);
-            return new CTarget(new ProcessBuilder("sh", "-c", "\"$0\" & wait $!", binary.toString())
-                    .redirectError(ProcessBuilder.Redirect.DISCARD).start());
+            java.util.List<String> command = new java.util.ArrayList<>(
+                    java.util.List.of("sh", "-c", "\"$0\" \"$@\" & wait $!", binary.toString()));
+            command.addAll(java.util.List.of(args));
+            return new CTarget(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -5,6 +5,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -235,6 +236,50 @@ class MemoryLockTest extends LiveProcessTest {
         assertTrue(memoryLock(args("pid", server.pid(), "state", "unlocked")).changed());
         assertNothingLocked(server.pid());
         assertEquals("echo:after", server.request("after"));
+    }
+
+    /** Rounds done so far by the thread_churn target (asked with SIGUSR1). */
+    private static long rounds(CTarget target) throws Exception {
+        Commands.run("kill", "-USR1", Integer.toString(target.pid())).requireSuccess();
+        String line = target.nextLine();
+        assertTrue(line.startsWith("rounds "), "the target answers: " + line);
+        return Long.parseLong(line.substring("rounds ".length()));
+    }
+
+    @Test
+    void threadsCreatedAndJoinedDuringTheLockAreNeitherLostNorLeftStopped(@TempDir Path dir) throws Exception {
+        String source;
+        try (java.io.InputStream in = MemoryLockTest.class.getResourceAsStream("/it/thread_churn.c")) {
+            source = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        try (CTarget target = CTarget.start(dir, "thread_churn", source)) {
+            int pid = target.pid();
+            long before = rounds(target);
+            for (int cycle = 0; cycle < 10; cycle++) {
+                ExecutorResult locked = memoryLock(args("pid", pid, "future", true));
+                assertFalse(locked.failed(), "cycle " + cycle + locked);
+                assertTrue(locked.changed(), "cycle " + cycle + locked);
+                assertLocked(pid, e -> true); // with MCL_FUTURE the stacks of new threads are locked as well
+                ExecutorResult unlocked = memoryLock(args("pid", pid, "state", "unlocked"));
+                assertFalse(unlocked.failed(), "cycle " + cycle + unlocked);
+                assertTrue(unlocked.changed(), "cycle " + cycle + unlocked);
+            }
+            for (Path task : Files.list(Path.of("/proc/" + pid + "/task")).collect(Collectors.toList())) {
+                String status;
+                try {
+                    status = Files.readString(task.resolve("status"));
+                } catch (java.nio.file.NoSuchFileException e) {
+                    continue; // a short-lived thread that just ended
+                }
+                assertTrue(status.contains("\nTracerPid:\t0\n"), "no thread is left traced: " + task + "\n" + status);
+                assertFalse(status.contains("(tracing stop)") || status.contains("(stopped)"),
+                        "no thread is left stopped: " + task + "\n" + status);
+            }
+            long after = rounds(target);
+            long later = rounds(target);
+            assertTrue(after > before && later > after, "the churning main thread goes on: rounds " + before + ", "
+                    + after + ", " + later);
+        }
     }
 
     @Test

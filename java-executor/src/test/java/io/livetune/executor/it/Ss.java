@@ -17,6 +17,8 @@ final class Ss {
     private static final Pattern SKMEM = Pattern.compile("skmem:\\(([^)]*)\\)");
     private static final Pattern SKMEM_ITEM = Pattern.compile("([a-z_]+)(\\d+)");
     private static final Pattern WSCALE = Pattern.compile("\\bwscale:(\\d+),(\\d+)");
+    private static final Pattern KEEPALIVE_TIMER = Pattern.compile("timer:\\(keepalive,([^,]+),");
+    private static final Pattern TIME_PART = Pattern.compile("(\\d+)(h|min|sec|ms)");
     private static final Pattern SND_WND = Pattern.compile("\\bsnd_wnd:(\\d+)");
 
     private final List<SsSocket> sockets;
@@ -53,6 +55,26 @@ final class Ss {
             return value;
         }
 
+        /** Seconds until the keepalive timer fires (ss -o "timer:(keepalive,49min,0)"); empty without one. */
+        Optional<Long> keepaliveTimerSeconds() {
+            Matcher m = KEEPALIVE_TIMER.matcher(details);
+            if (!m.find()) {
+                return Optional.empty();
+            }
+            long millis = 0;
+            Matcher part = TIME_PART.matcher(m.group(1));
+            while (part.find()) {
+                long n = Long.parseLong(part.group(1));
+                millis += switch (part.group(2)) {
+                    case "h" -> n * 3_600_000;
+                    case "min" -> n * 60_000;
+                    case "sec" -> n * 1_000;
+                    default -> n;
+                };
+            }
+            return Optional.of(millis / 1000);
+        }
+
         /** The receive window scale this TCP connection agreed at its handshake (ss -i "wscale:snd,rcv"). */
         Optional<Integer> receiveWindowScale() {
             Matcher m = WSCALE.matcher(details);
@@ -86,12 +108,16 @@ final class Ss {
 
     /** TCP sockets in the namespace of the test JVM itself, without nsenter. */
     static Ss tcpInOwnNamespace() {
-        return parse(Commands.run("ss", "-H", "-a", "-n", "-m", "-e", "-i", "-t").requireSuccess().stdout());
+        return parse(Commands.run("ss", "-H", "-a", "-n", "-m", "-e", "-i", "-o", "-t").requireSuccess().stdout());
     }
 
     private static Ss read(long pid, String protocolFlag) {
         return parse(Commands.run("nsenter", "-t", Long.toString(pid), "-n",
-                "ss", "-H", "-a", "-n", "-m", "-e", "-i", protocolFlag).requireSuccess().stdout());
+                "ss", "-H", "-a", "-n", "-m", "-e", "-i", "-o", protocolFlag).requireSuccess().stdout());
+    }
+
+    List<SsSocket> all() {
+        return sockets;
     }
 
     Optional<SsSocket> findByInode(long inode) {

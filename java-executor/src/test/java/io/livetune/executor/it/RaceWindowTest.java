@@ -1,0 +1,230 @@
+package io.livetune.executor.it;
+
+import static io.livetune.executor.it.Executor.args;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.livetune.executor.sockets.VisitMoments;
+import io.livetune.executor.sockets.VisitMoments.Moment;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every window in which a busy server can close or replace a connection while socket_option
+ * works on it, forced at the exact moment (through {@link VisitMoments}) on every run, with
+ * each access method: the socket is left alone with one warning, never counted as changed,
+ * never reported as the kernel refusing a value, and the task does not fail; the other
+ * connection is changed (checked with the target's own getsockopt); a socket that took the
+ * descriptor number is not touched.
+ */
+class RaceWindowTest extends LiveProcessTest {
+    private static final int KEEPIDLE = 77;
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void removeListener() {
+        VisitMoments.install(null);
+    }
+
+    /** The race target: two connections to its own listener, both ends held. */
+    private final class Target implements AutoCloseable {
+        final CTarget process;
+        final Path fifo;
+        final int port;
+        final int victim;
+        final int other;
+
+        Target() throws IOException, InterruptedException {
+            fifo = dir.resolve("commands");
+            Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
+            assertEquals(0, mkfifo.waitFor(), "mkfifo");
+            String source;
+            try (InputStream in = RaceWindowTest.class.getResourceAsStream("/it/race_target.c")) {
+                source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            process = CTarget.start(dir, "race_target", source, fifo.toString());
+            String[] ready = process.nextLine().split(" "); // port P server S1 S2 client C1 C2
+            assertEquals("port", ready[0], "the target's ready line: " + String.join(" ", ready));
+            port = Integer.parseInt(ready[1]);
+            victim = Integer.parseInt(ready[3]);
+            other = Integer.parseInt(ready[4]);
+        }
+
+        /** Sends one command and returns the target's answer. */
+        String command(String line) {
+            try {
+                Files.writeString(fifo, line + "\n");
+                return process.nextLine();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        /** The target's own getsockopt of fd: "keepalive K keepidle I". */
+        String options(int fd) {
+            return command("OPTS " + fd);
+        }
+
+        /** The server ends of both connections: their local port is the listener's. */
+        Map<String, Object> task(String method, Object... more) {
+            Map<String, Object> task = args("pid", process.pid(), "protocol", "tcp", "state", "established",
+                    "local_port", port, "method", method,
+                    "options", Map.of("so_keepalive", true, "tcp_keepidle", KEEPIDLE));
+            for (int i = 0; i < more.length; i += 2) {
+                task.put((String) more[i], more[i + 1]);
+            }
+            return task;
+        }
+
+        @Override
+        public void close() {
+            process.close();
+        }
+    }
+
+    /** Makes the target run {@code command} on the victim the {@code nth} time {@code moment} is reached for it. */
+    private static void at(Moment moment, int nth, Target target, String command) {
+        AtomicInteger seen = new AtomicInteger();
+        String[] answer = new String[1];
+        VisitMoments.install((reached, pid, fd) -> {
+            if (reached == moment && pid == target.process.pid() && fd == target.victim
+                    && seen.incrementAndGet() == nth) {
+                answer[0] = target.command(command + " " + fd);
+            }
+        });
+    }
+
+    /** so_keepalive, which the kernel takes, then a congestion control it does not have: in that order. */
+    private static Map<String, Object> keepaliveThenRefused() {
+        Map<String, Object> options = new java.util.LinkedHashMap<>();
+        options.put("so_keepalive", true);
+        options.put("tcp_congestion", "no_such_algo");
+        return options;
+    }
+
+    private static void assertLeftAloneAndOtherChanged(Target target, ExecutorResult result, String reason) {
+        assertFalse(result.failed(), result::toString);
+        assertTrue(result.changed(), "the other connection was changed" + result);
+        JsonNode vanished = result.json().path("vanished");
+        assertEquals(1, vanished.size(), "one socket went away" + result);
+        assertEquals(target.victim, vanished.path(0).path("fd").asInt(), result::toString);
+        assertTrue(vanished.path(0).path("reason").asText().contains(reason), "reason names '" + reason + "'" + result);
+        assertEquals(1, result.sockets().size(), "only the socket still held is listed" + result);
+        assertEquals(target.other, result.sockets().get(0).path("fd").asInt(), result::toString);
+        assertTrue(result.sockets().get(0).path("changed").asBoolean(), result::toString);
+        assertEquals(1, result.warnings().stream().filter(w -> w.contains("went away")).count(),
+                "exactly one warning names the vanished socket" + result);
+        assertFalse(result.msg().contains("refused"), "a vanished socket is not a refusal" + result);
+        assertEquals("keepalive 1 keepidle " + KEEPIDLE, target.options(target.other),
+                "the target's own getsockopt of the connection still held" + result);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pidfd", "ptrace"})
+    void closedBeforeItIsRead(String method) throws Exception {
+        try (Target target = new Target()) {
+            at(Moment.BEFORE_OPEN, 1, target, "CLOSE");
+            assertLeftAloneAndOtherChanged(target, Executor.socketOption(target.task(method)), "was closed");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pidfd", "ptrace"})
+    void replacedBeforeItIsReadAndTheNewSocketIsNotTouched(String method) throws Exception {
+        try (Target target = new Target()) {
+            at(Moment.BEFORE_OPEN, 1, target, "REPLACE");
+            ExecutorResult result = Executor.socketOption(target.task(method));
+            assertLeftAloneAndOtherChanged(target, result, "now holds another socket");
+            assertEquals("keepalive 0 keepidle 7200", target.options(target.victim),
+                    "the socket that took the descriptor number keeps its defaults" + result);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pidfd", "ptrace"})
+    void closedWhileItIsRead(String method) throws Exception {
+        try (Target target = new Target()) {
+            at(Moment.AFTER_OPEN, 1, target, "CLOSE");
+            assertLeftAloneAndOtherChanged(target, Executor.socketOption(target.task(method)), "while livetune was reading");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pidfd", "ptrace"})
+    void closedBetweenReadingAndSetting(String method) throws Exception {
+        try (Target target = new Target()) {
+            at(Moment.BEFORE_OPEN, 2, target, "CLOSE");
+            assertLeftAloneAndOtherChanged(target, Executor.socketOption(target.task(method)), "while livetune was changing");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pidfd", "ptrace"})
+    void closedWhileItIsSetIsNotCountedAsChanged(String method) throws Exception {
+        try (Target target = new Target()) {
+            at(Moment.AFTER_OPEN, 2, target, "CLOSE");
+            assertLeftAloneAndOtherChanged(target, Executor.socketOption(target.task(method)), "while livetune was changing");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pidfd", "ptrace"})
+    void aRefusalOnASocketThatWentAwayIsNotAFailureAndTheNewSocketIsNotTouched(String method) throws Exception {
+        try (Target target = new Target()) {
+            // so_keepalive goes in, tcp_congestion is refused, so_keepalive is rolled back: all on a
+            // socket the target replaced meanwhile
+            at(Moment.AFTER_OPEN, 2, target, "REPLACE");
+            Map<String, Object> task = args("pid", target.process.pid(), "fd", target.victim, "method", method,
+                    "options", keepaliveThenRefused());
+            ExecutorResult result = Executor.socketOption(task);
+            assertFalse(result.failed(), "a socket that went away is no refusal" + result);
+            assertFalse(result.changed(), result::toString);
+            assertEquals(1, result.json().path("vanished").size(), result::toString);
+            assertEquals("keepalive 0 keepidle 7200", target.options(target.victim),
+                    "the new socket at that descriptor is untouched" + result);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pidfd", "ptrace"})
+    void aRefusalOnASocketStillHeldFailsWithTheKernelsReason(String method) throws Exception {
+        try (Target target = new Target()) {
+            Map<String, Object> task = args("pid", target.process.pid(), "fd", target.victim, "method", method,
+                    "options", keepaliveThenRefused());
+            ExecutorResult result = Executor.socketOption(task);
+            assertTrue(result.failed(), result::toString);
+            assertTrue(result.msg().contains("tcp_congestion: the kernel refused"), result::toString);
+            assertTrue(result.msg().contains("put back"), "the value already set was rolled back" + result);
+            assertFalse(result.changed(), result::toString);
+            assertEquals("keepalive 0 keepidle 7200", target.options(target.victim), "rolled back" + result);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pidfd", "ptrace"})
+    void strictMakesAVanishedSocketAFailureAndSaysWhatChanged(String method) throws Exception {
+        try (Target target = new Target()) {
+            at(Moment.BEFORE_OPEN, 2, target, "CLOSE");
+            ExecutorResult result = Executor.socketOption(target.task(method, "strict", true));
+            assertTrue(result.failed(), result::toString);
+            assertTrue(result.msg().startsWith("strict: 1 socket(s) went away"), result::toString);
+            assertTrue(result.msg().contains("1 socket(s) were already changed"), result::toString);
+            assertTrue(result.changed(), "the connection still held was changed" + result);
+            assertEquals("keepalive 1 keepidle " + KEEPIDLE, target.options(target.other), result::toString);
+        }
+    }
+}

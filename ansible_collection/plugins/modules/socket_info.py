@@ -52,6 +52,8 @@ options:
       - Fail the task when an option of a listed socket cannot be read (permission, a process that
         exited while it was read) or a selected process's sockets cannot be listed, instead of
         leaving them out with a note or a warning.
+      - A socket that its process closes while it is read (a connection that came and went) is
+        not a failure even then, it is listed with a note saying so.
     type: bool
     default: false
   missing:

@@ -227,4 +227,22 @@ class RaceWindowTest extends LiveProcessTest {
             assertEquals("keepalive 1 keepidle " + KEEPIDLE, target.options(target.other), result::toString);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void socketInfoNotesASocketClosedWhileItIsReadEvenWhenStrict() throws Exception {
+        try (Target target = new Target()) {
+            at(Moment.AFTER_OPEN, 1, target, "CLOSE");
+            ExecutorResult result = Executor.ansible("socket_info", args("pid", target.process.pid(), "protocol", "tcp",
+                    "state", "established", "local_port", target.port, "strict", true));
+            assertFalse(result.failed(), "a connection that went away is a note, not an error" + result);
+            JsonNode victim = result.sockets().stream()
+                    .filter(s -> s.path("owners").path(0).path("fd").asInt() == target.victim).findFirst()
+                    .orElseThrow(() -> new AssertionError("the socket is still listed" + result));
+            assertTrue(victim.path("notes").path(0).asText().startsWith("closed by its process while livetune read it"),
+                    result::toString);
+            JsonNode other = result.sockets().stream()
+                    .filter(s -> s.path("owners").path(0).path("fd").asInt() == target.other).findFirst().orElseThrow();
+            assertFalse(other.has("notes"), "the other connection reads clean" + result);
+        }
+    }
 }

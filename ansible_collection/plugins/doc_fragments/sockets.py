@@ -53,6 +53,23 @@ options:
     description:
       - Only sockets connected to this remote address (an IP address, as for I(local_address)).
     type: str
+  method:
+    description:
+      - How to reach the sockets. C(pidfd) duplicates each socket with C(pidfd_getfd) (Linux 5.6 or
+        later); the target never stops. C(ptrace) (for older kernels, such as RHEL 8's) stops one
+        thread of the target and runs the calls inside it, the other threads running on. In that
+        stop each socket is first duplicated inside the target (C(fcntl(F_DUPFD_CLOEXEC)), never
+        onto descriptors 0 to 2), the duplicate's inode is checked, C(getsockopt), C(setsockopt)
+        and C(listen) act on that duplicate, which no thread of the target knows, and it is closed
+        again before the thread resumes; a thread that closes or reuses the original descriptor
+        meanwhile cannot make livetune act on another socket. One stop serves as many sockets of
+        the process as fit in half a millisecond (at least one).
+      - C(auto) uses C(pidfd) where the kernel has it and C(ptrace) where it does not, and then says
+        so in a warning, also for a task that only reads; the result names the method used for each
+        socket (C(method)).
+    type: str
+    choices: [auto, pidfd, ptrace]
+    default: auto
 # The manual pages of the options these sockets take; merged into each module's seealso.
 seealso:
   - name: socket(7)

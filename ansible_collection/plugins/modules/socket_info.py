@@ -20,9 +20,13 @@ description:
     and the value of B(every) socket option livetune knows that applies to it, read from the
     kernel. Linux shows no socket options in C(/proc), C(lsof) cannot show them, and C(ss) shows a
     few; this module needs no kernel module and no SystemTap probe.
-  - The options are read with getsockopt(2) on a duplicate of the process's own descriptor
-    (C(pidfd_open) and C(pidfd_getfd), Linux 5.6 or later); the process keeps running and is not
-    stopped. The duplicate's inode is checked against the scanned socket before anything is read.
+  - On Linux 5.6 or later the options are read with getsockopt(2) on a duplicate of the process's
+    own descriptor (C(pidfd_open) and C(pidfd_getfd)); the process keeps running and is never
+    stopped. On older kernels (RHEL 8's 4.18, for example) I(method=auto), the default, reads them
+    from inside the process with ptrace instead, stopping one of its threads for at most about
+    half a millisecond at a time, and a warning says so; I(method=pidfd) never stops a process and
+    then reads no options there, only a note on each socket naming what to pass. Either way the
+    socket's inode is checked against the scanned one before anything is read.
   - Values are what the kernel reports, as values, never raw integers where a name or a flag is
     meant. For example I(so_rcvbuf) is the doubled value the kernel keeps, I(tcp_congestion) is a
     name such as C(cubic), I(so_keepalive) is a boolean, and I(so_linger) is a dict.
@@ -210,6 +214,12 @@ sockets:
           I(backlog).
       type: int
       sample: 0
+    method:
+      description:
+        - How the socket was read, C(pidfd) (a duplicate, the process never stopped) or C(ptrace)
+          (from inside the process, see I(method)). Absent when it could not be read.
+      type: str
+      sample: pidfd
     netns:
       description: The network namespace of the socket, as C(/proc/PID/ns/net) names it.
       type: str

@@ -244,22 +244,6 @@ options:
         C(net.core.rmem_max) and C(net.core.wmem_max). Needs CAP_NET_ADMIN (become).
     type: bool
     default: false
-  method:
-    description:
-      - How to reach the sockets. C(pidfd) duplicates each socket with C(pidfd_getfd) (Linux 5.6 or
-        later); the target never stops. C(ptrace) (for older kernels, such as RHEL 8's) stops one
-        thread of the target and runs the calls inside it, the other threads running on. In that
-        stop each socket is first duplicated inside the target (C(fcntl(F_DUPFD_CLOEXEC)), never
-        onto descriptors 0 to 2), the duplicate's inode is checked, C(getsockopt), C(setsockopt)
-        and C(listen) act on that duplicate, which no thread of the target knows, and it is closed
-        again before the thread resumes; a thread that closes or reuses the original descriptor
-        meanwhile cannot make livetune act on another socket. One stop serves as many sockets of
-        the process as fit in half a millisecond (at least one); reading is one pass of stops,
-        changing another. C(auto) uses C(pidfd) where the kernel has it and C(ptrace) where it
-        does not, and then says so in a warning.
-    type: str
-    choices: [auto, pidfd, ptrace]
-    default: auto
   strict:
     description:
       - Fail the task when a matched socket goes away while the task works on it (its process
@@ -393,6 +377,10 @@ sockets:
       description: Remote address and port, in the same form as C(local); C(*) for no port.
       type: str
       sample: "0.0.0.0:*"
+    method:
+      description: How the socket was reached, C(pidfd) or C(ptrace) (see I(method)).
+      type: str
+      sample: pidfd
     changed:
       description: Whether anything was set on this socket (or would be, in check mode).
       type: bool

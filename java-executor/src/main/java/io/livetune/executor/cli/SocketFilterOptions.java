@@ -5,9 +5,13 @@ import picocli.CommandLine.Option;
 
 /**
  * The ss-style socket filters that the human commands share (a picocli mixin), turned into
- * the modules' selector arguments.
+ * the modules' selector arguments, with --method: every command that reaches sockets takes it.
  */
 final class SocketFilterOptions {
+    @Option(names = "--method", paramLabel = "auto|pidfd|ptrace",
+            description = "How to reach the sockets: pidfd (Linux 5.6+, never stops a process), ptrace (stops one "
+                    + "thread at a time, for older kernels), auto (pidfd where the kernel has it; the default).")
+    String method;
     @Option(names = "-t", description = "TCP sockets only.")
     boolean tcp;
     @Option(names = "-u", description = "UDP sockets only.")
@@ -23,6 +27,9 @@ final class SocketFilterOptions {
 
     /** Adds protocol, family, state and local_port to a module's arguments; -t -u together means both. */
     void applyTo(ObjectNode args) {
+        if (method != null) {
+            args.put("method", method); // checked by the module's schema, which names the choices
+        }
         if (tcp != udp) {
             args.put("protocol", tcp ? "tcp" : "udp");
         }

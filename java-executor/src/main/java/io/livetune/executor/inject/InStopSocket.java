@@ -72,6 +72,11 @@ final class InStopSocket implements LiveSocket {
     }
 
     @Override
+    public io.livetune.executor.sockets.AccessMethod method() {
+        return io.livetune.executor.sockets.AccessMethod.PTRACE;
+    }
+
+    @Override
     public void close() {
         // The descriptor belongs to the visit that opened it, which closes it in the same stop.
     }

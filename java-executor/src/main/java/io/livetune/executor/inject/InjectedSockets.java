@@ -35,10 +35,10 @@ public final class InjectedSockets implements AccessMethod.RemoteSockets, AutoCl
     /** How long one stop may go on taking the next socket: the thread stays stopped that long. */
     static final long STOP_BUDGET_NANOS = 500_000;
 
-    private final Injector injector;
+    private Injector injector;
 
-    public InjectedSockets(Injector injector) {
-        this.injector = injector;
+    /** The engine starts (its tracer thread) only when a target is reached this way. */
+    public InjectedSockets() {
     }
 
     /** An injection that could not happen or finish: a traced target, a timeout, a refusal of ptrace. */
@@ -53,6 +53,11 @@ public final class InjectedSockets implements AccessMethod.RemoteSockets, AutoCl
     @Override
     public void visit(ProcessInfo process, List<ScannedSocket> sockets, SocketVisitor visitor)
             throws ErrnoException, IOException {
+        synchronized (this) {
+            if (injector == null) {
+                injector = new Injector();
+            }
+        }
         int next = 0;
         while (next < sockets.size()) {
             Stop stop = new Stop(sockets, next, visitor);
@@ -70,9 +75,16 @@ public final class InjectedSockets implements AccessMethod.RemoteSockets, AutoCl
         }
     }
 
+    /** Whether any socket was reached this way. */
+    public synchronized boolean used() {
+        return injector != null;
+    }
+
     @Override
-    public void close() {
-        injector.close();
+    public synchronized void close() {
+        if (injector != null) {
+            injector.close();
+        }
     }
 
     /** The work of one stop: sockets from {@code first} on, until the budget is spent or a refusal. */

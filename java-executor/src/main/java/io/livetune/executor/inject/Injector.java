@@ -49,6 +49,8 @@ public final class Injector implements AutoCloseable {
     }
 
     private static final int CAP_SYS_ADMIN = 21;
+    /** How long to wait for another livetune run that holds the same thread. */
+    private static final long OTHER_LIVETUNE_WAIT_MILLIS = 5_000;
 
     private final PtraceCalls ptrace;
     private final ProcFs proc;
@@ -85,10 +87,23 @@ public final class Injector implements AutoCloseable {
      * @throws InjectionException   for everything else, with a message for the operator
      */
     public synchronized <T> T inject(int pid, RemoteWork<T> work) throws InjectionException, IOException {
+        Deadline waitForOtherLivetune = null;
+        long pause = 1;
         for (int attempt = 1; ; attempt++) {
             int tid = chooseThread(pid);
             try {
                 return injectInto(pid, tid, work);
+            } catch (TracedByAnotherLivetune e) {
+                // Another livetune run (a watch, a parallel play) holds the thread for its own
+                // short stop: wait for it to end rather than fail, within a bound.
+                if (waitForOtherLivetune == null) {
+                    waitForOtherLivetune = Deadline.in(OTHER_LIVETUNE_WAIT_MILLIS);
+                }
+                if (waitForOtherLivetune.passed()) {
+                    throw e;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(pause * 1_000_000);
+                pause = Math.min(pause * 2, 50);
             } catch (ThreadGoneBeforeAttach e) {
                 // A worker thread chosen because the main thread has exited may end before we
                 // attach to it (a thread pool shrinking): nothing ran, so choose another. The
@@ -244,8 +259,21 @@ public final class Injector implements AutoCloseable {
         } catch (IOException e) {
             tracer = "pid " + tracerPid;
         }
+        if (tracer.contains("(" + TracerThread.NAME)) {
+            return new TracedByAnotherLivetune("pid " + pid + " is being injected into by another livetune run ("
+                    + tracer + ") for longer than " + OTHER_LIVETUNE_WAIT_MILLIS + " ms; try again");
+        }
         return new InjectionException(Kind.ALREADY_TRACED, "pid " + pid + " is already being traced by " + tracer
                 + "; a thread can have only one tracer: detach that debugger or strace first");
+    }
+
+    /** The thread's tracer is another livetune executor's tracer thread: a stop that ends soon. */
+    private static final class TracedByAnotherLivetune extends InjectionException {
+        private static final long serialVersionUID = 1L;
+
+        TracedByAnotherLivetune(String message) {
+            super(Kind.ALREADY_TRACED, message);
+        }
     }
 
     private static String abbreviate(String text) {

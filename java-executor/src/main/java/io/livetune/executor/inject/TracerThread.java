@@ -18,12 +18,15 @@ import java.util.concurrent.TimeoutException;
  * could not detach normally (a thread that never stopped).
  */
 final class TracerThread implements AutoCloseable {
+    /** The thread's name, which /proc shows as the comm of a target's tracer while livetune injects. */
+    static final String NAME = "livetune-tracer";
+
     private final ExecutorService executor;
     private volatile boolean retired;
 
     TracerThread() {
         executor = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "livetune-tracer");
+            Thread thread = new Thread(runnable, NAME);
             thread.setDaemon(true); // never keeps the executor's JVM alive on its own
             return thread;
         });

@@ -25,7 +25,8 @@ public final class AccessAdvice {
         if (e.is(Errno.ENOSYS)) {
             return new TaskFailure("this kernel (" + Sysctl.readOr("kernel.osrelease", "unknown")
                     + ") has no pidfd_open/pidfd_getfd, which method: pidfd needs (Linux 5.6 or later) to reach the "
-                    + "sockets of " + target + "; method: auto or ptrace works on older kernels", e);
+                    + "sockets of " + target + "; pass method: auto (the default) or method: ptrace to reach them from inside "
+                    + "the process with ptrace on this kernel", e);
         }
         if (e.is(Errno.ESRCH)) {
             return new TaskFailure(target + " exited while livetune was working on it", e);

@@ -13,6 +13,16 @@ import java.util.List;
 public enum AccessMethod {
     AUTO, PIDFD, PTRACE;
 
+    /** The {@code method} argument of a socket module (validated by the schema); auto when absent. */
+    public static AccessMethod of(com.fasterxml.jackson.databind.JsonNode args) {
+        return valueOf(args.path("method").asText("auto").toUpperCase(java.util.Locale.ROOT));
+    }
+
+    /** As results and the CLI write it: "pidfd". */
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /** Visits sockets of a target by running calls inside it (supplied by the inject layer). */
     @FunctionalInterface
     public interface RemoteSockets {

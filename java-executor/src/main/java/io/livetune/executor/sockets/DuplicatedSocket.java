@@ -88,6 +88,11 @@ public final class DuplicatedSocket implements LiveSocket {
     }
 
     @Override
+    public AccessMethod method() {
+        return AccessMethod.PIDFD;
+    }
+
+    @Override
     public void close() {
         sys.close(fd);
     }

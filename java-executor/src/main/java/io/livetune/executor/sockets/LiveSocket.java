@@ -18,6 +18,9 @@ public interface LiveSocket extends AutoCloseable {
     /** listen(2) on the socket; on a listener this only changes the backlog. */
     void listen(int backlog) throws ErrnoException;
 
+    /** How this socket is reached: a duplicate of our own (PIDFD) or calls inside the target (PTRACE). */
+    AccessMethod method();
+
     /** Lets go of the socket (the target keeps it). */
     @Override
     void close();

@@ -1,5 +1,6 @@
 package io.livetune.executor.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -12,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Buffer sizes above net.core.rmem_max / wmem_max: clamped with a warning, or forced. */
+@Tag(Executor.EVERY_METHOD)
 class BufferClampTest extends LiveProcessTest {
 
     /** Twice the sysctl maximum, so the request is certainly clamped (and 2 * it still fits an int). */

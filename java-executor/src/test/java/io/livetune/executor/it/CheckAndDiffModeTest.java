@@ -1,6 +1,7 @@
 package io.livetune.executor.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag(Executor.EVERY_METHOD)
 class CheckAndDiffModeTest extends LiveProcessTest {
 
     private static Map<String, Object> raiseListener(TargetProcess target) {

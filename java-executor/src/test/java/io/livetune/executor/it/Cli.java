@@ -39,7 +39,7 @@ final class Cli {
         int status;
         try (PrintStream stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream stderr = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = Main.run(argv, new ByteArrayInputStream(new byte[0]), stdout, stderr);
+            status = WithoutPidfd.runMain(argv, new byte[0], stdout, stderr, child -> { });
         }
         return new Result(List.of(argv), status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     }
@@ -56,13 +56,15 @@ final class Cli {
         private final Thread thread;
         private final List<String> argv;
         private volatile Integer status;
+        /** The child JVM, in the run without pidfd. */
+        private volatile Process child;
 
         private Running(String[] argv) {
             this.argv = List.of(argv);
             PrintStream stdout = new PrintStream(new LineSplitter(lines), true, StandardCharsets.UTF_8);
             PrintStream stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
-            thread = new Thread(() -> status = Main.run(argv, new ByteArrayInputStream(new byte[0]), stdout, stderr),
-                    "cli-" + String.join("-", argv));
+            thread = new Thread(() -> status = WithoutPidfd.runMain(argv, new byte[0], stdout, stderr,
+                    child -> this.child = child), "cli-" + String.join("-", argv));
             thread.setDaemon(true);
             thread.start();
         }
@@ -100,6 +102,9 @@ final class Cli {
         @Override
         public void close() {
             thread.interrupt();
+            if (child != null) {
+                child.destroy();
+            }
             try {
                 thread.join(TimeUnit.SECONDS.toMillis(15));
             } catch (InterruptedException e) {

@@ -1,6 +1,7 @@
 package io.livetune.executor.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 /** Every error: failed=true, a clear msg naming the field or the process, and nothing changed. */
+@Tag(Executor.EVERY_METHOD)
 class ErrorTest extends LiveProcessTest {
 
     private static ExecutorResult assertFailed(ExecutorResult result) {

@@ -1,6 +1,7 @@
 package io.livetune.executor.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -15,6 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** TCP options on established connections; both ends are held by the target. */
+@Tag(Executor.EVERY_METHOD)
 class EstablishedConnectionTest extends LiveProcessTest {
 
     /** A congestion control the kernel offers that the socket does not use now. */

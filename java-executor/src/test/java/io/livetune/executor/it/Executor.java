@@ -4,13 +4,9 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,14 +19,19 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The executor as a black box: {@code Main.run(String[], InputStream, PrintStream, PrintStream)}
- * called in-process, exactly as {@code java -jar livetune-executor.jar ansible <module> < args.json}.
+ * called in-process (in a child JVM in the run without pidfd: {@link WithoutPidfd}), exactly as
+ * {@code java -jar livetune-executor.jar ansible <module> < args.json}.
  * Every call also checks the envelope of docs/executor-protocol.md: one JSON object on stdout,
  * nothing on stderr, exit status 1 exactly when failed, no stack trace in msg.
- * Main is looked up reflectively so that these tests compile before the executor does.
  */
 final class Executor {
-    /** Set by the second surefire run of the socket_option suite (see java-executor/pom.xml). */
+    /**
+     * Set by the surefire run of the socket suites through ptrace (see java-executor/pom.xml);
+     * they are the test classes tagged {@value #EVERY_METHOD}.
+     */
     static final String METHOD_PROPERTY = "livetune.it.method";
+    /** The JUnit tag of the test classes that run once per way of reaching sockets. */
+    static final String EVERY_METHOD = "every-method";
     private static final ObjectMapper JSON = new ObjectMapper();
     /** A fully qualified exception class name, e.g. java.lang.IllegalStateException: an internal error leaked. */
     private static final Pattern JAVA_THROWABLE_NAME =
@@ -43,9 +44,9 @@ final class Executor {
 
     static ExecutorResult ansible(String module, Map<String, Object> taskArgs) {
         String method = System.getProperty(METHOD_PROPERTY);
-        if (method != null && module.equals("socket_option") && !taskArgs.containsKey("method")) {
+        if (method != null && module.startsWith("socket_") && !taskArgs.containsKey("method")) {
             taskArgs = new java.util.LinkedHashMap<>(taskArgs);
-            taskArgs.put("method", method); // the whole socket_option suite once more, through ptrace
+            taskArgs.put("method", method); // the whole socket suite once more, through ptrace
         }
         String stdin;
         try {
@@ -58,8 +59,8 @@ final class Executor {
         int status;
         try (PrintStream stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream stderr = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = invokeMain(new String[] {"ansible", module},
-                    new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)), stdout, stderr);
+            status = invokeMain(new String[] {"ansible", module}, stdin.getBytes(StandardCharsets.UTF_8), stdout,
+                    stderr);
         }
         String stdoutText = out.toString(StandardCharsets.UTF_8);
         String stderrText = err.toString(StandardCharsets.UTF_8);
@@ -100,23 +101,8 @@ final class Executor {
         return copy;
     }
 
-    private static int invokeMain(String[] argv, InputStream stdin, PrintStream stdout, PrintStream stderr) {
-        Method run;
-        try {
-            run = Class.forName("io.livetune.executor.Main")
-                    .getMethod("run", String[].class, InputStream.class, PrintStream.class, PrintStream.class);
-        } catch (ReflectiveOperationException e) {
-            return fail("the executor entry point io.livetune.executor.Main.run(String[], InputStream, "
-                    + "PrintStream, PrintStream) does not exist yet: " + e);
-        }
-        try {
-            return (Integer) run.invoke(null, argv, stdin, stdout, stderr);
-        } catch (InvocationTargetException e) {
-            throw new AssertionError("the executor threw instead of printing a failure object: " + e.getCause(),
-                    e.getCause());
-        } catch (IllegalAccessException e) {
-            throw new AssertionError(e);
-        }
+    private static int invokeMain(String[] argv, byte[] stdin, PrintStream stdout, PrintStream stderr) {
+        return WithoutPidfd.runMain(argv, stdin, stdout, stderr, child -> { });
     }
 
     private static JsonNode parseExactlyOneObject(String stdout, String context) {

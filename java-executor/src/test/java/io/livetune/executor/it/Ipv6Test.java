@@ -1,5 +1,6 @@
 package io.livetune.executor.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag(Executor.EVERY_METHOD)
 class Ipv6Test extends LiveProcessTest {
 
     @Test

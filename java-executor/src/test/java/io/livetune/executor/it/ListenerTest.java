@@ -1,6 +1,7 @@
 package io.livetune.executor.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -14,6 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The main job: a hard-coded listen(fd, 20) and SO_RCVBUF 4096, raised live. */
+@Tag(Executor.EVERY_METHOD)
 class ListenerTest extends LiveProcessTest {
 
     @Test

@@ -1,5 +1,6 @@
 package io.livetune.executor.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.Map;
@@ -13,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** A process in a network namespace of its own (a container's view): found through /proc/PID/net. */
+@Tag(Executor.EVERY_METHOD)
 class NetworkNamespaceTest extends LiveProcessTest {
 
     @Test

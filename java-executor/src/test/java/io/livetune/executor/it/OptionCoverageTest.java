@@ -1,6 +1,7 @@
 package io.livetune.executor.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -24,6 +25,7 @@ import static org.junit.jupiter.params.provider.Arguments.arguments;
  * own getsockopt shows the value the kernel keeps, the executor's 'after' says the same, and
  * the same task run again is unchanged (compared in the kernel's terms, even where it rounds).
  */
+@Tag(Executor.EVERY_METHOD)
 class OptionCoverageTest extends LiveProcessTest {
 
     /** Which socket of which target the option is set on. */

@@ -1,5 +1,6 @@
 package io.livetune.executor.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Each process selector picks exactly its targets; a bystander target is never touched. */
+@Tag(Executor.EVERY_METHOD)
 class ProcessSelectorTest extends LiveProcessTest {
     private static final int REQUESTED = 65536;
 

@@ -1,5 +1,6 @@
 package io.livetune.executor.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -12,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A listener shared by a parent and its forked child (a pre-fork server): one socket, listed once. */
+@Tag(Executor.EVERY_METHOD)
 class SharedSocketTest extends LiveProcessTest {
 
     private void assertChangedOnceAndSeenByBoth(TargetProcess target, Map<String, Object> task) {

@@ -1,5 +1,6 @@
 package io.livetune.executor.it;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@Tag(Executor.EVERY_METHOD)
 class ShortFormAndRawTest extends LiveProcessTest {
     private static final int SOL_SOCKET = 1;
     private static final int SO_KEEPALIVE = 9;

@@ -2,6 +2,7 @@ package io.livetune.executor.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -37,6 +38,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * socket_info against real processes whose options the test set itself: every value is checked
  * against what the test set, the target's own getsockopt and, where it shows it, ss.
  */
+@Tag(Executor.EVERY_METHOD)
 class SocketInfoTest extends LiveProcessTest {
     private static final String PEER_WINDOW_ZERO = "peer window is 0: we cannot send";
     private static final String OUR_WINDOW_ZERO = "our window is 0: we cannot receive";

@@ -2,6 +2,7 @@ package io.livetune.executor.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
@@ -33,6 +34,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** {@code java -jar livetune-executor.jar sockets}: the table, its filters, --json, --help and --watch. */
+@Tag(Executor.EVERY_METHOD)
 class SocketsCommandTest extends LiveProcessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern TIMESTAMP = Pattern.compile("^\\d{2}:\\d{2}:\\d{2}\\b.*");

@@ -47,7 +47,9 @@ final class WithoutPtraceRights {
     }
 
     static boolean supported() {
-        return numbers() != null && Kernel.isRoot();
+        // It drops the capability of the calling thread, which runs the executor only in-process
+        // (not in the run without pidfd, whose executor is a child JVM).
+        return numbers() != null && Kernel.isRoot() && !WithoutPidfd.requested();
     }
 
     static <T> T call(Callable<T> body) {

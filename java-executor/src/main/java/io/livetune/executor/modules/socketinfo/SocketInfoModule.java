@@ -26,6 +26,9 @@ import io.livetune.executor.sockets.SocketGoneException;
 import io.livetune.executor.sockets.SocketVisitor;
 import io.livetune.executor.sockets.SocketScanner;
 import io.livetune.executor.sockets.TargetProcesses;
+import io.livetune.executor.sockets.AccessMethod;
+import io.livetune.executor.inject.InjectedSockets;
+import io.livetune.executor.procfs.Sysctl;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -35,16 +38,15 @@ import java.util.stream.Collectors;
 
 /**
  * livetune.process.socket_info: every socket option of every matched socket, read from user
- * space through duplicated descriptors: what /proc, lsof and ss cannot show. Read-only:
- * never changed, and the same in check mode.
+ * space through duplicated descriptors (or, on kernels without pidfd_getfd, from inside the
+ * process with ptrace): what /proc, lsof and ss cannot show. Read-only: never changed, and
+ * the same in check mode.
  *
  * <p>A socket whose options cannot be read (a process that exited, a process we may not
  * trace) is still listed, with a note saying why, unless {@code strict} is set.
  */
 public final class SocketInfoModule implements Module {
     public static final String NAME = "socket_info";
-    /** Below this many sockets, threads cost more than they save. */
-    private static final int PARALLEL_FROM = 512;
 
     private final ModuleSchema schema = ModuleSchema.load(NAME, Selection::addTo);
     private final ProcFs proc = new ProcFs();
@@ -71,13 +73,16 @@ public final class SocketInfoModule implements Module {
                 scanner.addHolders(sockets, new ProcessFinder(proc).relativesOf(processes));
             }
             Set<Integer> owners = new LinkedHashSet<>();
-            try (TargetProcesses targets = new TargetProcesses(sys, proc)) {
-                // Each socket is some thirty getsockopt calls of its own: many are read on every core.
-                List<ObjectNode> described = (sockets.size() >= PARALLEL_FROM ? sockets.parallelStream()
-                        : sockets.stream())
-                        .map(socket -> describe(socket, targets, strict))
-                        .collect(Collectors.toList());
-                results.addAll(described);
+            AccessMethod method = AccessMethod.of(args);
+            try (InjectedSockets ptrace = new InjectedSockets();
+                    TargetProcesses targets = new TargetProcesses(sys, proc, method, ptrace)) {
+                results.addAll(new SocketReadings(targets, strict).read(sockets));
+                if (ptrace.used() && method == AccessMethod.AUTO) {
+                    task.warn("this kernel (" + Sysctl.readOr("kernel.osrelease", "?") + ") has no pidfd_getfd: the "
+                            + "sockets were read from inside their processes with ptrace, each stop holding one "
+                            + "thread for at most about half a millisecond (method: pidfd never stops a process, "
+                            + "and reads nothing on such a kernel)");
+                }
             }
             sockets.forEach(socket -> socket.holders().forEach(holder -> owners.add(holder.pid())));
             task.result().put("msg", sockets.size() + " socket(s) in " + owners.size() + " process(es)");
@@ -98,45 +103,5 @@ public final class SocketInfoModule implements Module {
             }
             throw e;
         }
-    }
-
-    private ObjectNode describe(ScannedSocket socket, TargetProcesses targets, boolean strict) {
-        ObjectNode entry = SocketEntries.base(socket);
-        List<String> notes = new ArrayList<>();
-        String[] gone = new String[1];
-        try {
-            targets.get(socket.process()).visit(List.of(socket), new SocketVisitor() {
-                @Override
-                public void visit(ScannedSocket visited, LiveSocket live) {
-                    SocketInspector.inspect(live, visited.socket(), entry, notes);
-                }
-
-                @Override
-                public void vanished(ScannedSocket visited, SocketGoneException why) {
-                    gone[0] = "closed by its process while livetune read it (" + why.getMessage() + ")"
-                            + (entry.has("options") ? ": the values are those it had then" : "");
-                }
-            });
-        } catch (ProcessAccessException e) {
-            if (strict) {
-                throw AccessAdvice.explain(e.errno(), e.process());
-            }
-            notes.add("options not readable: " + AccessAdvice.explain(e.errno(), e.process()).getMessage());
-        } catch (IOException | ErrnoException e) { // exited, refused
-            if (strict) {
-                throw new TaskFailure(socket.describe() + ": " + e.getMessage() + " (strict: true)", e);
-            }
-            notes.add("options not readable: " + e.getMessage());
-        }
-        if (strict && !notes.isEmpty()) {
-            throw new TaskFailure(socket.describe() + ": " + notes.get(0) + " (strict: true)");
-        }
-        if (gone[0] != null) {
-            notes.add(gone[0]); // a connection that came and went: a note even with strict
-        }
-        if (!notes.isEmpty()) {
-            notes.forEach(entry.putArray("notes")::add);
-        }
-        return entry;
     }
 }

@@ -102,7 +102,7 @@ public final class SocketOptionModule implements Module {
             if (processes.isEmpty()) {
                 return;
             }
-            try (RemoteAccess ptrace = new RemoteAccess();
+            try (InjectedSockets ptrace = new InjectedSockets();
                     TargetProcesses targets = new TargetProcesses(sys, proc, request.method, ptrace)) {
                 List<ScannedSocket> sockets = new SocketScanner(proc, kernel, false).scan(processes, request.selection.sockets());
                 if (sockets.isEmpty()) {
@@ -125,29 +125,6 @@ public final class SocketOptionModule implements Module {
             throw new TaskFailure(e.getMessage() + (task.isChanged() ? "" : "; nothing was changed"), e);
         } catch (IOException e) {
             throw new TaskFailure(e.getMessage(), e);
-        }
-    }
-
-    /** Sockets reached with ptrace, through one injector for the task, made only if needed. */
-    private static final class RemoteAccess implements AccessMethod.RemoteSockets, AutoCloseable {
-        private InjectedSockets injected;
-
-        @Override
-        public void visit(ProcessInfo process, List<ScannedSocket> sockets, SocketVisitor visitor)
-                throws ErrnoException, IOException {
-            synchronized (this) {
-                if (injected == null) {
-                    injected = new InjectedSockets(new Injector());
-                }
-            }
-            injected.visit(process, sockets, visitor);
-        }
-
-        @Override
-        public synchronized void close() {
-            if (injected != null) {
-                injected.close();
-            }
         }
     }
 

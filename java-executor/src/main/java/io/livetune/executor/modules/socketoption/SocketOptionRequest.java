@@ -37,7 +37,7 @@ final class SocketOptionRequest {
     static SocketOptionRequest parse(JsonNode args) {
         return new SocketOptionRequest(Selection.parse(args, true), settings(args), args.path("force").asBoolean(false),
                 "ignore".equals(args.path("missing").asText("fail")), args.path("strict").asBoolean(false),
-                AccessMethod.valueOf(args.path("method").asText("auto").toUpperCase(java.util.Locale.ROOT)));
+                AccessMethod.of(args));
     }
 
     private static Map<SocketSetting, JsonNode> settings(JsonNode args) {

@@ -127,6 +127,7 @@ final class SocketOptionRun {
         @Override
         public void visit(ScannedSocket socket, LiveSocket live) throws ErrnoException {
             SocketPlan plan = new SocketPlan(socket);
+            plan.method = live.method();
             for (SocketSetting setting : applicable.get(socket)) {
                 JsonNode requested = request.settings.get(setting);
                 JsonNode current = read(setting, live, socket);

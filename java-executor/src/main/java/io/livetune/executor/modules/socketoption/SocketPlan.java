@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.sockets.AccessMethod;
 import io.livetune.executor.sockets.ScannedSocket;
 import io.livetune.executor.sockets.SocketSetting;
 import java.util.ArrayList;
@@ -21,6 +22,8 @@ final class SocketPlan {
     final Map<SocketSetting, JsonNode> before = new LinkedHashMap<>();
     final Map<SocketSetting, JsonNode> after = new LinkedHashMap<>();
     boolean changed;
+    /** How the socket was reached (pidfd or ptrace), once it was read. */
+    AccessMethod method;
     /** Read-backs that differ from what livetune expected the kernel to report. */
     private final List<String> surprises = new ArrayList<>();
 
@@ -78,6 +81,9 @@ final class SocketPlan {
             ArrayNode shared = json.putArray("shared_with");
             target.otherHolders().forEach(holder ->
                     shared.addObject().put("pid", holder.pid()).put("fd", holder.fd()).put("process", holder.name()));
+        }
+        if (method != null) {
+            json.put("method", method.label());
         }
         json.put("changed", changed);
         json.set("before", values(before));

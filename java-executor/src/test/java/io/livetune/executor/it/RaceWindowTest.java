@@ -19,6 +19,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -133,51 +134,35 @@ class RaceWindowTest extends LiveProcessTest {
                 "the target's own getsockopt of the connection still held" + result);
     }
 
-    @ParameterizedTest
-    @ValueSource(strings = {"pidfd", "ptrace"})
-    void closedBeforeItIsRead(String method) throws Exception {
+    /**
+     * Each window: the target closes (or replaces) the victim the nth time livetune reaches a
+     * moment for it; the first time is the read pass, the second the set pass.
+     */
+    @ParameterizedTest(name = "{0}: {2} at {1} #{3}")
+    @CsvSource({
+        "pidfd,  BEFORE_OPEN, CLOSE,   1, was closed while livetune was reading",
+        "ptrace, BEFORE_OPEN, CLOSE,   1, was closed while livetune was reading",
+        "pidfd,  BEFORE_OPEN, REPLACE, 1, now holds another socket",
+        "ptrace, BEFORE_OPEN, REPLACE, 1, now holds another socket",
+        "pidfd,  AFTER_OPEN,  CLOSE,   1, was closed while livetune was reading",
+        "ptrace, AFTER_OPEN,  CLOSE,   1, was closed while livetune was reading",
+        "pidfd,  BEFORE_OPEN, CLOSE,   2, was closed while livetune was changing",
+        "ptrace, BEFORE_OPEN, CLOSE,   2, was closed while livetune was changing",
+        "pidfd,  AFTER_OPEN,  CLOSE,   2, was closed while livetune was changing",
+        "ptrace, AFTER_OPEN,  CLOSE,   2, was closed while livetune was changing",
+        "pidfd,  AFTER_OPEN,  REPLACE, 2, now holds another socket",
+        "ptrace, AFTER_OPEN,  REPLACE, 2, now holds another socket",
+    })
+    void aSocketThatGoesAwayIsLeftAloneAndTheOtherChanged(String method, Moment moment, String command, int nth,
+            String reason) throws Exception {
         try (Target target = new Target()) {
-            at(Moment.BEFORE_OPEN, 1, target, "CLOSE");
-            assertLeftAloneAndOtherChanged(target, Executor.socketOption(target.task(method)), "was closed");
-        }
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"pidfd", "ptrace"})
-    void replacedBeforeItIsReadAndTheNewSocketIsNotTouched(String method) throws Exception {
-        try (Target target = new Target()) {
-            at(Moment.BEFORE_OPEN, 1, target, "REPLACE");
+            at(moment, nth, target, command);
             ExecutorResult result = Executor.socketOption(target.task(method));
-            assertLeftAloneAndOtherChanged(target, result, "now holds another socket");
-            assertEquals("keepalive 0 keepidle 7200", target.options(target.victim),
-                    "the socket that took the descriptor number keeps its defaults" + result);
-        }
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"pidfd", "ptrace"})
-    void closedWhileItIsRead(String method) throws Exception {
-        try (Target target = new Target()) {
-            at(Moment.AFTER_OPEN, 1, target, "CLOSE");
-            assertLeftAloneAndOtherChanged(target, Executor.socketOption(target.task(method)), "while livetune was reading");
-        }
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"pidfd", "ptrace"})
-    void closedBetweenReadingAndSetting(String method) throws Exception {
-        try (Target target = new Target()) {
-            at(Moment.BEFORE_OPEN, 2, target, "CLOSE");
-            assertLeftAloneAndOtherChanged(target, Executor.socketOption(target.task(method)), "while livetune was changing");
-        }
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"pidfd", "ptrace"})
-    void closedWhileItIsSetIsNotCountedAsChanged(String method) throws Exception {
-        try (Target target = new Target()) {
-            at(Moment.AFTER_OPEN, 2, target, "CLOSE");
-            assertLeftAloneAndOtherChanged(target, Executor.socketOption(target.task(method)), "while livetune was changing");
+            assertLeftAloneAndOtherChanged(target, result, reason);
+            if (command.equals("REPLACE")) {
+                assertEquals("keepalive 0 keepidle 7200", target.options(target.victim),
+                        "the socket that took the descriptor number keeps its defaults" + result);
+            }
         }
     }
 

@@ -233,6 +233,48 @@ class InjectorScriptTest {
     }
 
     @Test
+    void aTrapLeftQueuedByOneCallIsTakenByTheNextAndNeverReachesTheTarget() throws Exception {
+        siteLookup();
+        attachAndStop();
+        ptrace.then("setRegset", TID, "NT_PRSTATUS", getpid)
+                .then("singleStep", TID, 0)
+                .expect("waitpid", TID, "WNOHANG").returns(groupStop(SIGSTOP)) // before our trap
+                .expect("getRegset", TID, "NT_PRSTATUS", X86.size()).returns(getpidDone)
+                // the second call: the first call's SIGTRAP comes before its instruction runs
+                .then("setRegset", TID, "NT_PRSTATUS", getpid)
+                .then("singleStep", TID, 0)
+                .expect("waitpid", TID, "WNOHANG").returns(signalStop(SIGTRAP))
+                .expect("getRegset", TID, "NT_PRSTATUS", X86.size()).returns(getpid)
+                .then("singleStep", TID, 0)
+                .expect("waitpid", TID, "WNOHANG").returns(signalStop(SIGTRAP))
+                .expect("getRegset", TID, "NT_PRSTATUS", X86.size()).returns(getpidDone)
+                .then("setRegset", TID, "NT_PRSTATUS", saved)
+                .then("detach", TID, SIGSTOP); // the group-stop's signal; no SIGTRAP, which would kill it
+
+        long both = injector.inject(PID, calls -> calls.call(Syscall.GETPID) + calls.call(Syscall.GETPID));
+        assertEquals(2L * PID, both);
+        ptrace.assertDone();
+    }
+
+    @Test
+    void aCallThatFinishesJustAsItIsInterruptedLeavesNoTrapToDeliver() throws Exception {
+        useInjector(X86, 2_000, 50);
+        siteLookup();
+        attachAndStop();
+        ptrace.then("setRegset", TID, "NT_PRSTATUS", getpid)
+                .then("singleStep", TID, 0)
+                .expect("waitpid", TID, "WNOHANG").repeatedly().returns(null)
+                .then("interrupt", TID)
+                .expect("waitpid", TID, "WNOHANG").returns(signalStop(SIGTRAP)) // our trap, not the interrupt
+                .then("setRegset", TID, "NT_PRSTATUS", saved)
+                .then("detach", TID, 0); // SIGTRAP taken: nothing to step through, nothing to deliver
+
+        InjectionException timeout = assertThrows(InjectionException.class, () -> injector.call(PID, Syscall.GETPID));
+        assertEquals(InjectionException.Kind.TIMEOUT, timeout.kind());
+        ptrace.assertDone();
+    }
+
+    @Test
     void theThreadKilledDuringTheCallIsAClearErrorAndNothingMoreIsTried() throws Exception {
         siteLookup();
         attachAndStop();

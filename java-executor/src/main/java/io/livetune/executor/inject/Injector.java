@@ -48,6 +48,8 @@ public final class Injector implements AutoCloseable {
         }
     }
 
+    /** Capability bits (include/uapi/linux/capability.h). */
+    private static final int CAP_SYS_PTRACE = 19;
     private static final int CAP_SYS_ADMIN = 21;
     /** How long to wait for another livetune run that holds the same thread. */
     private static final long OTHER_LIVETUNE_WAIT_MILLIS = 5_000;
@@ -232,7 +234,7 @@ public final class Injector implements AutoCloseable {
             }
             String yama = Sysctl.readOr("kernel.yama.ptrace_scope", "");
             return new InjectionException(Kind.NOT_PERMITTED, "ptrace of pid " + pid + " was refused ("
-                    + e.getMessage() + "): " + (hasCapability(19)
+                    + e.getMessage() + "): " + (hasCapability(CAP_SYS_PTRACE)
                             ? "a security module (SELinux, AppArmor) or kernel.yama.ptrace_scope (" + yama
                                     + ") forbids it" + ((options & PtraceCalls.PTRACE_O_SUSPEND_SECCOMP) != 0
                                             ? ", or suspending its seccomp filter is not allowed" : "")
@@ -292,10 +294,10 @@ public final class Injector implements AutoCloseable {
         return site;
     }
 
-    /** Whether this executor holds capability {@code bit} in its effective set (CapEff in /proc/self/status). */
-    static boolean hasCapability(int bit) {
+    /** Whether this executor holds capability {@code bit} in its effective set (CapEff in its /proc status). */
+    private boolean hasCapability(int bit) {
         try {
-            return ProcStatus.of(new ProcFs(), ProcFs.selfPid()).hasCapability(bit);
+            return ProcStatus.of(proc, ProcFs.selfPid()).hasCapability(bit);
         } catch (IOException | NumberFormatException e) {
             return false;
         }

@@ -5,6 +5,8 @@ import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.PtraceCalls;
 import io.livetune.executor.nativeio.WaitStatus;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -14,7 +16,14 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * One seized thread of a target, from PTRACE_SEIZE to PTRACE_DETACH. Used only on the
  * {@link TracerThread}. It remembers everything it changes (registers, stack bytes, signals
- * it held back) so that {@link #restoreAndDetach()} can put it all back.
+ * it held back, a single-step trap it may have left queued) so that {@link #restoreAndDetach()}
+ * can put it all back.
+ *
+ * <p>The verbs, in order: {@link #seize}, {@link #stop} and {@link #save} prepare the thread;
+ * {@link #call} runs one system call in it (any number of times, with {@link #scratch} memory);
+ * {@link #restoreAndDetach} cures it. Where the thread is between them is one {@link State};
+ * the thread leaves a stop only through {@link #step()}, {@link #cont(int)} or the detach, and
+ * every stop it reaches is read and classified in one place, {@link #poll()}, as a {@link Stop}.
  *
  * <p>Signals: a signal that stops the thread while we wait for our own stop is passed on at
  * once (PTRACE_CONT with it: delivered with its original siginfo), then we interrupt again.
@@ -24,12 +33,108 @@ import java.util.concurrent.locks.LockSupport;
  * exit status), not a signal from livetune. None is lost. When more than one arrives within
  * the same injection, the others are queued again: with their siginfo where the kernel lets
  * another process do that (sigqueue, timers, message queues, AIO), otherwise with tgkill, as
- * from us.
+ * from us. The rule for each kind of stop met while stepping is {@link #absorb(Stop)}.
  */
 final class Tracee implements RemoteCalls {
     private static final int SIGTRAP = 5;
+    /** How long {@link #next} polls without sleeping: a stop usually comes within microseconds. */
     private static final long SPIN_NANOS = 2_000_000;
+    private static final long FIRST_PARK_NANOS = 10_000;
     private static final long MAX_PARK_NANOS = 100_000;
+    /** For the thread to take a single-step trap left queued, once its registers are put back. */
+    private static final long DRAIN_MILLIS = 1_000;
+    private static final int DRAIN_ATTEMPTS = 8;
+
+    /** Where the thread is, as its tracer sees it. */
+    enum State {
+        /** Not traced by us: before PTRACE_SEIZE and after PTRACE_DETACH. */
+        DETACHED,
+        /** Seized and running (after PTRACE_SEIZE, PTRACE_CONT, PTRACE_SINGLESTEP); no stop reported yet. */
+        RUNNING,
+        /**
+         * PTRACE_EVENT_STOP with SIGTRAP: the stop our PTRACE_INTERRUPT asked for. Registers and
+         * memory can be worked on; a detach from here delivers no signal.
+         */
+        INTERRUPT_STOP,
+        /**
+         * Stopped on the way to deliver a signal, our single step's SIGTRAP included. The restart
+         * from here (PTRACE_CONT, PTRACE_SINGLESTEP, PTRACE_DETACH) delivers the signal it names in
+         * place of this one, or none.
+         */
+        SIGNAL_DELIVERY_STOP,
+        /** PTRACE_EVENT_STOP with SIGSTOP, SIGTSTP...: someone stopped the process; a detach leaves it stopped. */
+        GROUP_STOP,
+        /** Exited or killed: nothing to put back, nothing to detach. */
+        GONE;
+
+        /** In a ptrace-stop: registers can be read and written, the thread restarted or detached. */
+        boolean stopped() {
+            return this == INTERRUPT_STOP || this == SIGNAL_DELIVERY_STOP || this == GROUP_STOP;
+        }
+
+        /** Traced by us, stopped or not. */
+        boolean attached() {
+            return this != DETACHED && this != GONE;
+        }
+    }
+
+    /** One ptrace-stop, as {@link #poll()} classified it. */
+    static final class Stop {
+        enum Kind {
+            /** PTRACE_EVENT_STOP with SIGTRAP: our PTRACE_INTERRUPT. It carries no signal. */
+            INTERRUPT,
+            /** PTRACE_EVENT_STOP with a stop signal: a group-stop (SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU). */
+            GROUP_STOP,
+            /** SIGTRAP at a signal-delivery-stop while our single step's trap is outstanding: that trap. */
+            STEP_TRAP,
+            /** Any other signal-delivery-stop: a signal on its way to the thread. */
+            SIGNAL
+        }
+
+        final Kind kind;
+        /** The signal that stopped the thread (SIGTRAP for our interrupt and our trap). */
+        final int signal;
+        final WaitStatus status;
+
+        private Stop(Kind kind, WaitStatus status) {
+            this.kind = kind;
+            this.signal = status.stopSignal();
+            this.status = status;
+        }
+
+        /**
+         * What a ptrace-stop is. PTRACE_SEIZE without PTRACE_O_TRACE* options asks for no other
+         * ptrace events, so every event stop is PTRACE_EVENT_STOP; any other would be a stop
+         * carrying no signal, like our interrupt.
+         */
+        static Stop classify(WaitStatus status, boolean stepTrapOutstanding) {
+            if (status.event() == 0) {
+                return new Stop(status.stopSignal() == SIGTRAP && stepTrapOutstanding ? Kind.STEP_TRAP : Kind.SIGNAL,
+                        status);
+            }
+            if (status.event() == PtraceCalls.PTRACE_EVENT_STOP && status.stopSignal() != SIGTRAP) {
+                return new Stop(Kind.GROUP_STOP, status);
+            }
+            return new Stop(Kind.INTERRUPT, status);
+        }
+
+        /** The state the thread is in at this stop. */
+        State state() {
+            switch (kind) {
+                case INTERRUPT:
+                    return State.INTERRUPT_STOP;
+                case GROUP_STOP:
+                    return State.GROUP_STOP;
+                default:
+                    return State.SIGNAL_DELIVERY_STOP;
+            }
+        }
+
+        @Override
+        public String toString() {
+            return kind + " (" + status + ")";
+        }
+    }
 
     private final PtraceCalls ptrace;
     private final RegisterLayout layout;
@@ -38,13 +143,15 @@ final class Tracee implements RemoteCalls {
     private final List<HeldSignal> heldSignals = new ArrayList<>();
     private final Deque<ScratchWrite> scratchWrites = new ArrayDeque<>();
 
-    private boolean attached;
-    private boolean stopped;
-    /** Whether the current stop is a signal-delivery-stop (our single step's SIGTRAP), where detach can deliver a signal. */
-    private boolean inSignalDeliveryStop;
+    private State state = State.DETACHED;
+    /**
+     * A PTRACE_SINGLESTEP was issued and its SIGTRAP not taken yet: it may still be queued
+     * (another stop reached the tracer first). Detached with it queued, the thread would die
+     * of it; {@link #drainTrap()} takes it. A fact about the thread's signal queue, not its stop.
+     */
+    private boolean stepTrapQueued;
+    /** The registers hold an injected call's values, not the thread's own: what a failure must report. */
     private boolean registersChanged;
-    /** A call was started and its single-step SIGTRAP has not been seen yet: it may still be pending. */
-    private boolean trapPending;
     private byte[] saved;
     private byte[] savedSyscallNumber;
     private long scratchTop;
@@ -69,9 +176,13 @@ final class Tracee implements RemoteCalls {
         return tid;
     }
 
+    State state() {
+        return state;
+    }
+
     void seize(long options) throws ErrnoException {
         ptrace.seize(tid, options);
-        attached = true;
+        state = State.RUNNING;
     }
 
     /** PTRACE_INTERRUPT and wait until the thread is in a ptrace-stop we can work in. */
@@ -79,27 +190,25 @@ final class Tracee implements RemoteCalls {
         try {
             ptrace.interrupt(tid);
             while (true) {
-                WaitStatus status = await(deadline);
-                if (status == null) {
+                Stop stop = next(deadline);
+                if (stop == null) {
                     throw new TracerThread.StillAttachedException(Kind.TIMEOUT, "thread " + tid + " of pid " + pid
                             + " did not stop within " + deadline.millis() + " ms (it may be in uninterruptible "
                             + "sleep, state D); nothing was changed", false);
                 }
-                stopped = true;
-                inSignalDeliveryStop = status.event() == 0;
-                if (status.event() == PtraceCalls.PTRACE_EVENT_STOP) {
-                    if (status.stopSignal() == SIGTRAP) {
-                        return; // our PTRACE_INTERRUPT
-                    }
-                    // A group-stop (SIGSTOP, SIGTSTP...): someone stopped the process; leave it stopped.
-                    throw new InjectionException(Kind.STOPPED, "pid " + pid + " was stopped by signal "
-                            + status.stopSignal() + " while livetune attached; it is left stopped and unchanged");
+                switch (stop.kind) {
+                    case INTERRUPT:
+                        return;
+                    case GROUP_STOP:
+                        // Someone stopped the process (SIGSTOP, SIGTSTP...); leave it stopped.
+                        throw new InjectionException(Kind.STOPPED, "pid " + pid + " was stopped by signal "
+                                + stop.signal + " while livetune attached; it is left stopped and unchanged");
+                    default:
+                        // A signal-delivery-stop came first; it used up our interrupt. Deliver the
+                        // signal as it was meant to be, then ask for the stop again.
+                        cont(stop.signal);
+                        ptrace.interrupt(tid);
                 }
-                // A signal-delivery-stop came first; it used up our interrupt. Deliver the
-                // signal as it was meant to be, then ask for the stop again.
-                stopped = false;
-                ptrace.cont(tid, status.event() == 0 ? status.stopSignal() : 0);
-                ptrace.interrupt(tid);
             }
         } catch (ErrnoException e) {
             throw failure("stopping", e);
@@ -127,6 +236,7 @@ final class Tracee implements RemoteCalls {
 
     @Override
     public long call(Syscall call, long... args) throws InjectionException {
+        requireStopped();
         long number = layout.syscallNumber(call);
         long after = site.address() + layout.syscallInstruction().length;
         Deadline deadline = Deadline.in(callMillis).min(callLimit);
@@ -136,46 +246,28 @@ final class Tracee implements RemoteCalls {
             if (layout.hasSyscallNumberRegset()) {
                 ptrace.setRegset(tid, PtraceCalls.NT_ARM_SYSTEM_CALL, new byte[] {-1, -1, -1, -1});
             }
-            resume();
-            trapPending = true;
             while (true) {
-                WaitStatus status = await(deadline);
-                if (status == null) {
+                step();
+                Stop stop = next(deadline);
+                if (stop == null) {
                     throw interruptOverlongCall(call);
                 }
-                stopped = true;
-                inSignalDeliveryStop = status.event() == 0;
                 byte[] regs = ptrace.getRegset(tid, PtraceCalls.NT_PRSTATUS, layout.size());
+                absorb(stop);
                 long pc = layout.pc(regs);
                 if (pc == after) {
-                    if (status.event() == 0 && status.stopSignal() == SIGTRAP) {
-                        trapPending = false; // our single step's trap: the normal end of the call
-                    } else if (status.event() == 0 || status.stopSignal() != SIGTRAP) {
-                        hold(status); // arrived after the call: deliver it later
-                    }
-                    return layout.result(regs);
+                    return layout.result(regs); // done; a stop other than our trap is dealt with at detach
                 }
                 if (pc != site.address()) {
                     throw new InjectionException(Kind.FAILED, "thread " + tid + " of pid " + pid
                             + " stopped at an unexpected address 0x" + Long.toHexString(pc) + " while running "
-                            + call.callName() + " (" + status + ")");
+                            + call.callName() + " (" + stop.status + ")");
                 }
-                // Stopped before the instruction ran: a signal to hold back, or a stop to step through.
-                if (status.event() == 0) {
-                    hold(status);
-                } else if (status.stopSignal() != SIGTRAP) {
-                    hold(status); // another thread started a group-stop: stop again later
-                }
-                resume();
+                // Stopped before the instruction ran (a signal, a group-stop): step it again.
             }
         } catch (ErrnoException e) {
             throw failure("running " + call.callName() + " in", e);
         }
-    }
-
-    private void resume() throws ErrnoException {
-        ptrace.singleStep(tid, 0);
-        stopped = false;
     }
 
     /**
@@ -184,23 +276,20 @@ final class Tracee implements RemoteCalls {
      */
     private InjectionException interruptOverlongCall(Syscall call) throws ErrnoException, InjectionException {
         ptrace.interrupt(tid);
-        WaitStatus status = await(Deadline.in(callMillis));
-        if (status == null) {
+        Stop stop = next(Deadline.in(callMillis));
+        if (stop == null) {
             throw new TracerThread.StillAttachedException(Kind.TIMEOUT, call.callName() + " in pid " + pid
                     + " neither finished nor stopped within twice " + callMillis + " ms; livetune could not put its "
                     + "registers back, and detaches it by ending its tracer thread", true);
         }
-        stopped = true;
-        inSignalDeliveryStop = status.event() == 0;
-        if (status.event() == 0) {
-            hold(status);
-        }
+        absorb(stop);
         return new InjectionException(Kind.TIMEOUT, call.callName() + " in pid " + pid + " did not finish within "
                 + callMillis + " ms and was interrupted");
     }
 
     @Override
     public long scratch(byte[] bytes) throws InjectionException {
+        requireStopped();
         long address = (scratchTop - bytes.length) & ~15L; // 16-byte aligned, as the ABIs want for the stack
         int length = (int) (scratchTop - address);
         try {
@@ -225,6 +314,7 @@ final class Tracee implements RemoteCalls {
 
     @Override
     public void release(int mark) throws InjectionException {
+        requireStopped();
         try {
             while (scratchWrites.size() > mark) {
                 ScratchWrite write = scratchWrites.pop();
@@ -251,10 +341,10 @@ final class Tracee implements RemoteCalls {
      * only ending the tracer thread can release it: that is what the exception asks for.
      */
     void restoreAndDetach() throws InjectionException {
-        if (!attached) {
+        if (!state.attached()) {
             return;
         }
-        if (!stopped) {
+        if (!state.stopped()) {
             throw new TracerThread.StillAttachedException(Kind.FAILED, "thread " + tid + " of pid " + pid
                     + " is attached but not stopped", registersChanged);
         }
@@ -270,14 +360,14 @@ final class Tracee implements RemoteCalls {
                 }
                 registersChanged = false;
             }
-            if (trapPending) {
+            if (stepTrapQueued) {
                 drainTrap();
             }
             // At a signal-delivery-stop, detach delivers a signal in place of the one that stopped the
             // thread (our SIGTRAP): the first held signal goes that way, with its siginfo put back
             // (otherwise the kernel makes one up: SI_USER from the tracer). Any others are queued again.
             int onDetach = 0;
-            if (inSignalDeliveryStop && !heldSignals.isEmpty()) {
+            if (state == State.SIGNAL_DELIVERY_STOP && !heldSignals.isEmpty()) {
                 HeldSignal first = heldSignals.remove(0);
                 if (first.siginfo != null) {
                     ptrace.setSiginfo(tid, first.siginfo);
@@ -292,7 +382,7 @@ final class Tracee implements RemoteCalls {
                 }
             }
             ptrace.detach(tid, onDetach);
-            attached = false;
+            state = State.DETACHED;
         } catch (ErrnoException e) {
             throw failure("restoring", e);
         }
@@ -307,33 +397,139 @@ final class Tracee implements RemoteCalls {
      * is taken here, not by the target.
      */
     private void drainTrap() throws ErrnoException, InjectionException {
-        for (int attempt = 0; attempt < 8 && trapPending; attempt++) {
-            resume();
-            WaitStatus status = await(Deadline.in(1_000));
-            if (status == null) {
+        for (int attempt = 0; attempt < DRAIN_ATTEMPTS && stepTrapQueued; attempt++) {
+            step();
+            Stop stop = next(Deadline.in(DRAIN_MILLIS));
+            if (stop == null) {
                 ptrace.interrupt(tid);
-                status = await(Deadline.in(1_000));
-                if (status == null) {
+                stop = next(Deadline.in(DRAIN_MILLIS));
+                if (stop == null) {
                     throw new TracerThread.StillAttachedException(Kind.FAILED, "thread " + tid + " of pid " + pid
                             + " did not stop again after its registers were put back", false);
                 }
             }
-            stopped = true;
-            inSignalDeliveryStop = status.event() == 0;
-            if (status.event() == 0 && status.stopSignal() == SIGTRAP) {
-                trapPending = false;
-            } else if (status.event() == 0 || status.stopSignal() != SIGTRAP) {
-                hold(status);
+            absorb(stop);
+        }
+    }
+
+    /**
+     * The one rule for a stop met while our single step is outstanding: our trap is taken
+     * (the thread never sees it); a signal is held back with its siginfo, to be delivered at
+     * detach; a group-stop's signal is held too (a group-stop has no siginfo to keep), so that
+     * the process still stops once we let go; our interrupt carries no signal.
+     */
+    private void absorb(Stop stop) throws ErrnoException {
+        switch (stop.kind) {
+            case STEP_TRAP:
+                stepTrapQueued = false;
+                break;
+            case SIGNAL:
+                heldSignals.add(new HeldSignal(stop.signal, ptrace.getSiginfo(tid)));
+                break;
+            case GROUP_STOP:
+                heldSignals.add(new HeldSignal(stop.signal, null));
+                break;
+            default:
+                break;
+        }
+    }
+
+    /** PTRACE_SINGLESTEP from the current stop: runs one instruction, then a SIGTRAP stops the thread. */
+    private void step() throws ErrnoException {
+        ptrace.singleStep(tid, 0);
+        state = State.RUNNING;
+        stepTrapQueued = true;
+    }
+
+    /** PTRACE_CONT from the current stop, delivering {@code signal} (0 for none). */
+    private void cont(int signal) throws ErrnoException {
+        ptrace.cont(tid, signal);
+        state = State.RUNNING;
+    }
+
+    /**
+     * Work on the thread's registers or stack is only safe while it is stopped: a thread
+     * that runs uses its stack. After a failure that left it running or gone, say so
+     * instead of touching it.
+     */
+    private void requireStopped() throws InjectionException {
+        if (state == State.GONE) {
+            throw new InjectionException(Kind.GONE, "pid " + pid + " exited while livetune was injecting into it",
+                    null, registersChanged);
+        }
+        if (!state.stopped()) {
+            throw new TracerThread.StillAttachedException(Kind.FAILED, "thread " + tid + " of pid " + pid
+                    + " is attached but not stopped", registersChanged);
+        }
+    }
+
+    /**
+     * Waits for the thread's next stop, polling {@link #poll()} so that a deadline can end the
+     * wait: spin briefly (a stop usually comes within microseconds), then back off to 0.1 ms
+     * ({@link #MAX_PARK_NANOS}). Returns null at the deadline.
+     */
+    private Stop next(Deadline deadline) throws InjectionException {
+        long start = System.nanoTime();
+        long park = FIRST_PARK_NANOS;
+        while (true) {
+            Stop stop = poll();
+            if (stop != null) {
+                return stop;
+            }
+            if (deadline.passed()) {
+                return null;
+            }
+            if (System.nanoTime() - start < SPIN_NANOS) {
+                Thread.onSpinWait();
+            } else {
+                LockSupport.parkNanos(park);
+                park = Math.min(park * 2, MAX_PARK_NANOS);
             }
         }
     }
 
     /**
-     * Holds back the signal this stop reports. At a signal-delivery-stop its siginfo is kept
-     * too; a group-stop has none to keep.
+     * The one place that reads what happened to the thread: waitpid(WNOHANG) for exactly this
+     * thread. A stop is classified and becomes the state; null when there is nothing to
+     * report yet. An exit or kill is a {@link Kind#GONE} failure.
      */
-    private void hold(WaitStatus status) throws ErrnoException {
-        heldSignals.add(new HeldSignal(status.stopSignal(), status.event() == 0 ? ptrace.getSiginfo(tid) : null));
+    private Stop poll() throws InjectionException {
+        WaitStatus status;
+        try {
+            status = ptrace.waitpid(tid, PtraceCalls.WNOHANG);
+        } catch (ErrnoException e) {
+            state = State.GONE;
+            throw new InjectionException(Kind.GONE, "pid " + pid + " exited while livetune was injecting into it", e);
+        }
+        if (status == null) {
+            return null;
+        }
+        if (!status.stopped()) {
+            state = State.GONE; // an exited thread is no longer traced
+            throw new InjectionException(Kind.GONE, "pid " + pid + " (thread " + tid + ") " + status
+                    + " while livetune was injecting into it", null, registersChanged);
+        }
+        Stop stop = Stop.classify(status, stepTrapQueued);
+        state = stop.state();
+        return stop;
+    }
+
+    private InjectionException failure(String doing, ErrnoException e) {
+        if (e.is(Errno.ESRCH)) {
+            // ESRCH from ptrace means the thread is gone or not in a ptrace-stop; look which.
+            try {
+                Stop stop = poll();
+                if (stop != null) {
+                    absorb(stop); // a stop after all: keep its signal
+                }
+            } catch (InjectionException | ErrnoException gone) {
+                // gone: poll() recorded it (or the stop's siginfo could not be read)
+            }
+            return new InjectionException(Kind.GONE, "pid " + pid + " exited while livetune was " + doing + " it", e,
+                    registersChanged);
+        }
+        return new InjectionException(Kind.FAILED, doing + " pid " + pid + " (thread " + tid + "): " + e.getMessage(), e,
+                registersChanged);
     }
 
     /** Stack bytes we overwrote with call arguments: where, what was there, and the scratch top before. */
@@ -369,67 +565,8 @@ final class Tracee implements RemoteCalls {
             if (siginfo == null) {
                 return false;
             }
-            int code = java.nio.ByteBuffer.wrap(siginfo).order(java.nio.ByteOrder.nativeOrder()).getInt(SI_CODE_OFFSET);
+            int code = ByteBuffer.wrap(siginfo).order(ByteOrder.nativeOrder()).getInt(SI_CODE_OFFSET);
             return code < 0 && code != SI_TKILL;
         }
-    }
-
-    /**
-     * waitpid for exactly this thread, polling (WNOHANG) so that a deadline can end the
-     * wait: spin briefly (a stop usually comes within microseconds), then back off to 1 ms.
-     * Returns null at the deadline. An exit or kill is a {@link Kind#GONE} failure.
-     */
-    private WaitStatus await(Deadline deadline) throws InjectionException {
-        long start = System.nanoTime();
-        long park = 10_000;
-        while (true) {
-            WaitStatus status;
-            try {
-                status = ptrace.waitpid(tid, PtraceCalls.WNOHANG);
-            } catch (ErrnoException e) {
-                attached = false;
-                stopped = false;
-                throw new InjectionException(Kind.GONE, "pid " + pid + " exited while livetune was injecting into it",
-                        e);
-            }
-            if (status != null) {
-                if (!status.stopped()) {
-                    attached = false; // an exited thread is no longer traced
-                    stopped = false;
-                    throw new InjectionException(Kind.GONE, "pid " + pid + " (thread " + tid + ") " + status
-                            + " while livetune was injecting into it", null, registersChanged);
-                }
-                return status;
-            }
-            if (deadline.passed()) {
-                return null;
-            }
-            if (System.nanoTime() - start < SPIN_NANOS) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(park);
-                park = Math.min(park * 2, MAX_PARK_NANOS);
-            }
-        }
-    }
-
-    private InjectionException failure(String doing, ErrnoException e) {
-        if (e.is(Errno.ESRCH)) {
-            // ESRCH from ptrace means the thread is gone or not in a ptrace-stop; check which.
-            try {
-                WaitStatus status = ptrace.waitpid(tid, PtraceCalls.WNOHANG);
-                if (status != null && !status.stopped()) {
-                    attached = false;
-                    stopped = false;
-                }
-            } catch (ErrnoException gone) {
-                attached = false;
-                stopped = false;
-            }
-            return new InjectionException(Kind.GONE, "pid " + pid + " exited while livetune was " + doing + " it", e,
-                    registersChanged);
-        }
-        return new InjectionException(Kind.FAILED, doing + " pid " + pid + " (thread " + tid + "): " + e.getMessage(), e,
-                registersChanged);
     }
 }

@@ -1,5 +1,7 @@
 package io.livetune.executor.inject;
 
+import io.livetune.executor.nativeio.Architecture;
+
 /**
  * aarch64: struct user_pt_regs (arch/arm64/include/uapi/asm/ptrace.h): x0..x30, sp, pc,
  * pstate. A system call (svc #0) takes its number in x8 and arguments in x0..x5, and
@@ -48,7 +50,7 @@ public final class Aarch64Registers implements RegisterLayout {
 
     @Override
     public long syscallNumber(Syscall call) {
-        return call.aarch64;
+        return call.number(Architecture.AARCH64);
     }
 
     @Override

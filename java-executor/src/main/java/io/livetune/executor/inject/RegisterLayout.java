@@ -1,6 +1,7 @@
 package io.livetune.executor.inject;
 
-import java.util.Locale;
+import io.livetune.executor.nativeio.Architecture;
+
 
 /**
  * Where one architecture keeps the registers an injected system call needs, in the register
@@ -51,17 +52,17 @@ public interface RegisterLayout {
 
     /** The layout of the machine the executor runs on (targets have the same architecture). */
     static RegisterLayout current() {
-        String arch = System.getProperty("os.arch").toLowerCase(Locale.ROOT);
-        switch (arch) {
-            case "amd64":
-            case "x86_64":
+        return of(Architecture.current());
+    }
+
+    static RegisterLayout of(Architecture architecture) {
+        switch (architecture) {
+            case X86_64:
                 return X86_64Registers.INSTANCE;
-            case "aarch64":
-            case "arm64":
+            case AARCH64:
                 return Aarch64Registers.INSTANCE;
             default:
-                throw new UnsupportedOperationException("livetune injects system calls on x86_64 and aarch64, not "
-                        + arch);
+                throw new IllegalStateException("no register layout for " + architecture); // a new table row
         }
     }
 }

@@ -1,5 +1,7 @@
 package io.livetune.executor.inject;
 
+import io.livetune.executor.nativeio.Architecture;
+
 /**
  * x86_64: struct user_regs_struct (arch/x86/include/asm/user_64.h), 27 eight-byte fields.
  * A system call takes its number in rax and arguments in rdi, rsi, rdx, r10, r8, r9, and
@@ -61,7 +63,7 @@ public final class X86_64Registers implements RegisterLayout {
 
     @Override
     public long syscallNumber(Syscall call) {
-        return call.x86_64;
+        return call.number(Architecture.X86_64);
     }
 
     @Override

@@ -11,8 +11,6 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
     static final JnaLinuxSyscalls INSTANCE = new JnaLinuxSyscalls();
 
     // The generic syscall table gives these numbers to every architecture (x86_64 and aarch64 alike).
-    private static final long SYS_PIDFD_OPEN = 434;
-    private static final long SYS_PIDFD_GETFD = 438;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
     private static final int O_RDONLY = 0;
@@ -60,7 +58,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
     @Override
     public int pidfdOpen(int pid) throws ErrnoException {
         try {
-            return (int) Libc.syscall(SYS_PIDFD_OPEN, pid, 0, 0);
+            return (int) Libc.syscall(Architecture.PIDFD_OPEN, pid, 0, 0);
         } catch (LastErrorException e) {
             throw failure("pidfd_open(" + pid + ")", e);
         }
@@ -69,7 +67,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
     @Override
     public int pidfdGetfd(int pidfd, int targetFd) throws ErrnoException {
         try {
-            return (int) Libc.syscall(SYS_PIDFD_GETFD, pidfd, targetFd, 0);
+            return (int) Libc.syscall(Architecture.PIDFD_GETFD, pidfd, targetFd, 0);
         } catch (LastErrorException e) {
             throw failure("pidfd_getfd(fd " + targetFd + ")", e);
         }
@@ -79,7 +77,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
     public long socketInode(int fd) throws ErrnoException {
         byte[] stat = new byte[Architecture.STAT_SIZE];
         try {
-            Libc.syscall(architecture.fstatSyscall, fd, stat, 0);
+            Libc.syscall(architecture.syscall("fstat"), fd, stat, 0);
         } catch (LastErrorException e) {
             throw failure("fstat", e);
         }

@@ -209,7 +209,7 @@ final class JnaPtraceCalls implements PtraceCalls {
     @Override
     public void queueSignal(int tgid, int tid, int signal, byte[] siginfo) throws ErrnoException {
         try {
-            Libc.syscall(ARCHITECTURE.rtTgsigqueueinfoSyscall, tgid, tid, signal, siginfo);
+            Libc.syscall(ARCHITECTURE.syscall("rt_tgsigqueueinfo"), tgid, tid, signal, siginfo);
         } catch (LastErrorException e) {
             throw failure("rt_tgsigqueueinfo(" + tgid + ", " + tid + ", " + signal + ")", e);
         }

@@ -8,7 +8,7 @@ import java.lang.ref.Reference;
 
 /**
  * {@link PtraceCalls} through JNA direct mapping of glibc's wrappers (ptrace, waitpid,
- * process_vm_readv, tgkill, prlimit): glibc knows each architecture's syscall numbers, so
+ * process_vm_readv, tgkill, rt_tgsigqueueinfo): glibc knows each architecture's syscall numbers, so
  * nothing here depends on the CPU. Pointers are passed as plain {@code long} addresses of
  * JNA {@link Memory} blocks, which keeps the variadic ptrace(2) prototype simple.
  */
@@ -53,8 +53,6 @@ final class JnaPtraceCalls implements PtraceCalls {
         // glibc has no rt_tgsigqueueinfo wrapper; syscall() reads six register arguments whatever we pass.
         static native long syscall(long number, long tgid, long tid, long signal, byte[] siginfo)
                 throws LastErrorException;
-
-        static native int prlimit(int pid, int resource, long newLimit, long oldLimit) throws LastErrorException;
 
         static native String strerror(int errnum);
     }
@@ -215,28 +213,4 @@ final class JnaPtraceCalls implements PtraceCalls {
         }
     }
 
-    @Override
-    public long[] getRlimit(int pid, int resource) throws ErrnoException {
-        Memory old = new Memory(16);
-        try {
-            Libc.prlimit(pid, resource, 0, Pointer.nativeValue(old));
-        } catch (LastErrorException e) {
-            throw failure("prlimit(" + pid + ", resource " + resource + ")", e);
-        }
-        return new long[] {old.getLong(0), old.getLong(8)};
-    }
-
-    @Override
-    public void setRlimit(int pid, int resource, long soft, long hard) throws ErrnoException {
-        Memory limit = new Memory(16);
-        limit.setLong(0, soft);
-        limit.setLong(8, hard);
-        try {
-            Libc.prlimit(pid, resource, Pointer.nativeValue(limit), 0);
-        } catch (LastErrorException e) {
-            throw failure("prlimit(" + pid + ", resource " + resource + ", set)", e);
-        } finally {
-            Reference.reachabilityFence(limit);
-        }
-    }
 }

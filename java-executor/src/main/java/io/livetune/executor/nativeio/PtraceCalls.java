@@ -1,8 +1,9 @@
 package io.livetune.executor.nativeio;
 
 /**
- * The calls the remote-syscall engine needs (ptrace, waitpid, process_vm_readv/writev,
- * tgkill, prlimit), as plain Java. Like {@link LinuxSyscalls}, the JNA binding behind it is
+ * The calls the remote-syscall engine needs (ptrace, waitpid, process_vm_readv/writev, and
+ * tgkill/rt_tgsigqueueinfo to deliver again the signals it held back), as plain Java. Resource
+ * limits, which need no tracing, are {@link ResourceLimits}. Like {@link LinuxSyscalls}, the JNA binding behind it is
  * package-private; every failure is an {@link ErrnoException} that names the call.
  *
  * <p>The kernel ties a tracee to the THREAD that attached it: every ptrace and waitpid call
@@ -25,10 +26,6 @@ public interface PtraceCalls {
     /** waitpid: also wait for threads other than the thread-group leader (clone children). */
     int WALL = 0x40000000;
     int WNOHANG = 1;
-
-    int RLIMIT_MEMLOCK = 8;
-    /** RLIM_INFINITY as the kernel writes it: all bits set. */
-    long RLIM_INFINITY = -1L;
 
     /** PTRACE_SEIZE: attaches without stopping the thread. */
     void seize(int tid, long options) throws ErrnoException;
@@ -85,12 +82,6 @@ public interface PtraceCalls {
      * sigqueue, POSIX timers, message queues and AIO send); EPERM otherwise.
      */
     void queueSignal(int tgid, int tid, int signal, byte[] siginfo) throws ErrnoException;
-
-    /** prlimit(2) read: {soft, hard}; {@link #RLIM_INFINITY} for unlimited. */
-    long[] getRlimit(int pid, int resource) throws ErrnoException;
-
-    /** prlimit(2) write: sets soft and hard limits of another process. */
-    void setRlimit(int pid, int resource, long soft, long hard) throws ErrnoException;
 
     /** The implementation for this machine, loaded once. */
     static PtraceCalls get() {

@@ -230,17 +230,6 @@ final class ScriptedPtrace implements PtraceCalls {
     }
 
     @Override
-    public long[] getRlimit(int pid, int resource) throws ErrnoException {
-        answer("getRlimit", pid, resource);
-        throw new AssertionError("the engine never reads rlimits");
-    }
-
-    @Override
-    public void setRlimit(int pid, int resource, long soft, long hard) throws ErrnoException {
-        answer("setRlimit", pid, resource, soft, hard);
-    }
-
-    @Override
     public String toString() {
         return "script " + script + "; calls made " + log;
     }

@@ -13,7 +13,7 @@ import io.livetune.executor.modules.ModuleSchema;
 import io.livetune.executor.modules.Selection;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
-import io.livetune.executor.nativeio.PtraceCalls;
+import io.livetune.executor.nativeio.ResourceLimits;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessAccessDeniedException;
 import io.livetune.executor.procfs.ProcessFinder;
@@ -38,7 +38,7 @@ public final class MemoryLockModule implements Module {
 
     private final ModuleSchema schema = ModuleSchema.load(NAME, Selection::addProcessSelectorsTo);
     private final ProcFs proc = new ProcFs();
-    private final PtraceCalls ptrace = PtraceCalls.get();
+    private final ResourceLimits limits = ResourceLimits.get();
 
     @Override
     public ModuleSchema schema() {
@@ -71,7 +71,7 @@ public final class MemoryLockModule implements Module {
                 for (ProcessInfo process : processes) {
                     plans.add(plan(process, request, probe, task));
                 }
-                MemoryLocker locker = new MemoryLocker(injector, ptrace);
+                MemoryLocker locker = new MemoryLocker(injector, limits);
                 for (ProcessPlan plan : plans) {
                     if (plan.needsChange()) {
                         apply(plan, locker, task);
@@ -124,7 +124,7 @@ public final class MemoryLockModule implements Module {
                     + (state.canLockWithoutLimit
                             ? "it has CAP_IPC_LOCK, so no limit stops it, and everything it allocates stays in RAM"
                             : "its allocations fail (ENOMEM, EAGAIN) once its locked memory would pass RLIMIT_MEMLOCK ("
-                                    + MemoryState.limitText(plan.raiseTo != null ? plan.raiseTo[0] : state.softLimit)
+                                    + MemoryState.limitText(plan.raiseTo != null ? plan.raiseTo.soft() : state.softLimit)
                                     + ")"));
         }
         return plan;
@@ -132,9 +132,9 @@ public final class MemoryLockModule implements Module {
 
     private void apply(ProcessPlan plan, MemoryLocker locker, Task task) throws IOException, InjectionException {
         String raise = plan.raiseTo == null ? null : "RLIMIT_MEMLOCK of " + plan.describe() + " from "
-                + MemoryState.limitText(plan.before.softLimit) + " to " + MemoryState.limitText(plan.raiseTo[0])
-                + (plan.raiseTo[1] == plan.before.hardLimit ? "" : " (hard limit from "
-                        + MemoryState.limitText(plan.before.hardLimit) + " to " + MemoryState.limitText(plan.raiseTo[1])
+                + MemoryState.limitText(plan.before.softLimit) + " to " + MemoryState.limitText(plan.raiseTo.soft())
+                + (plan.raiseTo.hard() == plan.before.hardLimit ? "" : " (hard limit from "
+                        + MemoryState.limitText(plan.before.hardLimit) + " to " + MemoryState.limitText(plan.raiseTo.hard())
                         + ")") + " with prlimit, from outside the process: it has no "
                 + "CAP_IPC_LOCK";
         if (task.checkMode()) {

@@ -7,7 +7,8 @@ import io.livetune.executor.inject.RemoteErrno;
 import io.livetune.executor.inject.Syscall;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.ErrnoException;
-import io.livetune.executor.nativeio.PtraceCalls;
+import io.livetune.executor.nativeio.Mman;
+import io.livetune.executor.nativeio.ResourceLimits;
 import java.io.IOException;
 
 /**
@@ -15,28 +16,23 @@ import java.io.IOException;
  * executable mapping, all in ONE stop of one thread (the others keep running).
  */
 final class MemoryLocker {
-    // include/uapi/asm-generic/mman-common.h (the same on x86_64 and aarch64)
-    static final long MCL_CURRENT = 1;
-    static final long MCL_FUTURE = 2;
-    static final long MCL_ONFAULT = 4;
-    static final long MLOCK_ONFAULT = 1;
 
     private final Injector injector;
-    private final PtraceCalls ptrace;
+    private final ResourceLimits limits;
 
-    MemoryLocker(Injector injector, PtraceCalls ptrace) {
+    MemoryLocker(Injector injector, ResourceLimits limits) {
         this.injector = injector;
-        this.ptrace = ptrace;
+        this.limits = limits;
     }
 
     /** Raises RLIMIT_MEMLOCK from outside with prlimit (the process itself is not touched). */
     void raiseLimit(ProcessPlan plan) {
         try {
-            ptrace.setRlimit(plan.process.pid(), PtraceCalls.RLIMIT_MEMLOCK, plan.raiseTo[0], plan.raiseTo[1]);
+            limits.set(plan.process.pid(), ResourceLimits.RLIMIT_MEMLOCK, plan.raiseTo);
         } catch (ErrnoException e) {
             throw new TaskFailure("cannot raise RLIMIT_MEMLOCK of " + plan.describe() + " to "
-                    + MemoryState.limitText(plan.raiseTo[0]) + " (hard limit " + MemoryState.limitText(plan.before.hardLimit)
-                    + "): " + e.getMessage() + (plan.raiseTo[1] != plan.before.hardLimit
+                    + MemoryState.limitText(plan.raiseTo.soft()) + " (hard limit " + MemoryState.limitText(plan.before.hardLimit)
+                    + "): " + e.getMessage() + (plan.raiseTo.hard() != plan.before.hardLimit
                             ? "; raising the hard limit needs root with CAP_SYS_RESOURCE" : ""), e);
         }
     }
@@ -56,7 +52,8 @@ final class MemoryLocker {
             return RemoteErrno.failed(result) ? "munlockall in " + plan.describe() + " failed: "
                     + reason(RemoteErrno.errno(result)) : null;
         }
-        long flags = MCL_CURRENT | (plan.request.future ? MCL_FUTURE : 0) | (plan.request.onFault ? MCL_ONFAULT : 0);
+        long flags = Mman.MCL_CURRENT | (plan.request.future ? Mman.MCL_FUTURE : 0)
+                | (plan.request.onFault ? Mman.MCL_ONFAULT : 0);
         long result = calls.call(Syscall.MLOCKALL, flags);
         return RemoteErrno.failed(result) ? lockFailure("mlockall", plan, RemoteErrno.errno(result)) : null;
     }
@@ -73,7 +70,7 @@ final class MemoryLocker {
                 result = calls.call(Syscall.MUNLOCK, start, length);
             } else if (plan.request.onFault) {
                 call = "mlock2(MLOCK_ONFAULT)";
-                result = calls.call(Syscall.MLOCK2, start, length, MLOCK_ONFAULT);
+                result = calls.call(Syscall.MLOCK2, start, length, Mman.MLOCK_ONFAULT);
             } else {
                 call = "mlock";
                 result = calls.call(Syscall.MLOCK, start, length);
@@ -92,7 +89,7 @@ final class MemoryLocker {
     /** The message for a failed mlock/mlockall: what the kernel's errno means here, with the sizes. */
     static String lockFailure(String call, ProcessPlan plan, int errno) {
         MemoryState state = plan.before;
-        String limit = "RLIMIT_MEMLOCK " + MemoryState.limitText(plan.raiseTo != null ? plan.raiseTo[0] : state.softLimit);
+        String limit = "RLIMIT_MEMLOCK " + MemoryState.limitText(plan.raiseTo != null ? plan.raiseTo.soft() : state.softLimit);
         switch (errno) {
             case RemoteErrno.ENOMEM:
                 if (state.canLockWithoutLimit) {

@@ -3,7 +3,7 @@ package io.livetune.executor.modules.memorylock;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.inject.Mapping;
-import io.livetune.executor.nativeio.PtraceCalls;
+import io.livetune.executor.nativeio.Rlimit;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcStatus;
 import java.io.IOException;
@@ -64,7 +64,7 @@ final class MemoryState {
     }
 
     private static long limitValue(String text) {
-        return text.equals("unlimited") ? PtraceCalls.RLIM_INFINITY : Long.parseLong(text);
+        return text.equals("unlimited") ? Rlimit.INFINITY : Long.parseLong(text);
     }
 
     /** The mappings in a scope. */
@@ -115,7 +115,7 @@ final class MemoryState {
 
     /** A limit as the result shows it: bytes, or "unlimited". */
     static void putLimit(ObjectNode json, String field, long limit) {
-        if (limit == PtraceCalls.RLIM_INFINITY) {
+        if (limit == Rlimit.INFINITY) {
             json.put(field, "unlimited");
         } else {
             json.put(field, limit);
@@ -123,7 +123,7 @@ final class MemoryState {
     }
 
     static String limitText(long limit) {
-        return limit == PtraceCalls.RLIM_INFINITY ? "unlimited" : (limit / 1024) + " kB";
+        return limit == Rlimit.INFINITY ? "unlimited" : (limit / 1024) + " kB";
     }
 
     /** The before/after object of the result for this state, counting mappings in {@code scope}. */

@@ -2,7 +2,7 @@ package io.livetune.executor.modules.memorylock;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.livetune.executor.nativeio.PtraceCalls;
+import io.livetune.executor.nativeio.Rlimit;
 import io.livetune.executor.procfs.ProcessInfo;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +31,7 @@ final class ProcessPlan {
     /** Whether mlockall with MCL_FUTURE succeeded (or, in check mode, would run). */
     boolean futureApplied;
     /** New soft and hard limits, or null when the limit is left as it is. */
-    long[] raiseTo;
+    Rlimit raiseTo;
     /** Whether the limit was raised (or, in check mode, would be). */
     boolean limitRaised;
     MemoryState after;
@@ -83,7 +83,7 @@ final class ProcessPlan {
     /** Whether the current soft limit is below what the lock needs. */
     boolean limitTooLow() {
         long needed = neededLimit();
-        return needed > 0 && before.softLimit != PtraceCalls.RLIM_INFINITY
+        return needed > 0 && before.softLimit != Rlimit.INFINITY
                 && Long.compareUnsigned(before.softLimit, needed) < 0;
     }
 
@@ -92,18 +92,18 @@ final class ProcessPlan {
      * our reading and the call), rounded up to a MiB; within the hard limit when that is
      * enough, since raising the hard limit needs CAP_SYS_RESOURCE.
      */
-    long[] raisedLimits() {
+    Rlimit raisedLimits() {
         long needed = neededLimit();
         long soft = ((needed + needed / 4 + MIB - 1) / MIB) * MIB;
         long hard = before.hardLimit;
-        if (hard != PtraceCalls.RLIM_INFINITY && Long.compareUnsigned(soft, hard) > 0) {
+        if (hard != Rlimit.INFINITY && Long.compareUnsigned(soft, hard) > 0) {
             if (Long.compareUnsigned(needed, hard) <= 0) {
                 soft = hard;
             } else {
                 hard = soft;
             }
         }
-        return new long[] {soft, hard};
+        return new Rlimit(soft, hard);
     }
 
     String describe() {
@@ -142,8 +142,8 @@ final class ProcessPlan {
         json.put("mappings_locked", request.lock ? total : 0);
         if (raiseTo != null) {
             ObjectNode limit = json.putObject("memlock_limit");
-            MemoryState.putLimit(limit, "soft", raiseTo[0]);
-            MemoryState.putLimit(limit, "hard", raiseTo[1]);
+            MemoryState.putLimit(limit, "soft", raiseTo.soft());
+            MemoryState.putLimit(limit, "hard", raiseTo.hard());
         }
         return json;
     }

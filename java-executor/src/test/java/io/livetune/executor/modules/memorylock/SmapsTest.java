@@ -69,6 +69,6 @@ class SmapsTest {
                 + "Max locked memory         8388608              unlimited            bytes     \n";
         long[] limit = MemoryState.memlockLimit(limits, 1);
         org.junit.jupiter.api.Assertions.assertEquals(8388608L, limit[0]);
-        org.junit.jupiter.api.Assertions.assertEquals(io.livetune.executor.nativeio.PtraceCalls.RLIM_INFINITY, limit[1]);
+        org.junit.jupiter.api.Assertions.assertEquals(io.livetune.executor.nativeio.Rlimit.INFINITY, limit[1]);
     }
 }

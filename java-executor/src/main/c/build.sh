@@ -46,7 +46,6 @@ compile() { # ARCH COMPILER
     # a program's own symbol of the same name.
     exported=$(readelf --dyn-syms -W "$so" | awk '$5 == "GLOBAL" && $7 != "UND" { print $8 }' | sort | tr '\n' ' ')
     [ "$exported" = "$exports " ] || die "$so exports '$exported', expected '$exports'"
-    echo "build.sh: $so ($arch, $(stat -c %s "$so") bytes, glibc >= $(echo "$needed" | tail -1))"
 }
 
 have() { command -v "$1" >/dev/null 2>&1; }

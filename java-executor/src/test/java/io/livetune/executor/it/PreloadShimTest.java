@@ -8,6 +8,9 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.charset.StandardCharsets;
@@ -150,6 +153,47 @@ class PreloadShimTest extends LiveProcessTest {
         Map<String, String> unix = sockets.get("unix");
         assertEquals("0", unix.get("so_keepalive"), "a unix socket is left alone");
         assertNotEquals(wantedBuffer, unix.get("so_rcvbuf"), "a unix socket is left alone");
+    }
+
+    /**
+     * A real program no one here wrote: Debian's redis-server, whose config says tcp-backlog 511
+     * and which sets TCP_KEEPIDLE 300 on each client connection itself. It serves; ss shows our
+     * backlog and buffer on its listener and our keepalive idle time on its connection.
+     */
+    @Test
+    void redisServesWithTheWantedBacklogBufferAndKeepalive() throws Exception {
+        assumeTrue(onPath("redis-server"), "redis-server is absent (apt-get install redis-server)");
+        int port;
+        try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = free.getLocalPort();
+        }
+        Path data = Files.createDirectories(dir.resolve("redis"));
+        Map<String, String> env = shimEnvironment("x86_64");
+        env.put("LIVETUNE_BACKLOG", "1000");
+        env.put("LIVETUNE_OPTIONS", "so_rcvbuf=100000 tcp_keepidle=45");
+        List<String> command = List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+                "--save", "", "--appendonly", "no", "--dir", data.toString(), "--daemonize", "no");
+        try (PreloadedProgram redis = PreloadedProgram.start(command, env)) {
+            redis.readUntil("Ready to accept connections", line -> line.contains("Ready to accept connections"));
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                client.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+                byte[] answer = new byte[7];
+                assertEquals(7, client.getInputStream().readNBytes(answer, 0, 7));
+                assertEquals("+PONG\r\n", new String(answer, StandardCharsets.US_ASCII));
+
+                Ss.SsSocket listener = Ss.tcp(redis.pid()).sockets().stream()
+                        .filter(s -> s.state().equals("LISTEN") && s.local().endsWith(":" + port)).findFirst()
+                        .orElseThrow(() -> new AssertionError("ss shows no listener on port " + port));
+                assertEquals(Kernel.backlogInForce(1000), listener.backlog());
+                assertEquals(Kernel.receiveBufferReadBack(100_000), listener.receiveBuffer());
+                // redis asked for 300 s; the keepalive timer of its side of our connection counts down from 45
+                String timers = Commands.run("nsenter", "-t", Long.toString(redis.pid()), "-n", "ss", "-Htno",
+                        "state", "established", "sport = :" + port).requireSuccess().stdout();
+                Matcher keepalive = Pattern.compile("timer:\\(keepalive,(\\d+)(?:\\.\\d+)?sec").matcher(timers);
+                assertTrue(keepalive.find(), "no keepalive timer of under a minute on redis's connection: " + timers);
+                assertTrue(Integer.parseInt(keepalive.group(1)) <= 45, timers);
+            }
+        }
     }
 
     // ---- the shim never changes what the program sees ------------------------------------

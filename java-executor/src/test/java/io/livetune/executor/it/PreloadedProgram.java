@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * A program started with exactly the environment a test gives it (LD_PRELOAD and LIVETUNE_*
@@ -66,15 +67,20 @@ final class PreloadedProgram implements AutoCloseable {
      * line: no sleeps), or to its end when prefix is null; returns every line read so far.
      */
     List<String> readUntil(String prefix) throws IOException {
+        return readUntil(prefix, prefix == null ? null : line -> line.startsWith(prefix));
+    }
+
+    /** As {@link #readUntil(String)}, up to the first line that {@code ready} accepts. */
+    List<String> readUntil(String what, Predicate<String> ready) throws IOException {
         String line;
         while ((line = out.readLine()) != null) {
             lines.add(line);
-            if (prefix != null && line.startsWith(prefix)) {
+            if (ready != null && ready.test(line)) {
                 return lines;
             }
         }
-        if (prefix != null) {
-            throw new AssertionError("the program ended without a '" + prefix + "' line; it printed "
+        if (ready != null) {
+            throw new AssertionError("the program ended without a '" + what + "' line; it printed "
                     + lines + "\nand on stderr:\n" + stderr());
         }
         return lines;

@@ -94,6 +94,10 @@ final class Ss {
                 "ss", "-H", "-a", "-n", "-m", "-e", "-i", protocolFlag).requireSuccess().stdout());
     }
 
+    List<SsSocket> sockets() {
+        return sockets;
+    }
+
     Optional<SsSocket> findByInode(long inode) {
         return sockets.stream().filter(s -> s.inode() == inode).findFirst();
     }

@@ -10,8 +10,11 @@
 #       connections held by two processes, alternating runs, median ratio
 #   (e) target stop per ptrace injection vs gdb, measured inside the target; and (f) a
 #       1,000-injection soak into a threaded server under load
+#   (g) the LD_PRELOAD shim on 100,000 connect/accept/close cycles vs no preload, with
+#       Debian's libkeepalive as the peer (bench/preload_bench.sh)
 #
-# Knobs: BENCH_PAIRS (15), BENCH_CONNS (10000), BENCH_ONLY (e.g. "a c").
+# Knobs: BENCH_PAIRS (15), BENCH_CONNS (10000), BENCH_ONLY (e.g. "a c"),
+#        BENCH_PRELOAD_ROUNDS (7), BENCH_PRELOAD_CYCLES (100000).
 # Needs root (sshd, remote login as root, 10,000 descriptors) and `make install` done.
 set -euo pipefail
 
@@ -22,7 +25,7 @@ export ANSIBLE_RETRY_FILES_ENABLED=false PYTHONDONTWRITEBYTECODE=1 ANSIBLE_FORCE
 
 PAIRS=${BENCH_PAIRS:-15}
 CONNS=${BENCH_CONNS:-10000}
-ONLY=${BENCH_ONLY:-a b c d e}
+ONLY=${BENCH_ONLY:-a b c d e g}
 JAR=$ROOT/build/collections/ansible_collections/livetune/process/files/livetune-executor.jar
 [ -f "$JAR" ] || JAR=$ROOT/java-executor/target/livetune-executor.jar
 [ -f "$JAR" ] || { echo "bench: no executor jar; run 'make build install' first" >&2; exit 1; }
@@ -296,6 +299,12 @@ with open(sys.argv[2], "a") as f:
 PY
     section "(f) soak: 1,000 injections into a threaded server under load"
     python3 bench/injection_soak.py --injections 1000 --jar "$JAR" || errors=$((errors + 1))
+fi
+
+# ---------------------------------------------------------------------------------------
+if want g; then
+    section "(g) the LD_PRELOAD shim on connect/accept/close cycles vs no preload (peer: libkeepalive)"
+    BENCH_RESULTS=$RESULTS bash bench/preload_bench.sh "$JAR" || errors=$((errors + 1))
 fi
 
 # ---------------------------------------------------------------------------------------

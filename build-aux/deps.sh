@@ -1,6 +1,6 @@
 #!/bin/bash
 # Installs what `make build/test/demo/bench` need on a Debian or Ubuntu machine, and only
-# what is missing. `deps.sh bench` adds what only the benchmarks use (gdb). As root: apt-get (with one `apt-get update` first, only if something is
+# what is missing. `deps.sh bench` adds what only the benchmarks use (gdb, libkeepalive0). As root: apt-get (with one `apt-get update` first, only if something is
 # missing). Otherwise: prints the exact command to run and exits 1.
 set -euo pipefail
 
@@ -42,10 +42,14 @@ need util-linux      have unshare
 need yamllint        have yamllint
 need ansible-lint    have ansible-lint
 need strace          have strace    # tests: a tracer that is not ours, and what the executor executes
-need gcc             have gcc       # tests and bench (e): small C targets (siginfo, pause timing)
+need gcc             have gcc       # tests and bench (e): small C targets (siginfo, pause timing); the preload shim
+need gcc-aarch64-linux-gnu have aarch64-linux-gnu-gcc            # build: the aarch64 preload shim in the jar
+need libc6-arm64-cross     test -e /usr/aarch64-linux-gnu/lib/libc.so.6   # tests: aarch64 build of the shim's test program
+need qemu-user             have qemu-aarch64                     # tests: runs that program under qemu-user
 need memcached       test -x /usr/bin/memcached  # tests: a real multi-threaded server whose connections churn
 if [ "${1-}" = bench ]; then
     need gdb         have gdb       # bench (e): the peer it is measured against
+    need libkeepalive0 test -e /usr/lib/libkeepalive.so   # bench (g): the preload library the shim is measured against
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -7,6 +7,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,18 +36,29 @@ final class CTarget implements AutoCloseable {
 
     /** Compiles {@code source} in {@code dir} and starts it with {@code args}. */
     static CTarget start(Path dir, String name, String source, String... args) {
+        Path binary = compile(dir, name, source, "gcc", "-O1");
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "\"$0\" \"$@\" & wait $!", binary.toString()));
+        command.addAll(List.of(args));
+        try {
+            return new CTarget(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Writes {@code source} to {@code dir/name.c} and compiles it with {@code compiler} into {@code dir/name}. */
+    static Path compile(Path dir, String name, String source, String compiler, String... flags) {
         try {
             Path file = dir.resolve(name + ".c");
             Path binary = dir.resolve(name);
             Files.writeString(file, source);
-            Process gcc = new ProcessBuilder("gcc", "-O1", "-o", binary.toString(), file.toString())
-                    .redirectErrorStream(true).start();
-            String gccOutput = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, gcc.waitFor(), "gcc " + name + ".c: " + gccOutput);
-            java.util.List<String> command = new java.util.ArrayList<>(
-                    java.util.List.of("sh", "-c", "\"$0\" \"$@\" & wait $!", binary.toString()));
-            command.addAll(java.util.List.of(args));
-            return new CTarget(new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD).start());
+            List<String> command = new ArrayList<>(List.of(compiler));
+            command.addAll(List.of(flags));
+            command.addAll(List.of("-o", binary.toString(), file.toString()));
+            Process cc = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, cc.waitFor(), compiler + " " + name + ".c: " + output);
+            return binary;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

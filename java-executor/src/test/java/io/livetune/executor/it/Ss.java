@@ -120,6 +120,10 @@ final class Ss {
         return sockets;
     }
 
+    List<SsSocket> sockets() {
+        return sockets;
+    }
+
     Optional<SsSocket> findByInode(long inode) {
         return sockets.stream().filter(s -> s.inode() == inode).findFirst();
     }

@@ -63,8 +63,9 @@ collection: jar
 	rm -rf $(COLL_DIR) && mkdir -p $(COLL_DIR)
 	cp -a $(COLL_SRC)/. $(COLL_DIR)/
 	cp galaxy.yml $(COLL_DIR)/galaxy.yml
-	@# ansible-galaxy wants the readme (galaxy.yml `readme:`) in the collection root
-	@test -f $(COLL_DIR)/README.md || cp README.md $(COLL_DIR)/README.md
+	@# ansible-galaxy wants the readme (galaxy.yml `readme:`) in the collection root: the
+	@# repository's README, the one text that says what the collection does
+	cp README.md $(COLL_DIR)/README.md
 	@test -f $(COLL_DIR)/LICENSE || cp LICENSE $(COLL_DIR)/LICENSE
 	find $(COLL_DIR) \( -name __pycache__ -o -name '*.pyc' \) -prune -exec rm -rf {} +
 	rm -f build/livetune-process-*.tar.gz

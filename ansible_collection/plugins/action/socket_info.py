@@ -20,11 +20,6 @@ class ActionModule(LivetuneAction):
 
     MODULE = 'socket_info'
 
-    def __init__(self, *args, **kwargs):
-        super(ActionModule, self).__init__(*args, **kwargs)
-        # read-only: nothing to skip under --check (ActionBase would skip the task otherwise)
-        self._supports_check_mode = True
-
     def run(self, tmp=None, task_vars=None):
         result = super(ActionModule, self).run(tmp, task_vars)
         # whatever the executor or a failure path said, a reading changes nothing

@@ -30,7 +30,8 @@ public final class ModuleRunner {
         }
         Task task = Task.from(raw);
         try {
-            JsonNode args = module.schema().coerce(module.normalise(raw));
+            // coerced before normalise too, so that it sees ad-hoc dictionaries ("options=SO_RCVBUF=1 ...") as such
+            JsonNode args = module.schema().coerce(module.normalise(module.schema().coerce(raw)));
             module.schema().validate(args);
             module.run(args, task);
             return finish(task, false, "");

@@ -77,7 +77,7 @@ public final class ModuleSchema {
         List<ValidationMessage> sorted = new ArrayList<>(messages);
         sorted.sort(Comparator.comparing((ValidationMessage m) -> m.getInstanceLocation().toString())
                 .thenComparing(ValidationMessage::getType));
-        throw new TaskFailure(phrase(sorted.get(0)));
+        throw new InvalidArguments(phrase(sorted.get(0)));
     }
 
     private String phrase(ValidationMessage message) {

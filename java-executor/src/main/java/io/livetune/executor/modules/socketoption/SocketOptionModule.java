@@ -6,6 +6,7 @@ import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleSchema;
 import io.livetune.executor.modules.Selection;
 import io.livetune.executor.modules.Task;
+import io.livetune.executor.modules.InvalidArguments;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.inject.InjectedSockets;
@@ -82,7 +83,7 @@ public final class SocketOptionModule implements Module {
             return merged;
         }
         if (!args.has("option") || !args.has("value")) {
-            throw new TaskFailure(args.has("option") ? "value: is required with option" : "option: is required with value");
+            throw new InvalidArguments(args.has("option") ? "value: is required with option" : "option: is required with value");
         }
         JsonNode option = args.get("option");
         if (!option.isTextual() || option.asText().isEmpty()) {
@@ -90,12 +91,12 @@ public final class SocketOptionModule implements Module {
         }
         String name = canonicalName(option.asText());
         if (OptionRegistry.get(name) == null) {
-            throw new TaskFailure("option: unknown option '" + name + "'" + (name.equals("backlog")
+            throw new InvalidArguments("option: unknown option '" + name + "'" + (name.equals("backlog")
                     ? "; backlog is a parameter of its own: write backlog=" + valueText(args.get("value"))
                     : Suggestions.didYouMean(name, OptionRegistry.names())));
         }
         if (merged.path("options").has(name)) {
-            throw new TaskFailure("option: " + name + " is also given in options; give it once");
+            throw new InvalidArguments("option: " + name + " is also given in options; give it once");
         }
         JsonNode options = merged.path("options");
         ObjectNode target = options.isObject() ? (ObjectNode) options : merged.putObject("options");
@@ -118,7 +119,7 @@ public final class SocketOptionModule implements Module {
             String name = canonicalName(entry.getKey());
             String earlier = spelling.put(name, entry.getKey());
             if (earlier != null) {
-                throw new TaskFailure("options." + name + ": given twice, as " + earlier + " and as " + entry.getKey()
+                throw new InvalidArguments("options." + name + ": given twice, as " + earlier + " and as " + entry.getKey()
                         + "; give it once");
             }
             canonical.set(name, entry.getValue());

@@ -160,7 +160,7 @@ public final class SocketOptionModule implements Module {
         } catch (ProcessAccessDeniedException e) {
             throw AccessAdvice.explain(e);
         } catch (ProcessGoneException e) {
-            throw new TaskFailure(e.getMessage() + (task.isChanged() ? "" : "; nothing was changed"), e);
+            throw new TaskFailure(exitedMidRun(e) + (task.isChanged() ? "" : "; nothing was changed"), e);
         } catch (IOException e) {
             throw new TaskFailure(e.getMessage(), e);
         }
@@ -209,6 +209,12 @@ public final class SocketOptionModule implements Module {
         }
         task.result().put("msg", what + "; nothing to do (missing: ignore)");
         task.result().putArray("sockets");
+    }
+
+    /** The pid was found: it has exited since (a process not there at the start is "no such process"). */
+    private static String exitedMidRun(ProcessGoneException e) {
+        return e instanceof NoSuchProcessException ? e.getMessage()
+                : "pid " + e.pid() + " exited while livetune was working on it";
     }
 
     static String describe(List<ProcessInfo> processes) {

@@ -29,6 +29,8 @@ import java.util.function.Consumer;
 public final class ModuleSchema {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Ends the message for an unknown key of {@code options} (the CLI, which has no raw, words it its own way). */
+    /** Task parameters that the action plugin takes and removes (plugin_utils/executor.py CONTROLLER_OPTIONS). */
+    private static final Set<String> CONTROLLER_PARAMETERS = Set.of("java_executable");
     public static final String RAW_HINT = " (an option livetune does not know can be set with raw: {level, optname, value})";
 
     private final ObjectNode schema;
@@ -140,6 +142,9 @@ public final class ModuleSchema {
             if (option != null) {
                 return name + ": " + socketOptionAsParameter(option.name(), value);
             }
+        }
+        if (parent.isEmpty()) {
+            known.addAll(CONTROLLER_PARAMETERS); // a misspelt one reaches us: the action plugin passes it on
         }
         return (parent.isEmpty() ? "" : parent + ".") + name + ": unknown parameter"
                 + Suggestions.didYouMean(name, known);

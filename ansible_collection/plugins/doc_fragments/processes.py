@@ -16,13 +16,17 @@ options:
   pid:
     description:
       - Process id, or a list of them. A comma-separated string is accepted (ad hoc C(pid=12,34)).
-      - A pid that no process has fails the task (see I(missing)).
+      - A pid that no process has fails the task (see I(missing)); so does a zombie (a process
+        that has exited but is not reaped yet), which I(missing=ignore) accepts as not running.
+      - A kernel thread (such as C(kthreadd)) or the executor's own process is refused whatever
+        I(missing) says.
     type: list
     elements: int
   pidfile:
     description:
       - Path of a file on the target that holds the process id.
-      - A missing file, or a pid that no process has, fails the task (see I(missing)).
+      - A missing file, or a pid that no process has, fails the task (see I(missing)). Its first
+        word must be the pid; a directory, device or FIFO is refused before it is read.
     type: path
   process:
     description:

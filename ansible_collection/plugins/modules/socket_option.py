@@ -48,7 +48,9 @@ extends_documentation_fragment:
 options:
   options:
     description:
-      - Socket options to set, by name. Names are the C constants in lower case.
+      - Socket options to set, by name. Names are the C constants in lower case; the man pages'
+        spelling (C(SO_RCVBUF), C(TCP_NODELAY)) is accepted in any letter case and means the
+        lower-case name (giving one option under two spellings is an error).
       - In an ad hoc command this dictionary can also be written as C(key=value) pairs, as Ansible
         reads a dictionary given as a string, for example C(options='so_rcvbuf=1048576 tcp_nodelay=yes').
       - An option a socket does not take (for example I(tcp_nodelay) on a UDP socket) is an error
@@ -203,6 +205,7 @@ options:
   option:
     description:
       - Ad hoc short form of I(options) for one option, for example C(option=so_rcvbuf value=1048576).
+        As in I(options), C(option=SO_RCVBUF) means I(so_rcvbuf).
       - Requires I(value). May be combined with I(options).
     type: str
   value:

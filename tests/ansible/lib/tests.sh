@@ -160,6 +160,16 @@ t_errors() {
     mapfile -t vars < <(daemon_vars)
     # pids stay below pid_max: no process has this one
     pb errors.yml -e "target=$host" "${vars[@]}" -e "gone_pid=$(cat /proc/sys/kernel/pid_max)"
+    # ad hoc, as a new user writes it: the message leads to the right input (the executor's,
+    # not the controller's: the action plugin passes unknown parameters on)
+    if adhoc "$host" "pid=$D_PID so_rcvbuf=65536"; then fail "so_rcvbuf as a parameter was accepted"; fi
+    expect_failed_with "$host" "so_rcvbuf: not a parameter but a socket option" \
+        "write options={so_rcvbuf: 65536} or option=so_rcvbuf value=65536"
+    if adhoc "$host" "pid=$D_PID state=listening backlog=64"; then fail "state=listening was accepted"; fi
+    expect_failed_with "$host" "state: must be one of: listen, established, any; did you mean listen?"
+    adhoc "$host" "pid=$D_PID state=listen local_port=$D_PORT option=SO_RCVBUF value=65536" --check \
+        || fail "option=SO_RCVBUF was refused"
+    expect_eq "$(result "$host" '.sockets[0].after.so_rcvbuf')" 131072 "SO_RCVBUF is so_rcvbuf (check mode)"
     expect_untouched
     expect_eq "$(daemon_opt "$D_PORT" so_keepalive)" 0 "SO_KEEPALIVE"
 }

@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleRunner;
 import io.livetune.executor.modules.Modules;
+import io.livetune.executor.text.Suggestions;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -30,22 +32,34 @@ public final class AnsibleCommand implements Callable<Integer> {
             description = "Read the arguments from FILE instead of stdin (for become methods that need a tty).")
     private Path argsFile;
 
+    private static ObjectNode failure(String msg) {
+        return JSON.createObjectNode().put("changed", false).put("failed", true).put("msg", msg)
+                .set("warnings", JSON.createArrayNode());
+    }
+
     public AnsibleCommand(Io io) {
         this.io = io;
     }
 
     @Override
     public Integer call() throws IOException {
-        ObjectNode result;
+        ObjectNode result = null;
         Module module = Modules.get(moduleName);
         if (module == null) {
-            result = JSON.createObjectNode().put("failed", true).put("changed", false)
-                    .put("msg", "unknown module '" + moduleName + "'; this executor serves: "
-                            + String.join(", ", Modules.names()));
+            result = failure("unknown module '" + moduleName + "'; this executor serves: "
+                    + String.join(", ", Modules.names()) + Suggestions.didYouMean(moduleName, Modules.names()));
         } else {
-            String input = argsFile != null ? new String(Files.readAllBytes(argsFile), StandardCharsets.UTF_8)
-                    : new String(io.in.readAllBytes(), StandardCharsets.UTF_8);
-            result = ModuleRunner.run(module, input);
+            String input = null;
+            try {
+                input = argsFile != null ? new String(Files.readAllBytes(argsFile), StandardCharsets.UTF_8)
+                        : new String(io.in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                result = failure("--args-file: " + argsFile + " does not exist");
+            } catch (IOException e) {
+                result = failure("--args-file: cannot read " + argsFile + ": "
+                        + (Files.isDirectory(argsFile) ? "it is a directory" : e.getMessage()));
+            }
+            result = input == null ? result : ModuleRunner.run(module, input);
         }
         io.out.println(JSON.writeValueAsString(result));
         io.out.flush();

@@ -6,10 +6,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.modules.ModuleRunner;
 import io.livetune.executor.modules.Modules;
 import io.livetune.executor.modules.memorylock.MemoryLockModule;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The memory_lock module for people at a shell: lock a running process in RAM (or unlock
@@ -26,7 +29,13 @@ import picocli.CommandLine.Option;
             "  lock -p 1234 --unlock"})
 public final class LockCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The module's argument names as this command's flags, for usage errors. */
+    private static final Map<String, String> FLAGS = Map.of("future", "--future", "onfault", "--onfault",
+            "raise_limit", "--raise-limit", "scope", "--text", "state", "--unlock");
     private final Io io;
+
+    @Spec
+    private CommandSpec spec;
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "Processes (exactly one):%n")
     private ProcessOptions processes;
@@ -64,13 +73,18 @@ public final class LockCommand implements Callable<Integer> {
         }
         args.put("raise_limit", raiseLimit);
         args.put("_check_mode", check);
-        ObjectNode result = ModuleRunner.run(Modules.get(MemoryLockModule.NAME), JSON.writeValueAsString(args));
+        ModuleRunner.Outcome outcome = ModuleRunner.execute(Modules.get(MemoryLockModule.NAME),
+                JSON.writeValueAsString(args));
+        ObjectNode result = outcome.json();
+        if (outcome.invalidArguments() && !json) {
+            throw UsageErrors.of(spec, result.path("msg").asText(), FLAGS);
+        }
         if (json) {
             io.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
         } else {
             print(result);
         }
-        return result.path("failed").asBoolean() ? 1 : 0;
+        return outcome.invalidArguments() ? 2 : result.path("failed").asBoolean() ? 1 : 0;
     }
 
     private void print(ObjectNode result) {

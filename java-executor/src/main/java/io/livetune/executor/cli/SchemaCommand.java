@@ -3,6 +3,7 @@ package io.livetune.executor.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.Modules;
+import io.livetune.executor.text.Suggestions;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -24,7 +25,8 @@ public final class SchemaCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Module module = Modules.get(moduleName);
         if (module == null) {
-            io.err.println("unknown module '" + moduleName + "'; known: " + String.join(", ", Modules.names()));
+            io.err.println("unknown module '" + moduleName + "'; known: " + String.join(", ", Modules.names())
+                    + Suggestions.didYouMean(moduleName, Modules.names()));
             return 2;
         }
         io.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(module.schema().json()));

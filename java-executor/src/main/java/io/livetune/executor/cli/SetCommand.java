@@ -8,12 +8,16 @@ import io.livetune.executor.modules.Modules;
 import io.livetune.executor.modules.socketoption.SocketOptionModule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * The socket_option module for people at a shell: the same arguments, spelled as flags,
@@ -30,7 +34,14 @@ import picocli.CommandLine.Parameters;
             "List every option with: options"})
 public final class SetCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** The module's argument names as this command's flags, for usage errors. */
+    private static final Map<String, String> FLAGS = Map.of("fd", "--fd", "local_port", "--port",
+            "local_address", "--address", "remote_port", "--remote-port", "remote_address", "--remote-address",
+            "force", "--force");
     private final Io io;
+
+    @Spec
+    private CommandSpec spec;
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "Processes (exactly one):%n")
     private ProcessOptions processes;
@@ -64,13 +75,18 @@ public final class SetCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ObjectNode result = ModuleRunner.run(Modules.get(SocketOptionModule.NAME), JSON.writeValueAsString(args()));
+        ModuleRunner.Outcome outcome = ModuleRunner.execute(Modules.get(SocketOptionModule.NAME),
+                JSON.writeValueAsString(args()));
+        ObjectNode result = outcome.json();
+        if (outcome.invalidArguments() && !json) {
+            throw UsageErrors.of(spec, result.path("msg").asText(), FLAGS);
+        }
         if (json) {
             io.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
         } else {
             print(result);
         }
-        return result.path("failed").asBoolean() ? 1 : 0;
+        return outcome.invalidArguments() ? 2 : result.path("failed").asBoolean() ? 1 : 0;
     }
 
     private ObjectNode args() {
@@ -91,8 +107,16 @@ public final class SetCommand implements Callable<Integer> {
         ObjectNode options = args.putObject("options");
         for (String assignment : assignments) {
             int equals = assignment.indexOf('=');
-            String name = equals < 0 ? assignment : assignment.substring(0, equals);
-            JsonNode value = parseValue(equals < 0 ? "" : assignment.substring(equals + 1));
+            if (equals < 0) {
+                throw new ParameterException(spec.commandLine(), assignment + ": no value; write " + assignment
+                        + "=VALUE");
+            }
+            if (equals == 0) {
+                throw new ParameterException(spec.commandLine(), "'" + assignment + "': no name before '='; write "
+                        + "NAME=VALUE, such as so_rcvbuf=1048576 (the options command lists every option)");
+            }
+            String name = assignment.substring(0, equals);
+            JsonNode value = parseValue(assignment.substring(equals + 1));
             if (name.equals("backlog")) {
                 args.set("backlog", value);
             } else {

@@ -45,6 +45,8 @@ public final class SocketsCommand implements Callable<Integer> {
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     private final Io io;
     private io.livetune.executor.modules.Module module;
+    /** Whether the last reading failed on its arguments (a usage error: exit status 2). */
+    private boolean invalidArguments;
 
     @Mixin
     private SocketFilterOptions filters;
@@ -73,6 +75,9 @@ public final class SocketsCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         validate();
         ObjectNode result = read();
+        if (invalidArguments && !json) {
+            throw UsageErrors.of(spec, result.path("msg").asText(), java.util.Map.of("local_port", "--port"));
+        }
         if (json) {
             // Straight onto stdout: 20,000 sockets make a 20 MB document, which as a String
             // first would cost twice its size in memory and a fifth of the command's time.
@@ -83,7 +88,7 @@ public final class SocketsCommand implements Callable<Integer> {
             printTable(result);
         }
         if (result.path("failed").asBoolean()) {
-            return 1;
+            return invalidArguments ? 2 : 1;
         }
         if (watch != null) {
             new SocketWatch(io, CLOCK).watch(result, this::read, (long) (watch * 1000), count);
@@ -117,7 +122,9 @@ public final class SocketsCommand implements Callable<Integer> {
         if (module == null) {
             module = Modules.get(SocketInfoModule.NAME); // loads its schema: once, not at every --watch reading
         }
-        return ModuleRunner.run(module, JSON.writeValueAsString(args));
+        ModuleRunner.Outcome outcome = ModuleRunner.execute(module, JSON.writeValueAsString(args));
+        invalidArguments = outcome.invalidArguments();
+        return outcome.json();
     }
 
     private void printTable(ObjectNode result) throws Exception {

@@ -56,6 +56,9 @@ final class AdHocValues {
     }
 
     private static JsonNode fromText(String text, JsonNode original, Set<String> types, JsonNode schema) {
+        if (text.isEmpty()) {
+            return original; // "pid=": validation names pid, not pid[0]
+        }
         if (types.contains("integer") && INTEGER.matcher(text).matches()) {
             long number = Long.parseLong(text);
             return number == (int) number ? JsonNodeFactory.instance.numberNode((int) number) : LongNode.valueOf(number);

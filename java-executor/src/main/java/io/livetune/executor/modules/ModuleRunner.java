@@ -19,30 +19,57 @@ public final class ModuleRunner {
     }
 
     public static ObjectNode run(Module module, String input) {
+        return execute(module, input).json();
+    }
+
+    /** The result object, and whether it failed on the arguments themselves ({@link InvalidArguments}). */
+    public static Outcome execute(Module module, String input) {
         JsonNode raw;
         try {
             raw = JSON.readTree(input);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            return failure("module arguments are not valid JSON: " + e.getOriginalMessage());
+            return new Outcome(failure("module arguments are not valid JSON: " + e.getOriginalMessage()), true);
         }
         if (raw == null || !raw.isObject()) {
-            return failure("module arguments must be one JSON object");
+            return new Outcome(failure("module arguments must be one JSON object"), true);
         }
         Task task = Task.from(raw);
         try {
-            JsonNode args = module.schema().coerce(module.normalise(raw));
+            // coerced before normalise too, so that it sees ad-hoc dictionaries ("options=SO_RCVBUF=1 ...") as such
+            JsonNode args = module.schema().coerce(module.normalise(module.schema().coerce(raw)));
             module.schema().validate(args);
             module.run(args, task);
-            return finish(task, false, "");
+            return new Outcome(finish(task, false, ""), false);
         } catch (TaskFailure e) {
             ObjectNode result = finish(task, true, e.getMessage());
             attachException(result, e.getCause() != null ? e.getCause() : e, task.verbosity());
-            return result;
+            return new Outcome(result, e instanceof InvalidArguments);
         } catch (RuntimeException | Error e) {
             ObjectNode result = finish(task, true, "livetune failed unexpectedly: " + e
                     + " (run with -vvv for the stack trace, and please report it)");
             attachException(result, e, task.verbosity());
-            return result;
+            return new Outcome(result, false);
+        }
+    }
+
+    /** What {@link #execute} returns. */
+    public static final class Outcome {
+        private final ObjectNode json;
+        private final boolean invalidArguments;
+
+        Outcome(ObjectNode json, boolean invalidArguments) {
+            this.json = json;
+            this.invalidArguments = invalidArguments;
+        }
+
+        /** The one result object of docs/executor-protocol.md. */
+        public ObjectNode json() {
+            return json;
+        }
+
+        /** The task failed on its arguments, before any process was looked at. */
+        public boolean invalidArguments() {
+            return invalidArguments;
         }
     }
 

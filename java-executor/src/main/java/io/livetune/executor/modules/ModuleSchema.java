@@ -7,6 +7,8 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import io.livetune.executor.sockets.OptionRegistry;
+import io.livetune.executor.sockets.SocketOption;
 import io.livetune.executor.text.Suggestions;
 import java.io.IOException;
 import java.io.InputStream;
@@ -14,6 +16,7 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -25,6 +28,10 @@ import java.util.function.Consumer;
  */
 public final class ModuleSchema {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Ends the message for an unknown key of {@code options} (the CLI, which has no raw, words it its own way). */
+    /** Task parameters that the action plugin takes and removes (plugin_utils/executor.py CONTROLLER_OPTIONS). */
+    private static final Set<String> CONTROLLER_PARAMETERS = Set.of("java_executable");
+    public static final String RAW_HINT = " (an option livetune does not know can be set with raw: {level, optname, value})";
 
     private final ObjectNode schema;
     private final JsonSchema validator;
@@ -72,20 +79,37 @@ public final class ModuleSchema {
         List<ValidationMessage> sorted = new ArrayList<>(messages);
         sorted.sort(Comparator.comparing((ValidationMessage m) -> m.getInstanceLocation().toString())
                 .thenComparing(ValidationMessage::getType));
-        throw new TaskFailure(phrase(sorted.get(0)));
+        throw new InvalidArguments(phrase(sorted.get(0)));
     }
 
     private String phrase(ValidationMessage message) {
         String field = fieldName(message);
         JsonNode ruleSchema = schemaHolding(message);
+        JsonNode value = message.getInstanceNode();
         switch (message.getType()) {
             case "additionalProperties":
-                return unknownField(field, message.getProperty(), ruleSchema);
+                return unknownField(field, message.getProperty(),
+                        value == null ? null : value.get(message.getProperty()), ruleSchema);
             case "required":
                 return join(field, message.getProperty()) + ": is required";
             default:
-                return (field.isEmpty() ? "arguments" : field) + ": " + SchemaRules.describe(ruleSchema);
+                if (field.equals("options") && ruleSchema.path("properties").size() > 0) {
+                    return "options: must be a dict of option names and values, such as {so_rcvbuf: 1048576, "
+                            + "tcp_nodelay: true} (ansible-doc livetune.process.socket_option lists every option)";
+                }
+                return (field.isEmpty() ? "arguments" : field) + ": " + SchemaRules.describe(ruleSchema, value)
+                        + nearestChoice(ruleSchema, value);
         }
+    }
+
+    /** "; did you mean listen?" for state: listening, "" when no choice is near (or the rule is not a choice). */
+    private static String nearestChoice(JsonNode ruleSchema, JsonNode value) {
+        if (!ruleSchema.has("enum") || value == null || !value.isTextual()) {
+            return "";
+        }
+        List<String> choices = new ArrayList<>();
+        ruleSchema.get("enum").forEach(choice -> choices.add(choice.asText()));
+        return Suggestions.didYouMean(value.asText(), choices);
     }
 
     /** The schema object whose keyword failed (the message points at the keyword itself). */
@@ -99,7 +123,7 @@ public final class ModuleSchema {
         return node;
     }
 
-    private String unknownField(String parent, String name, JsonNode parentSchema) {
+    private String unknownField(String parent, String name, JsonNode value, JsonNode parentSchema) {
         Set<String> known = new TreeSet<>();
         parentSchema.path("properties").fieldNames().forEachRemaining(n -> {
             if (!n.startsWith("_")) {
@@ -107,11 +131,37 @@ public final class ModuleSchema {
             }
         });
         if (parent.equals("options")) {
-            return "options." + name + ": unknown option" + Suggestions.didYouMean(name, known)
-                    + " (an option livetune does not know can be set with raw: {level, optname, value})";
+            if (name.equals("backlog")) {
+                return "options.backlog: unknown option; backlog is a parameter of its own: write backlog="
+                        + (value != null && value.isValueNode() && !value.isNull() ? value.asText() : "N");
+            }
+            return "options." + name + ": unknown option" + Suggestions.didYouMean(name, known) + RAW_HINT;
+        }
+        if (parent.isEmpty()) {
+            SocketOption option = OptionRegistry.get(name.toLowerCase(Locale.ROOT));
+            if (option != null) {
+                return name + ": " + socketOptionAsParameter(option.name(), value);
+            }
+        }
+        if (parent.isEmpty()) {
+            known.addAll(CONTROLLER_PARAMETERS); // a misspelt one reaches us: the action plugin passes it on
         }
         return (parent.isEmpty() ? "" : parent + ".") + name + ": unknown parameter"
                 + Suggestions.didYouMean(name, known);
+    }
+
+    /**
+     * A socket option given as a parameter of its own ({@code -a "pid=1234 so_rcvbuf=65536"}):
+     * the two ways socket_option takes it, with the user's value; other modules point there.
+     */
+    private String socketOptionAsParameter(String option, JsonNode value) {
+        String shown = value == null || value.isContainerNode() || value.isNull() ? "VALUE" : value.asText();
+        if (schema.path("properties").has("options")) {
+            return "not a parameter but a socket option: write options={" + option + ": " + shown + "} or option="
+                    + option + " value=" + shown;
+        }
+        return "unknown parameter; " + option + " is a socket option, which livetune.process.socket_option sets "
+                + "(options={" + option + ": " + shown + "})";
     }
 
     /** "options.so_rcvbuf", "raw[0].level", "" for the top level. */

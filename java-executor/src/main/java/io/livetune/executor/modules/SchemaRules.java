@@ -10,6 +10,14 @@ final class SchemaRules {
     }
 
     static String describe(JsonNode schema) {
+        return describe(schema, null);
+    }
+
+    /**
+     * @param value the value that broke the rule, or null: a number above an implicit maximum
+     *              (2^31 - 1, which the rule otherwise leaves unsaid) makes it said
+     */
+    static String describe(JsonNode schema, JsonNode value) {
         if (schema.has("enum")) {
             List<String> choices = new ArrayList<>();
             schema.get("enum").forEach(choice -> choices.add(choice.asText()));
@@ -23,10 +31,10 @@ final class SchemaRules {
             types.add(type.asText());
         }
         if (types.contains("integer") && types.contains("array")) {
-            return "must be " + integer(schema) + " or a list of them";
+            return "must be " + integer(schema, value) + " or a list of them";
         }
         if (types.contains("integer")) {
-            return "must be " + integer(schema);
+            return "must be " + integer(schema, value);
         }
         if (types.contains("boolean")) {
             return "must be a boolean (true or false)";
@@ -48,9 +56,11 @@ final class SchemaRules {
         return "is not valid";
     }
 
-    private static String integer(JsonNode schema) {
+    private static String integer(JsonNode schema, JsonNode value) {
         boolean hasMin = schema.has("minimum");
-        boolean hasMax = schema.has("maximum") && schema.get("maximum").asLong() < Integer.MAX_VALUE;
+        boolean tooBig = value != null && value.isNumber() && schema.has("maximum")
+                && value.decimalValue().compareTo(schema.get("maximum").decimalValue()) > 0;
+        boolean hasMax = schema.has("maximum") && (schema.get("maximum").asLong() < Integer.MAX_VALUE || tooBig);
         if (hasMin && hasMax) {
             return "an integer from " + schema.get("minimum").asLong() + " to " + schema.get("maximum").asLong();
         }

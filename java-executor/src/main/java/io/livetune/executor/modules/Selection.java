@@ -89,7 +89,7 @@ public final class Selection {
             return ProcessCriteria.all();
         }
         if (given.size() != 1) {
-            throw new TaskFailure((required ? "exactly" : "at most") + " one of "
+            throw new InvalidArguments((required ? "exactly" : "at most") + " one of "
                     + String.join(", ", ProcessCriteria.SELECTORS) + " must pick the processes"
                     + (given.isEmpty() ? "" : "; got " + String.join(" and ", given)));
         }
@@ -146,7 +146,7 @@ public final class Selection {
         }
         InetAddress address = Addresses.parseLiteral(args.get(field).asText());
         if (address == null) {
-            throw new TaskFailure(field + ": must be an IP address such as 127.0.0.1 or ::1 (names are not resolved)");
+            throw new InvalidArguments(field + ": must be an IP address such as 127.0.0.1 or ::1 (names are not resolved)");
         }
         return address;
     }
@@ -165,7 +165,7 @@ public final class Selection {
         try {
             return Pattern.compile(text);
         } catch (PatternSyntaxException e) {
-            throw new TaskFailure(field + ": not a valid regular expression: " + e.getDescription()
+            throw new InvalidArguments(field + ": not a valid regular expression: " + e.getDescription()
                     + " near index " + e.getIndex());
         }
     }

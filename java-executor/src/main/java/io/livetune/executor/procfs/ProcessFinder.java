@@ -89,14 +89,34 @@ public final class ProcessFinder {
         return new ArrayList<>(relatives.values());
     }
 
+    /**
+     * The processes named by pid or pidfile. One that is not there is a {@link NoSuchProcessException}
+     * (a zombie too: it has exited); one that can never be a target (a kernel thread, this
+     * executor itself) is an {@link UnsuitableProcessException}.
+     */
     private List<ProcessInfo> explicit(List<Integer> pids, String source) throws IOException {
         List<ProcessInfo> found = new ArrayList<>();
         for (int pid : new java.util.TreeSet<>(pids)) {
+            ProcessInfo info;
             try {
-                found.add(ProcessInfo.read(proc, pid));
+                info = ProcessInfo.read(proc, pid);
             } catch (ProcessGoneException e) {
                 throw new NoSuchProcessException(pid, source);
             }
+            String named = source.equals("pid") ? "pid: " + pid + " (" + info.name() + ")"
+                    : source + " names pid " + pid + " (" + info.name() + "), which";
+            if (info.isKernelOwnThread()) {
+                throw new UnsuitableProcessException(named + " is a kernel thread: it has no sockets or memory of a "
+                        + "program to change or read; pick a user-space process");
+            }
+            if (info.isZombie()) {
+                throw new ZombieProcessException(pid, source, named + " is a zombie: it has exited, and its parent (pid "
+                        + info.ppid() + ") has not reaped it yet; it holds no sockets or memory any more");
+            }
+            if (pid == ProcFs.selfPid()) {
+                throw new UnsuitableProcessException(named + " is this livetune executor itself, not a target");
+            }
+            found.add(info);
         }
         return found;
     }
@@ -153,18 +173,40 @@ public final class ProcessFinder {
         return pids;
     }
 
+    /** The pid in the first line of a pidfile: a short regular file, never a device, FIFO or directory. */
     private static int readPidfile(ProcessCriteria criteria) throws IOException {
+        java.nio.file.Path path = criteria.pidfile();
+        if (!Files.exists(path)) {
+            throw new PidfileException("pidfile " + path + " does not exist");
+        }
+        if (Files.isDirectory(path)) {
+            throw new IOException("pidfile " + path + " is a directory, not a file holding a process id");
+        }
+        if (!Files.isRegularFile(path)) {
+            throw new IOException("pidfile " + path + " is not a regular file (a device, FIFO or socket); "
+                    + "a pidfile is a file holding a process id");
+        }
         String text;
-        try {
-            text = new String(Files.readAllBytes(criteria.pidfile()), StandardCharsets.US_ASCII).trim();
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            text = new String(in.readNBytes(64), StandardCharsets.US_ASCII).trim();
         } catch (NoSuchFileException e) {
-            throw new PidfileException("pidfile " + criteria.pidfile() + " does not exist");
+            throw new PidfileException("pidfile " + path + " does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new IOException("pidfile " + path + " is not readable (permission denied); run as root "
+                    + "(become: true) or as its owner", e);
         }
+        String firstLine = text.split("\n", 2)[0].trim();
+        String first = firstLine.isEmpty() ? "" : firstLine.split("\\s+")[0];
+        int pid;
         try {
-            return Integer.parseInt(text.split("\\s+")[0]);
+            pid = Integer.parseInt(first);
         } catch (NumberFormatException e) {
-            throw new PidfileException("pidfile " + criteria.pidfile() + " does not hold a process id (it holds '"
-                    + (text.length() > 40 ? text.substring(0, 40) + "…" : text) + "')");
+            pid = 0;
         }
+        if (pid < 1) {
+            throw new PidfileException("pidfile " + path + " does not hold a process id (it holds '"
+                    + (firstLine.length() > 40 ? firstLine.substring(0, 40) + "…" : firstLine) + "')");
+        }
+        return pid;
     }
 }

@@ -10,24 +10,31 @@ import java.util.List;
  * its pid.
  */
 public final class ProcessInfo {
+    /** PF_KTHREAD in the flags of /proc/PID/stat (include/linux/sched.h). */
+    private static final long PF_KTHREAD = 0x00200000;
+
     private final int pid;
     private final int ppid;
     private final String name;
     private final long startTime;
     private final List<String> argv;
+    private final char state;
+    private final long flags;
 
-    ProcessInfo(int pid, int ppid, String name, long startTime, List<String> argv) {
+    ProcessInfo(int pid, int ppid, String name, long startTime, List<String> argv, char state, long flags) {
         this.pid = pid;
         this.ppid = ppid;
         this.name = name;
         this.startTime = startTime;
         this.argv = argv;
+        this.state = state;
+        this.flags = flags;
     }
 
     public static ProcessInfo read(ProcFs proc, int pid) throws IOException {
         Stat stat = Stat.parse(pid, proc.read(pid, "stat"));
         List<String> argv = splitNul(proc.readBytes(pid, "cmdline"));
-        return new ProcessInfo(pid, stat.ppid, stat.comm, stat.startTime, argv);
+        return new ProcessInfo(pid, stat.ppid, stat.comm, stat.startTime, argv, stat.state, stat.flags);
     }
 
     /** Start time of the process now holding {@code pid}, to detect exit and pid reuse. */
@@ -61,8 +68,19 @@ public final class ProcessInfo {
         return String.join(" ", argv);
     }
 
+    /** No command line: a kernel thread, or a zombie (searches pass over both). */
     public boolean isKernelThread() {
         return argv.isEmpty();
+    }
+
+    /** A thread of the kernel's own (kthreadd, kworker/…), by its PF_KTHREAD flag: no user memory, no descriptors. */
+    public boolean isKernelOwnThread() {
+        return (flags & PF_KTHREAD) != 0;
+    }
+
+    /** Exited, and not yet reaped by its parent (state Z, or X while it goes). */
+    public boolean isZombie() {
+        return state == 'Z' || state == 'X';
     }
 
     private static List<String> splitNul(byte[] bytes) {
@@ -83,12 +101,16 @@ public final class ProcessInfo {
     /** /proc/PID/stat: the name sits in parentheses and may itself hold spaces and ')'. */
     private static final class Stat {
         final String comm;
+        final char state;
         final int ppid;
+        final long flags;
         final long startTime;
 
-        private Stat(String comm, int ppid, long startTime) {
+        private Stat(String comm, char state, int ppid, long flags, long startTime) {
             this.comm = comm;
+            this.state = state;
             this.ppid = ppid;
+            this.flags = flags;
             this.startTime = startTime;
         }
 
@@ -99,8 +121,9 @@ public final class ProcessInfo {
                 throw new IOException("unexpected /proc/" + pid + "/stat: " + text);
             }
             String[] rest = text.substring(close + 2).trim().split(" ");
-            // rest[0] is field 3 (state); ppid is field 4, starttime field 22.
-            return new Stat(text.substring(open + 1, close), Integer.parseInt(rest[1]), Long.parseLong(rest[19]));
+            // rest[0] is field 3 (state); ppid is field 4, flags field 9, starttime field 22.
+            return new Stat(text.substring(open + 1, close), rest[0].isEmpty() ? '?' : rest[0].charAt(0),
+                    Integer.parseInt(rest[1]), Long.parseUnsignedLong(rest[6]), Long.parseLong(rest[19]));
         }
     }
 }

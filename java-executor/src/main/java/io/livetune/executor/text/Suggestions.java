@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 
 /** "Did you mean …": the known names nearest to a misspelt one, by edit distance. */
 public final class Suggestions {
@@ -12,15 +13,24 @@ public final class Suggestions {
     private Suggestions() {
     }
 
-    public static List<String> closest(String wrong, Collection<String> known) {
+    /** Letter case does not count: SO_RCVBUF is nearest to so_rcvbuf, PID to pid. */
+    public static List<String> closest(String wrongAsGiven, Collection<String> known) {
+        String wrong = wrongAsGiven.toLowerCase(Locale.ROOT);
         int limit = Math.max(2, wrong.length() / 3);
         List<String> near = new ArrayList<>();
         for (String name : known) {
-            if (distance(wrong, name) <= limit || name.contains(wrong) && wrong.length() >= 3) {
+            String lower = name.toLowerCase(Locale.ROOT);
+            if (distance(wrong, lower) <= limit || lower.contains(wrong) && wrong.length() >= 3) {
                 near.add(name);
             }
         }
-        near.sort(Comparator.comparingInt((String name) -> distance(wrong, name)).thenComparing(name -> name));
+        near.sort(Comparator.comparingInt((String name) -> distance(wrong, name.toLowerCase(Locale.ROOT)))
+                .thenComparing(name -> name));
+        if (!near.isEmpty()) {
+            // only the nearest (and those one edit further): "lock" is locked, not also unlocked
+            int best = distance(wrong, near.get(0).toLowerCase(Locale.ROOT));
+            near.removeIf(name -> distance(wrong, name.toLowerCase(Locale.ROOT)) > (best == 0 ? 0 : best + 1));
+        }
         return near.size() > MAX_SUGGESTIONS ? near.subList(0, MAX_SUGGESTIONS) : near;
     }
 

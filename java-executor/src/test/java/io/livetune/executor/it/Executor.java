@@ -54,6 +54,11 @@ final class Executor {
         } catch (IOException e) {
             throw new AssertionError(e);
         }
+        return ansibleStdin(module, stdin);
+    }
+
+    /** Runs {@code ansible MODULE} with exactly this text on stdin (which may be anything but JSON). */
+    static ExecutorResult ansibleStdin(String module, String stdin) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status;

@@ -34,7 +34,8 @@ class SocketOptionValidationTest {
                 failure("{\"pid\": 1, \"options\": {\"so_rcvbuf\": -1}}"));
         assertEquals("options.ip_ttl: must be an integer from 1 to 255",
                 failure("{\"pid\": 1, \"options\": {\"ip_ttl\": 300}}"));
-        assertEquals("protocol: must be one of: tcp, udp", failure("{\"pid\": 1, \"protocol\": \"sctp\", \"backlog\": 1}"));
+        assertEquals("protocol: must be one of: tcp, udp; did you mean tcp?",
+                failure("{\"pid\": 1, \"protocol\": \"sctp\", \"backlog\": 1}"));
     }
 
     @Test

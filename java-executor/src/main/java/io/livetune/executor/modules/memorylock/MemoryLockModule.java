@@ -81,8 +81,12 @@ public final class MemoryLockModule implements Module {
             task.result().put("msg", summary(plans, request, task));
         } catch (ProcessAccessDeniedException e) {
             throw AccessAdvice.explain(e);
-        } catch (ProcessGoneException e) {
+        } catch (NoSuchProcessException e) {
             throw new TaskFailure(e.getMessage() + alreadyChanged(plans, task), e);
+        } catch (ProcessGoneException e) {
+            // it was found, so it has exited since
+            throw new TaskFailure("pid " + e.pid() + " exited while livetune was working on it"
+                    + alreadyChanged(plans, task), e);
         } catch (InjectionException e) {
             throw new TaskFailure(e.getMessage() + alreadyChanged(plans, task), e);
         } catch (TaskFailure e) {

@@ -2,7 +2,7 @@ package io.livetune.executor.modules.memorylock;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livetune.executor.modules.Selection;
-import io.livetune.executor.modules.TaskFailure;
+import io.livetune.executor.modules.InvalidArguments;
 import io.livetune.executor.procfs.ProcessCriteria;
 import java.util.function.Predicate;
 
@@ -33,13 +33,13 @@ final class MemoryLockRequest {
         boolean future = args.path("future").asBoolean(false);
         boolean onFault = args.path("onfault").asBoolean(false);
         if (future && !lock) {
-            throw new TaskFailure("future: only with state: locked (state: unlocked with scope: all also ends MCL_FUTURE)");
+            throw new InvalidArguments("future: only with state: locked (state: unlocked with scope: all also ends MCL_FUTURE)");
         }
         if (future && text) {
-            throw new TaskFailure("future: only with scope: all (MCL_FUTURE locks every new mapping, not only code)");
+            throw new InvalidArguments("future: only with scope: all (MCL_FUTURE locks every new mapping, not only code)");
         }
         if (onFault && !lock) {
-            throw new TaskFailure("onfault: only with state: locked");
+            throw new InvalidArguments("onfault: only with state: locked");
         }
         return new MemoryLockRequest(Selection.parseProcesses(args), lock, text, future, onFault,
                 args.path("raise_limit").asBoolean(false), "ignore".equals(args.path("missing").asText("fail")));

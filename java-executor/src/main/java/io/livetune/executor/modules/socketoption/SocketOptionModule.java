@@ -6,6 +6,7 @@ import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleSchema;
 import io.livetune.executor.modules.Selection;
 import io.livetune.executor.modules.Task;
+import io.livetune.executor.modules.InvalidArguments;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.inject.InjectedSockets;
@@ -67,30 +68,67 @@ public final class SocketOptionModule implements Module {
         }
     }
 
-    /** The ad-hoc short form {@code option=so_rcvbuf value=8388608} is one entry of {@code options}. */
+    /**
+     * The ad-hoc short form {@code option=so_rcvbuf value=8388608} is one entry of {@code options}.
+     * Option names are taken in any letter case, as the man pages spell them (SO_RCVBUF), and
+     * become the registry's lower-case names, in {@code option} and in the keys of {@code options}.
+     */
     @Override
     public JsonNode normalise(JsonNode args) {
+        ObjectNode merged = ((ObjectNode) args).deepCopy();
+        if (merged.path("options").isObject()) {
+            merged.set("options", canonicalNames((ObjectNode) merged.get("options")));
+        }
         if (!args.has("option") && !args.has("value")) {
-            return args;
+            return merged;
         }
         if (!args.has("option") || !args.has("value")) {
-            throw new TaskFailure(args.has("option") ? "value: is required with option" : "option: is required with value");
+            throw new InvalidArguments(args.has("option") ? "value: is required with option" : "option: is required with value");
         }
-        String name = args.get("option").asText();
+        JsonNode option = args.get("option");
+        if (!option.isTextual() || option.asText().isEmpty()) {
+            return merged; // the schema names the rule
+        }
+        String name = canonicalName(option.asText());
         if (OptionRegistry.get(name) == null) {
-            throw new TaskFailure("option: unknown option '" + name + "'"
-                    + Suggestions.didYouMean(name, OptionRegistry.names()));
+            throw new InvalidArguments("option: unknown option '" + name + "'" + (name.equals("backlog")
+                    ? "; backlog is a parameter of its own: write backlog=" + valueText(args.get("value"))
+                    : Suggestions.didYouMean(name, OptionRegistry.names())));
         }
-        if (args.path("options").has(name)) {
-            throw new TaskFailure("option: " + name + " is also given in options; give it once");
+        if (merged.path("options").has(name)) {
+            throw new InvalidArguments("option: " + name + " is also given in options; give it once");
         }
-        ObjectNode merged = ((ObjectNode) args).deepCopy();
         JsonNode options = merged.path("options");
         ObjectNode target = options.isObject() ? (ObjectNode) options : merged.putObject("options");
         target.set(name, merged.get("value"));
         merged.remove("option");
         merged.remove("value");
         return merged;
+    }
+
+    /** so_rcvbuf for SO_RCVBUF or So_RcvBuf; a name the registry does not know stays as written. */
+    private static String canonicalName(String name) {
+        String lower = name.toLowerCase(java.util.Locale.ROOT);
+        return OptionRegistry.get(name) == null && OptionRegistry.get(lower) != null ? lower : name;
+    }
+
+    private static ObjectNode canonicalNames(ObjectNode options) {
+        ObjectNode canonical = options.objectNode();
+        Map<String, String> spelling = new java.util.HashMap<>();
+        options.fields().forEachRemaining(entry -> {
+            String name = canonicalName(entry.getKey());
+            String earlier = spelling.put(name, entry.getKey());
+            if (earlier != null) {
+                throw new InvalidArguments("options." + name + ": given twice, as " + earlier + " and as " + entry.getKey()
+                        + "; give it once");
+            }
+            canonical.set(name, entry.getValue());
+        });
+        return canonical;
+    }
+
+    private static String valueText(JsonNode value) {
+        return value.isValueNode() && !value.isNull() ? value.asText() : "N";
     }
 
     @Override
@@ -122,7 +160,7 @@ public final class SocketOptionModule implements Module {
         } catch (ProcessAccessDeniedException e) {
             throw AccessAdvice.explain(e);
         } catch (ProcessGoneException e) {
-            throw new TaskFailure(e.getMessage() + (task.isChanged() ? "" : "; nothing was changed"), e);
+            throw new TaskFailure(exitedMidRun(e) + (task.isChanged() ? "" : "; nothing was changed"), e);
         } catch (IOException e) {
             throw new TaskFailure(e.getMessage(), e);
         }
@@ -148,6 +186,12 @@ public final class SocketOptionModule implements Module {
         }
         task.result().put("msg", what + "; nothing to do (missing: ignore)");
         task.result().putArray("sockets");
+    }
+
+    /** The pid was found: it has exited since (a process not there at the start is "no such process"). */
+    private static String exitedMidRun(ProcessGoneException e) {
+        return e instanceof NoSuchProcessException ? e.getMessage()
+                : "pid " + e.pid() + " exited while livetune was working on it";
     }
 
     static String describe(List<ProcessInfo> processes) {

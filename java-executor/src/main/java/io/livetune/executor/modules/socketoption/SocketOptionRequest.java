@@ -2,7 +2,7 @@ package io.livetune.executor.modules.socketoption;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livetune.executor.modules.Selection;
-import io.livetune.executor.modules.TaskFailure;
+import io.livetune.executor.modules.InvalidArguments;
 import io.livetune.executor.sockets.AccessMethod;
 import io.livetune.executor.sockets.Backlog;
 import io.livetune.executor.sockets.OptionRegistry;
@@ -51,7 +51,7 @@ final class SocketOptionRequest {
             settings.put(Backlog.INSTANCE, args.get("backlog"));
         }
         if (settings.isEmpty()) {
-            throw new TaskFailure("nothing to set: give options, option and value, backlog or raw");
+            throw new InvalidArguments("nothing to set: give options, option and value, backlog or raw");
         }
         return settings;
     }

@@ -358,6 +358,18 @@ sockets:
       description: Socket inode (as in C(/proc/PID/fd) and C(ss -e)).
       type: int
       sample: 98765
+    process:
+      description: Process name (C(/proc/PID/comm)).
+      type: str
+      sample: nginx
+    shared_with:
+      description:
+        - The other processes that hold the same socket (inherited across fork), each with its
+          C(pid), C(fd) and C(process). Only when there are any; the socket is changed once, for all.
+      type: list
+      elements: dict
+      returned: when another process holds the socket too
+      sample: [{pid: 1240, fd: 3, process: nginx}]
     protocol:
       description: C(tcp) or C(udp).
       type: str

@@ -50,7 +50,7 @@ t_docs() {
     expect_eq "$(jq -r '.doc.attributes | keys | sort | join(" ")' <<<"$doc")" \
         "action async become check_mode diff_mode platform" "attributes"
     expect_eq "$(jq -r '.return.sockets.contains | keys | sort | join(" ")' <<<"$doc")" \
-        "after before changed family fd inode local pid protocol remote state" "RETURN sockets"
+        "after before changed family fd inode local method pid process protocol remote shared_with state" "RETURN sockets"
     # EXAMPLES must be valid YAML tasks using the module
     jq -r '.examples' <<<"$doc" | python3 -c 'import sys, yaml; t = yaml.safe_load(sys.stdin); assert all("livetune.process.socket_option" in x for x in t), t'
 }

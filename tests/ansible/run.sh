@@ -141,6 +141,7 @@ main() {
     run_test "drift: change by the daemon itself, 2 hosts, default output" t_drift_playbook
     run_test "drift: junit callback, drifted task = failed test case" t_drift_junit
     run_test "drift: memory_lock names mappings, kB, onfault, future" t_drift_memory_lock
+    run_test "drift: docs/drift-checks.md YAML parses, example --syntax-check" t_drift_docs
 
     log ""
     if [ "$FAILED" -gt 0 ]; then log "failed: ${FAILED_NAMES[*]}"; fi

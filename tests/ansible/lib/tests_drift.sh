@@ -41,6 +41,14 @@ recap() {
     printf '%s\n' "$CHECK_OUT" | sed -n "s/^$1 *:.* $2=\([0-9]*\).*/\1/p" | tail -n 1
 }
 
+# expect_drift_documented MODULE: the last result's drift entries have exactly the fields
+# that the module's RETURN documents for drift (as ansible-doc renders it)
+expect_drift_documented() {
+    expect_eq "$(result local '.drift[0] | keys | join(" ")')" \
+        "$(ansible-doc -t module "$1" -j | jq -r ".[\"$1\"].return.drift.contains | keys | sort | join(\" \")")" \
+        "drift entry fields = RETURN drift of $1"
+}
+
 # -- ad hoc, socket_option -----------------------------------------------------------------
 
 # --check with livetune_fail_on_drift fails while the live state differs, naming each
@@ -60,6 +68,7 @@ t_drift_check() {
     expect_eq "$(result local '.drift[0] | [.host, .pid, .process, .target, .live, .wanted] | map(tostring) | join("|")')" \
         "local|$D_PID|$(cat "/proc/$D_PID/comm")|$target|20|300" "drift[0]"
     expect_eq "$(result local '.drift[1] | [.live, .wanted] | map(tostring) | join("|")')" "8192|131072" "drift[1] live|wanted"
+    expect_drift_documented "$MODULE"
     expect_untouched
 
     adhoc local "$args" --check
@@ -122,6 +131,14 @@ t_drift_playbook() {
         sed 's/^ *//' "$WORK/check.out" | grep -qxF -- "$line" || fail "not a line of its own: $line"
         log "ok: a line of its own: $line"
     done
+
+    # an unreachable host (nothing listens on its port) as well: exit status 4 wins over 2
+    printf 'unreachable ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=%s ansible_user=root\n' \
+        "$(free_port)" >"$WORK/unreachable.ini"
+    check_run drift.yml -i "$WORK/unreachable.ini" -e target=local:unreachable "${DRIFT_VARS[@]}"
+    expect_eq "$(recap unreachable unreachable)" 1 "unreachable count of the unreachable host"
+    expect_eq "$(recap local failed)" 1 "failed tasks of local, with an unreachable host"
+    expect_eq "$CHECK_RC" 4 "exit status of the drift check with an unreachable host (4)"
 
     pb drift.yml -e target=local "${DRIFT_VARS[@]}"
     expect_eq "$(recap_changed "$PB_OUT" local)" 1 "changed tasks, converge repairs the drift"
@@ -237,7 +254,15 @@ t_drift_memory_lock() {
         "$(drift_line local "$T_PID" "$target" mappings_locked 0 "$mappings")" \
         "$(drift_line local "$T_PID" "$target" locked_kb 0 "$predicted")"
     expect_eq "$(result local '.drift | map(.setting) | join(" ")')" "locked_kb mappings_locked" "drift settings"
+    expect_drift_documented "$LOCK_MODULE"
     expect_unlocked "$T_PID"
+
+    # future asked of a process not locked yet: whether MCL_FUTURE is in force is not asked of
+    # the kernel (mlockall runs anyway), so its live value is unknown (null)
+    if adhoc local "pid=$T_PID future=true" --check -e livetune_fail_on_drift=true; then fail "drift did not fail the task"; fi
+    expect_failed_with local "$(drift_line local "$T_PID" "$target" future unknown true)"
+    expect_eq "$(result local '.drift | map(.setting) | join(" ")')" "future locked_kb mappings_locked" "drift settings (future)"
+    expect_eq "$(result local '.drift[0].live')" null "drift future live"
 
     adhoc local "pid=$T_PID"
     expect_all_locked "$T_PID"
@@ -263,4 +288,45 @@ t_drift_memory_lock() {
     expect_eq "$(result local '.drift[] | select(.setting == "mappings_locked") | [.live, .wanted] | map(tostring) | join("|")')" \
         "$mappings|0" "drift mappings_locked (would unlock)"
     expect_eq "$(mem_fact "$T_PID" locked_mappings)" "$mappings" "locked mappings after check mode"
+
+    # raise_limit: the limit that would be raised is named too (a root process without
+    # CAP_IPC_LOCK, as in t_lock_raise_limit, with a soft limit too low for the lock)
+    prlimit --memlock=65536: setpriv --bounding-set -ipc_lock sleep 3600 </dev/null >/dev/null 2>&1 &
+    T_PID=$!
+    on_exit "stop_pid $T_PID"
+    wait_until 10 "sleep $T_PID running" grep -qx sleep "/proc/$T_PID/comm"
+    target="memory, scope all ($(mem_fact "$T_PID" mappings) mappings)"
+    if adhoc local "pid=$T_PID raise_limit=true" --check -e livetune_fail_on_drift=true; then fail "drift did not fail the task"; fi
+    expect_eq "$(result local '.drift | map(.setting) | map(select(startswith("memlock_limit.soft"))) | length')" 1 \
+        "drift memlock_limit.soft entries (raise_limit)"
+    expect_eq "$(result local '.drift[] | select(.setting == "memlock_limit.soft") | .live')" "$(memlock_limit "$T_PID" soft)" \
+        "drift memlock_limit.soft live = /proc/PID/limits"
+    expect_failed_with local \
+        "$(drift_line local "$T_PID" "$target" memlock_limit.soft 65536 "$(result local '.processes[0].after.memlock_limit.soft')")"
+    expect_eq "$(memlock_limit "$T_PID" soft)" 65536 "RLIMIT_MEMLOCK after check mode (/proc/PID/limits)"
+}
+
+# -- docs/drift-checks.md ------------------------------------------------------------------
+
+# every YAML snippet of the page parses; the example playbook (the first) passes
+# ansible-playbook --syntax-check with this collection
+t_drift_docs() {
+    python3 - "$REPO/docs/drift-checks.md" "$WORK/example.yml" <<'EOF'
+import re
+import sys
+
+import yaml
+
+text = open(sys.argv[1]).read()
+blocks = re.findall(r"^```yaml\n(.*?)^```", text, re.S | re.M)
+assert len(blocks) >= 4, "expected the example playbook, a drift entry and the two CI jobs, got %d blocks" % len(blocks)
+for block in blocks:
+    yaml.safe_load(block)
+playbook = yaml.safe_load(blocks[0])
+assert isinstance(playbook, list) and "tasks" in playbook[0], "the first yaml block is not the example playbook"
+with open(sys.argv[2], "w") as f:
+    f.write(blocks[0])
+print("ok: %d yaml blocks parse" % len(blocks))
+EOF
+    ansible-playbook -i localhost, --syntax-check "$WORK/example.yml"
 }

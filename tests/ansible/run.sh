@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end tests of livetune.process.socket_option, socket_info (lib/tests_socket_info.sh)
-# and memory_lock (lib/tests_memory_lock.sh)
+# and memory_lock (lib/tests_memory_lock.sh), and of drift checks (lib/tests_drift.sh)
 # through real Ansible, against real running daemons (tests/daemons/tunable_server.py): ad
 # hoc and playbooks, over -c local and over SSH to an sshd started here on 127.0.0.1 (root,
 # and non-root users with sudo and su), check and diff modes, idempotence, every error of
@@ -31,6 +31,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/tests_socket_info.sh"
 # shellcheck source=lib/tests_memory_lock.sh
 . "$HERE/lib/tests_memory_lock.sh"
+# shellcheck source=lib/tests_drift.sh
+. "$HERE/lib/tests_drift.sh"
 
 preflight() {
     [ "$(id -u)" = 0 ] || { log "tests/ansible/run.sh needs root (users, sshd, mount namespaces)"; exit 2; }
@@ -72,7 +74,6 @@ main() {
     run_test "ad hoc -c local: option=so_rcvbuf value= short form" t_adhoc_short_form
     run_test "ad hoc -c local: options='so_rcvbuf=... so_keepalive=yes'" t_adhoc_options_pairs
     run_test "ad hoc --check changes nothing, --diff shows it" t_adhoc_check_diff
-    run_test "drift check: --check + livetune_fail_on_drift fails" t_drift_check
 
     run_test "playbook -c local: check, converge, idempotent" t_converge local
     run_test "playbook ssh root: check, converge, idempotent" t_converge ssh_root
@@ -135,6 +136,12 @@ main() {
     run_test "memory_lock: playbook ssh root" t_lock_playbook ssh_root
     run_test "memory_lock: playbook ssh non-root + sudo" t_lock_playbook ssh_user
     run_test "memory_lock: playbook ssh non-root + sudo, no pipelining" t_lock_playbook ssh_user pipelining_off
+
+    run_test "drift: ad hoc, fails naming each setting, live and wanted" t_drift_check
+    run_test "drift: change by the daemon itself, 2 hosts, default output" t_drift_playbook
+    run_test "drift: junit callback, drifted task = failed test case" t_drift_junit
+    run_test "drift: memory_lock names mappings, kB, onfault, future" t_drift_memory_lock
+    run_test "drift: docs/drift-checks.md YAML parses, example --syntax-check" t_drift_docs
 
     log ""
     if [ "$FAILED" -gt 0 ]; then log "failed: ${FAILED_NAMES[*]}"; fi

@@ -10,12 +10,18 @@ not livetune.
                       [--backlog 20] [--rcvbuf 4096] [--sndbuf N] [--udp-rcvbuf N]
                       [--ready-file F] [--pidfile F] [--port-file F] [--daemonize] [--log F]
     tunable_server.py --port 18080 --ask OPTS      # client: print the daemon's answer
+    tunable_server.py --port 18080 --ask 'SET so_rcvbuf 4096'   # the daemon changes its own socket
 
 Protocol (TCP, line based; over UDP the same commands, one per datagram):
     PING\\n      -> PONG\\n
     OPTS\\n      -> one JSON line: options of the LISTENING socket (and of the UDP socket,
                    keys prefixed udp_), read with getsockopt by this process
     CONNOPTS\\n  -> one JSON line: options of the daemon's side of THIS connection
+    SET NAME VALUE\\n -> the daemon itself changes its own socket (setsockopt, or listen()
+                   again for NAME backlog), as a change made outside livetune would: NAME is
+                   an OPTS key (so_rcvbuf, so_keepalive, tcp_nodelay, ...; udp_so_rcvbuf for
+                   the UDP socket) with an integer VALUE; answers as OPTS does, read after
+                   the change, or "ERR ..."
     QUIT\\n      -> the daemon closes this connection
 
 --port 0 / --udp-port 0 pick a free port; --port-file receives "TCP UDP" ports.
@@ -187,6 +193,32 @@ class Server:
                 out["udp_" + k] = v
         return out
 
+    def set_option(self, words):
+        """SET NAME VALUE: this process changes its own socket, then answers like OPTS."""
+        if len(words) != 2:
+            return b"ERR usage: SET NAME VALUE\n"
+        name, value = words[0].lower(), words[1]
+        try:
+            value = int(value)
+        except ValueError:
+            return b"ERR VALUE must be an integer\n"
+        sock = self.listener
+        if name.startswith("udp_"):
+            name, sock = name[4:], self.udp
+        if sock is None:
+            return b"ERR no such socket\n"
+        try:
+            if name == "backlog" and sock is self.listener:
+                sock.listen(value)
+            else:
+                found = [(level, cname) for key, level, cname in _CANDIDATES if key == name]
+                if not found or _optnum(found[0][1]) is None:
+                    return ("ERR unknown option %s\n" % name).encode()
+                sock.setsockopt(found[0][0], _optnum(found[0][1]), value)
+        except OSError as e:
+            return ("ERR %s\n" % e).encode()
+        return (json.dumps(self.opts(), sort_keys=True) + "\n").encode()
+
     def answer(self, line, conn=None):
         cmd = line.strip().upper()
         if cmd == b"PING":
@@ -198,6 +230,8 @@ class Server:
                  "remote": "%s:%d" % conn.getpeername()[:2]}
             o.update(read_options(conn))
             return (json.dumps(o, sort_keys=True) + "\n").encode()
+        if cmd.startswith(b"SET "):
+            return self.set_option(line.decode(errors="replace").split()[1:])
         if cmd == b"QUIT":
             return None
         return b"ERR unknown command\n"
@@ -325,8 +359,8 @@ def parse_args(argv):
                    help="detach; return once ready (exit 0) or failed (exit 1)")
     p.add_argument("--log", default="/dev/null", help="stdout/stderr of the detached daemon")
     p.add_argument("--ask", metavar="CMD",
-                   help="client mode: send CMD (PING, OPTS, CONNOPTS) to a running daemon at "
-                        "--host/--port (or --udp-port) and print its answer")
+                   help="client mode: send CMD (PING, OPTS, CONNOPTS, 'SET NAME VALUE') to a running "
+                        "daemon at --host/--port (or --udp-port) and print its answer; exit 1 on ERR")
     a = p.parse_args(argv)
     if a.port is None and a.udp_port is None:
         p.error("give --port and/or --udp-port")
@@ -383,7 +417,7 @@ def ask(a):
         sys.stderr.write("tunable_server: no answer\n")
         return 1
     sys.stdout.write(reply.decode())
-    return 0
+    return 1 if reply.startswith(b"ERR") else 0
 
 
 def main(argv=None):

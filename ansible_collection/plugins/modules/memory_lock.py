@@ -155,8 +155,15 @@ notes:
     locks it again (and reports the change).
   - The arguments are sent to the executor on stdin. Where become cannot pass stdin on (C(su), or
     sudo with C(requiretty)) they go through a temporary file instead.
-  - For a drift check in CI, run the playbook with C(--check -e livetune_fail_on_drift=true);
-    every task whose processes are not locked as it asks then fails (and still changes nothing).
+  - >-
+    For a drift check in CI, run the playbook with C(--check -e livetune_fail_on_drift=true);
+    every task whose processes are not locked as it asks then fails (and still changes nothing),
+    so C(ansible-playbook) exits with status 2. Its I(msg) names each setting that differs, one
+    line each, with the host, the process's pid and name, the scope, the setting, and its live and
+    wanted values (C(mappings_locked live 0 → wanted 33)), also without C(--diff); I(drift) has
+    the same as a list. Ansible runs no
+    further task on a host after a failed one. See C(docs/drift-checks.md) in the livetune
+    repository for a CI recipe.
 seealso:
   - name: mlock(2)
     description: mlock, mlock2, munlock, mlockall and munlockall, and how RLIMIT_MEMLOCK limits them.
@@ -224,6 +231,58 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+drift:
+  description:
+    - In check mode, every setting of every process whose live value differs from what the task
+      asks, one entry each, from I(processes) (its C(before) is live, its C(after) wanted). Empty
+      when nothing would change.
+    - The settings are C(mappings_locked) and C(locked_kb) (what the scope has locked), C(future)
+      (with I(future=true); live C(null) when it was not asked of the kernel, because some mapping
+      was not locked yet), C(memlock_limit.soft) and C(memlock_limit.hard) (with I(raise_limit)),
+      and C(onfault), when every mapping of the scope is locked, but not the way I(onfault) asks
+      (the result counts locked mappings, not how they are locked, so this entry is the one
+      the task's own I(onfault) implies).
+    - >-
+      With the variable C(livetune_fail_on_drift=true), such a task fails, and its I(msg) has one
+      line per entry, with the host, the process's pid and name, the target, the setting, and its
+      live and wanted values (C(mappings_locked live 0 → wanted 33)).
+  returned: in check mode
+  type: list
+  elements: dict
+  contains:
+    host:
+      description: The inventory host (C(inventory_hostname)).
+      type: str
+      sample: db1
+    pid:
+      description: Process id.
+      type: int
+      sample: 1234
+    process:
+      description: Process name (C(/proc/PID/comm)).
+      type: str
+      sample: gateway
+    target:
+      description: The process's memory in the task's scope, with the number of mappings in it.
+      type: str
+      sample: memory, scope all (33 mappings)
+    setting:
+      description: What differs (see above).
+      type: str
+      sample: mappings_locked
+    live:
+      description: The value the kernel shows now.
+      type: raw
+      sample: 0
+    wanted:
+      description: The value the kernel will show once the task runs, as in the C(after) of I(processes).
+      type: raw
+      sample: 33
+  sample:
+    - {host: db1, pid: 1234, process: gateway, target: "memory, scope all (33 mappings)",
+       setting: mappings_locked, live: 0, wanted: 33}
+    - {host: db1, pid: 1234, process: gateway, target: "memory, scope all (33 mappings)",
+       setting: locked_kb, live: 0, wanted: 2888}
 processes:
   description:
     - Every process that matched, with what the kernel reported before and after.

@@ -284,9 +284,15 @@ notes:
     sudo with C(requiretty)) they go through a temporary file instead.
   - The executor on the target also has a command line for people, see
     C(java -jar /var/cache/livetune/*/livetune-executor.jar --help).
-  - For a drift check in CI, run the playbook with C(--check -e livetune_fail_on_drift=true);
+  - >-
+    For a drift check in CI, run the playbook with C(--check -e livetune_fail_on_drift=true);
     every task whose sockets differ from what it asks for then fails (and still changes nothing),
-    so C(ansible-playbook) exits non-zero.
+    so C(ansible-playbook) exits with status 2. Its I(msg) names each setting that differs, one
+    line each, with the host, the process's pid and name, the socket, the setting, and its live and
+    wanted values (C(so_rcvbuf live 8192 → wanted 131072)), also without C(--diff); I(drift) has
+    the same as a list. Ansible runs no further task
+    on a host after a failed one, so one run names the drift of the first drifted task of each
+    host. See C(docs/drift-checks.md) in the livetune repository for a CI recipe.
 '''
 
 EXAMPLES = r'''
@@ -340,6 +346,55 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+drift:
+  description:
+    - In check mode, every setting of every socket whose live value differs from what the task
+      asks, one entry each, from I(sockets) (its C(before) is live, its C(after) wanted). Empty
+      when nothing would change.
+    - >-
+      With the variable C(livetune_fail_on_drift=true), such a task fails, and its I(msg) has one
+      line per entry, with the host, the process's pid and name, the target, the setting, and its
+      live and wanted values (C(backlog live 511 → wanted 4096)).
+  returned: in check mode
+  type: list
+  elements: dict
+  contains:
+    host:
+      description: The inventory host (C(inventory_hostname)).
+      type: str
+      sample: web1
+    pid:
+      description: Process id.
+      type: int
+      sample: 1234
+    process:
+      description: Process name (C(/proc/PID/comm)).
+      type: str
+      sample: nginx
+    target:
+      description:
+        - The socket, its protocol and local address, then, in parentheses, its state and its
+          descriptor; with C(remote) and the remote address after the local address for a connected
+          socket.
+      type: str
+      sample: tcp 0.0.0.0:8080 (listen, fd 6)
+    setting:
+      description: The option (as in I(options)) or C(backlog).
+      type: str
+      sample: so_rcvbuf
+    live:
+      description: The value the kernel reports now.
+      type: raw
+      sample: 8192
+    wanted:
+      description:
+        - The value the kernel will report once the task runs, in the kernel's terms (SO_RCVBUF and
+          SO_SNDBUF doubled and clamped, the backlog capped), as in the C(after) of I(sockets).
+      type: raw
+      sample: 131072
+  sample:
+    - {host: web1, pid: 1234, process: nginx, target: "tcp 0.0.0.0:8080 (listen, fd 6)",
+       setting: backlog, live: 511, wanted: 4096}
 sockets:
   description: Every socket that matched, with the values the kernel reported.
   returned: always

@@ -30,6 +30,8 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.livetune.process.plugins.plugin_utils.drift import drift_entries, drift_line
+
 display = Display()
 
 JAR_NAME = 'livetune-executor.jar'
@@ -156,17 +158,28 @@ class LivetuneAction(ActionBase):
         return result
 
     def _fail_on_drift(self, result, task_vars):
-        """In check mode with livetune_fail_on_drift, a task that would change fails.
+        """In check mode: what differs, per setting; with livetune_fail_on_drift, a failure.
 
         A CI drift check (ansible-playbook --check -e livetune_fail_on_drift=true) then
-        exits non-zero when a live process no longer has what the playbook says.
+        exits non-zero when a live process no longer has what the playbook says, and its
+        message names every setting that drifted, one line each (see drift_lines).
         """
-        if not (self._task.check_mode and result.get('changed') and not result.get('failed')):
+        if not self._task.check_mode or result.get('failed'):
+            return
+        host = task_vars.get('inventory_hostname') or self._play_context.remote_addr
+        drift = drift_entries(self.MODULE, host, result, self._task.args)
+        if drift is not None:
+            result['drift'] = drift
+        if not result.get('changed'):
             return
         if not boolean(self._templar.template(task_vars.get('livetune_fail_on_drift', False)), strict=False):
             return
+        lines = [drift_line(entry) for entry in drift or ()]
+        if not lines:
+            lines = ['%s: %s' % (host, result.get('msg', 'the live state differs from the task'))]
         result['failed'] = True
-        result['msg'] = 'drift (livetune_fail_on_drift): %s' % result.get('msg', 'the live state differs')
+        result['msg'] = 'drift (livetune_fail_on_drift): %s; %d setting(s) differ, live → wanted:\n%s' % (
+            result.get('msg', 'the live state differs'), len(drift or ()), '\n'.join(lines))
 
     # -- arguments ---------------------------------------------------------------------
 

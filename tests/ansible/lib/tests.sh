@@ -110,23 +110,6 @@ t_adhoc_check_diff() {
     expect_untouched
 }
 
-# A CI drift check: --check with livetune_fail_on_drift fails while the live state differs,
-# passes once it matches, and never changes anything itself.
-t_drift_check() {
-    local args
-    start_daemon drift
-    args="pid=$D_PID state=listen local_port=$D_PORT backlog=300"
-    if adhoc local "$args" --check -e livetune_fail_on_drift=true; then fail "drift did not fail the task"; fi
-    expect_failed_with local "drift (livetune_fail_on_drift)" "would change"
-    expect_untouched
-    adhoc local "$args" --check
-    expect_eq "$(result local ".failed // false")" false "without the variable, check mode only reports"
-    adhoc local "$args"
-    expect_eq "$(ss_backlog "$D_PORT")" 300 "backlog after converge (ss Send-Q)"
-    adhoc local "$args" --check -e livetune_fail_on_drift=true
-    expect_eq "$(result local ".failed // false")" false "no drift once converged"
-}
-
 # -- playbooks ---------------------------------------------------------------------------
 
 # t_converge HOST [pipelining_off]: --check --diff, converge, converge again

@@ -26,6 +26,9 @@
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=../tests/ansible/lib/machine_lock.sh
+. "$ROOT/tests/ansible/lib/machine_lock.sh"
+take_machine_lock
 SCENARIO=${1:-default}
 if [[ $SCENARIO == */* ]] && [ -d "$SCENARIO" ]; then # a scenario directory elsewhere
     DIR=$(cd "$SCENARIO" && pwd)

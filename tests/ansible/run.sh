@@ -29,6 +29,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/tests.sh"
 # shellcheck source=lib/tests_socket_info.sh
 . "$HERE/lib/tests_socket_info.sh"
+# shellcheck source=lib/machine_lock.sh
+. "$HERE/lib/machine_lock.sh"
 # shellcheck source=lib/tests_memory_lock.sh
 . "$HERE/lib/tests_memory_lock.sh"
 # shellcheck source=lib/tests_drift.sh
@@ -57,6 +59,7 @@ setup_work() {
 
 main() {
     preflight
+    take_machine_lock
     cd "$REPO" # the repo's ansible.cfg
     setup_work
     setup_users

@@ -64,7 +64,7 @@ t_info_docs() {
     expect_eq "$(jq -r '.doc.attributes | to_entries | map("\(.key)=\(.value.support)") | sort | join(" ")' <<<"$doc")" \
         "action=full async=none become=full check_mode=full diff_mode=none platform=full" "attributes"
     expect_eq "$(jq -r '.return.sockets.contains | keys | sort | join(" ")' <<<"$doc")" \
-        "accept_queue backlog diagnostics family inode local netns notes options owners protocol recv_q remote send_q state" \
+        "accept_queue backlog diagnostics family inode local method netns notes options owners protocol recv_q remote send_q state" \
         "RETURN sockets"
     expect_eq "$(jq -r '.return.sockets.contains.owners.contains | keys | sort | join(" ")' <<<"$doc")" \
         "fd pid process" "RETURN sockets.owners"

@@ -44,6 +44,18 @@ need ansible-lint    have ansible-lint
 need strace          have strace    # tests: a tracer that is not ours, and what the executor executes
 need gcc             have gcc       # tests and bench (e): small C targets (siginfo, pause timing)
 need memcached       test -x /usr/bin/memcached  # tests: a real multi-threaded server whose connections churn
+# `make sanity` (ansible-test sanity --local, offline): the linters it would pip-install
+# come from Debian instead, imported by Debian's python3 (ansible-test runs under it)
+sys_py() { /usr/bin/python3 -c "import $1"; }
+need pycodestyle        sys_py pycodestyle
+need pylint             sys_py pylint
+need python3-voluptuous sys_py voluptuous   # validate-modules' schema checks
+need shellcheck         have shellcheck
+# `make test-units` (ansible-test units --local): pytest and the plugins it loads
+need python3-pytest         sys_py pytest
+need python3-pytest-xdist   sys_py xdist
+need python3-pytest-forked  sys_py pytest_forked
+need python3-mock           sys_py mock
 if [ "${1-}" = bench ]; then
     need gdb         have gdb       # bench (e): the peer it is measured against
 fi

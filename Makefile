@@ -87,7 +87,7 @@ install: | $(if $(filter build collection,$(MAKECMDGOALS)),collection)
 # Each step is its own make run, in order; the first failure stops `make test`.
 test:
 	@start=$$(date +%s); \
-	for step in deps test-junit build install test-version test-docs test-lint test-sanity \
+	for step in deps test-junit build install test-version test-docs test-lint test-sanity test-units \
 	            test-ansible test-molecule; do \
 	  $(MAKE) $$step || { printf '\nmake test: FAILED in step %s\n' "$$step"; exit 1; }; \
 	done; \

@@ -32,8 +32,8 @@ py=$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp/ansible_collections/$ns"
-cp -a "$src" "$tmp/ansible_collections/$ns/$name"
+mkdir -p "$tmp/ansible_collections/$ns/$name"
+cp -a "$src/." "$tmp/ansible_collections/$ns/$name/"
 cd "$tmp/ansible_collections/$ns/$name"
 
 # make_venv DIR: what ansible-test would have made, minus pip and the pinned packages

@@ -259,8 +259,11 @@ class LivetuneAction(ActionBase):
         if os.path.exists(self._stdin_refused_marker()):
             return False
         # The local connection answers a become password prompt through a pty, and then
-        # does not pass stdin on (it does when pipelining is enabled).
-        if self._connection.transport.split('.')[-1] == 'local' and become.expect_prompt():
+        # does not pass stdin on (it does when pipelining is enabled). A become plugin makes
+        # its prompt only when it builds its command, after this is decided: until then the
+        # password says whether it will prompt.
+        prompts = become.expect_prompt() or self.get_become_option('become_pass')
+        if self._connection.transport.split('.')[-1] == 'local' and prompts:
             try:
                 return bool(self._connection.get_option('pipelining'))
             except KeyError:

@@ -56,6 +56,8 @@ need python3-pytest         sys_py pytest
 need python3-pytest-xdist   sys_py xdist
 need python3-pytest-forked  sys_py pytest_forked
 need python3-mock           sys_py mock
+# tests of the java_runtime role: ansible.builtin.apt (check mode too) needs python3-apt
+need python3-apt            sys_py apt_pkg
 if [ "${1-}" = bench ]; then
     need gdb         have gdb       # bench (e): the peer it is measured against
 fi

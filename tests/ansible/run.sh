@@ -31,6 +31,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/tests_socket_info.sh"
 # shellcheck source=lib/tests_memory_lock.sh
 . "$HERE/lib/tests_memory_lock.sh"
+# shellcheck source=lib/tests_java_runtime.sh
+. "$HERE/lib/tests_java_runtime.sh"
 
 preflight() {
     [ "$(id -u)" = 0 ] || { log "tests/ansible/run.sh needs root (users, sshd, mount namespaces)"; exit 2; }
@@ -135,6 +137,14 @@ main() {
     run_test "memory_lock: playbook ssh root" t_lock_playbook ssh_root
     run_test "memory_lock: playbook ssh non-root + sudo" t_lock_playbook ssh_user
     run_test "memory_lock: playbook ssh non-root + sudo, no pipelining" t_lock_playbook ssh_user pipelining_off
+
+    run_test "java_runtime: Java present: check mode, real run change nothing" t_jr_present local
+    run_test "java_runtime: Java present, ssh non-root + sudo" t_jr_present ssh_user
+    run_test "java_runtime: RHEL 9 facts: dnf installs java-17-openjdk-headless" \
+        t_jr_other_os RedHat 9 dnf "Install the headless JRE (RHEL family)" java-17-openjdk-headless
+    run_test "java_runtime: RHEL 7 facts: yum installs java-11-openjdk-headless" \
+        t_jr_other_os RedHat 7 yum "Install the headless JRE (other package managers)" java-11-openjdk-headless
+    run_test "java_runtime: a copy of this host with no Java at all" t_jr_no_java
 
     log ""
     if [ "$FAILED" -gt 0 ]; then log "failed: ${FAILED_NAMES[*]}"; fi

@@ -325,7 +325,8 @@ class LivetuneAction(ActionBase):
             return self._unsafe_message(*fields[:5])
         if word == 'no-java':
             return ('no Java runtime found on the target (looked at JAVA_HOME, PATH and /usr/lib/jvm); '
-                    'livetune needs a JRE >= 11: %s, or point java_executable / livetune_java at one'
+                    'livetune needs a JRE >= 11: install one with the role livetune.process.java_runtime '
+                    '(or %s), or point java_executable / livetune_java at one'
                     % self._jre_hint(fields[0], fields[1]))
         if word == 'bad-java':
             return ('java_executable / livetune_java: %s is not an executable file on the target' % fields[0])

@@ -284,10 +284,11 @@ def run_with_status(*fields, **kwargs):
     ('alpine', '', 'apk add openjdk17-jre-headless'),
     ('gentoo', '', 'apt-get install default-jre-headless (Debian/Ubuntu) or dnf install java-17-openjdk-headless'),
 ])
-def test_no_jre_names_the_package(os_id, os_like, command):
+def test_no_jre_names_the_package_and_the_role(os_id, os_like, command):
     msg = run_with_status('no-java', os_id, os_like)
     assert msg.startswith('no Java runtime found on the target (looked at JAVA_HOME, PATH and /usr/lib/jvm)')
     assert command in msg
+    assert 'install one with the role livetune.process.java_runtime' in msg
     assert 'java_executable / livetune_java' in msg
 
 

@@ -115,8 +115,9 @@ test-docs:
 test-lint:
 	$(call header,test: yamllint and ansible-lint)
 	yamllint --strict .
-	@# ansible-lint resolves livetune.process through ansible.cfg: needs `make install` first
-	ansible-lint --offline --nocolor -q molecule/ demo/
+	@# ansible-lint (.ansible-lint: the production profile) resolves livetune.process through
+	@# ansible.cfg: needs `make install` first
+	ansible-lint --nocolor -q molecule/ demo/ $(COLL_SRC)/roles/
 
 test-ansible:
 	$(call header,test: ansible tests (tests/ansible/run.sh))

@@ -33,6 +33,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/tests_memory_lock.sh"
 # shellcheck source=lib/tests_java_runtime.sh
 . "$HERE/lib/tests_java_runtime.sh"
+# shellcheck source=lib/tests_ecosystem.sh
+. "$HERE/lib/tests_ecosystem.sh"
 
 preflight() {
     [ "$(id -u)" = 0 ] || { log "tests/ansible/run.sh needs root (users, sshd, mount namespaces)"; exit 2; }
@@ -137,6 +139,10 @@ main() {
     run_test "memory_lock: playbook ssh root" t_lock_playbook ssh_root
     run_test "memory_lock: playbook ssh non-root + sudo" t_lock_playbook ssh_user
     run_test "memory_lock: playbook ssh non-root + sudo, no pipelining" t_lock_playbook ssh_user pipelining_off
+
+    run_test "galaxy: the tarball installs offline and works from there" t_galaxy_install
+    run_test "module_defaults: the action group reaches every module" t_module_defaults
+    run_test "-c local, sudo with a password, no pipelining: args file" t_local_sudo_password
 
     run_test "java_runtime: Java present: check mode, real run change nothing" t_jr_present local
     run_test "java_runtime: Java present, ssh non-root + sudo" t_jr_present ssh_user

@@ -36,7 +36,7 @@ header = @if [ -t 1 ]; then b='\033[1m' n='\033[0m'; else b= n=; fi; \
   printf "\n$${b}==== %s ====$${n}  (%s)\n" '$(1)' "$$(date +%H:%M:%S)"
 
 .PHONY: all deps build jar collection install test test-junit test-version test-docs test-lint \
-        test-sanity test-units test-ansible test-molecule demo bench sanity clean help
+        test-sanity test-units test-ansible test-molecule demo bench sanity changelog clean help
 
 all: build
 
@@ -113,11 +113,16 @@ test-docs:
 	/usr/bin/python3 tests/docs/check_module_docs.py $(JAR)
 
 test-lint:
-	$(call header,test: yamllint and ansible-lint)
+	$(call header,test: yamllint + ansible-lint + changelog fragments)
 	yamllint --strict .
+	/usr/bin/python3 tests/changelog/check_changelog.py $(COLL_SRC) $(VERSION)
 	@# ansible-lint (.ansible-lint: the production profile) resolves livetune.process through
 	@# ansible.cfg: needs `make install` first
 	ansible-lint --nocolor -q molecule/ demo/ $(COLL_SRC)/roles/
+
+# CHANGELOG.rst from changelogs/ (after adding a fragment; see docs/development.md)
+changelog:
+	/usr/bin/python3 tests/changelog/check_changelog.py --write $(COLL_SRC) $(VERSION)
 
 test-ansible:
 	$(call header,test: ansible tests (tests/ansible/run.sh))

@@ -35,6 +35,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/tests_java_runtime.sh"
 # shellcheck source=lib/tests_ecosystem.sh
 . "$HERE/lib/tests_ecosystem.sh"
+# shellcheck source=lib/tests_examples.sh
+. "$HERE/lib/tests_examples.sh"
 
 preflight() {
     [ "$(id -u)" = 0 ] || { log "tests/ansible/run.sh needs root (users, sshd, mount namespaces)"; exit 2; }
@@ -139,6 +141,8 @@ main() {
     run_test "memory_lock: playbook ssh root" t_lock_playbook ssh_root
     run_test "memory_lock: playbook ssh non-root + sudo" t_lock_playbook ssh_user
     run_test "memory_lock: playbook ssh non-root + sudo, no pipelining" t_lock_playbook ssh_user pipelining_off
+
+    run_test "EXAMPLES of every module run against real processes" t_examples
 
     run_test "galaxy: the tarball installs offline and works from there" t_galaxy_install
     run_test "module_defaults: the action group reaches every module" t_module_defaults

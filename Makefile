@@ -4,10 +4,10 @@
 #   make build    the executor jar, then the collection tarball build/livetune-process-VERSION.tar.gz
 #   make install  install that tarball into ./build/collections (ansible.cfg points there)
 #   make test     every test: JUnit, collection build, version check, yamllint + ansible-lint,
-#                 ansible tests (local + SSH), molecule scenarios
+#                 ansible-test sanity and units, ansible tests (local + SSH), molecule scenarios
 #   make demo     raise the backlog and buffers of a running daemon, live
 #   make bench    the benchmarks (figures printed, never asserted)
-#   make sanity   ansible-test sanity on the installed collection (needs its pip linters)
+#   make sanity   build, install, then ansible-test sanity on the installed collection, offline
 #   make clean
 
 SHELL := /bin/bash
@@ -23,6 +23,7 @@ COLL_SRC    := ansible_collection
 COLL_DIR    := build/collection
 TARBALL     := build/livetune-process-$(VERSION).tar.gz
 INSTALL_DIR := build/collections
+INSTALLED   := $(INSTALL_DIR)/ansible_collections/livetune/process
 MVN         := mvn -B -ntp -Dstyle.color=never
 # JUnit goal run by `make test`; `verify` also runs tests bound after `package`.
 MVN_TEST_GOAL ?= test
@@ -35,12 +36,12 @@ header = @if [ -t 1 ]; then b='\033[1m' n='\033[0m'; else b= n=; fi; \
   printf "\n$${b}==== %s ====$${n}  (%s)\n" '$(1)' "$$(date +%H:%M:%S)"
 
 .PHONY: all deps build jar collection install test test-junit test-version test-docs test-lint \
-        test-ansible test-molecule demo bench sanity clean help
+        test-sanity test-units test-ansible test-molecule demo bench sanity changelog clean help
 
 all: build
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,12p' Makefile | sed 's/^# \{0,1\}//'
 
 deps:
 	$(call header,deps: checking for maven / JDK / ansible / sshd / tools)
@@ -87,7 +88,8 @@ install: | $(if $(filter build collection,$(MAKECMDGOALS)),collection)
 # Each step is its own make run, in order; the first failure stops `make test`.
 test:
 	@start=$$(date +%s); \
-	for step in deps test-junit build install test-version test-docs test-lint test-ansible test-molecule; do \
+	for step in deps test-junit build install test-version test-docs test-lint test-sanity test-units \
+	            test-ansible test-molecule; do \
 	  $(MAKE) $$step || { printf '\nmake test: FAILED in step %s\n' "$$step"; exit 1; }; \
 	done; \
 	printf '\nmake test: all steps passed (%ss)\n' "$$(( $$(date +%s) - start ))"
@@ -112,10 +114,16 @@ test-docs:
 	/usr/bin/python3 tests/docs/check_module_docs.py $(JAR)
 
 test-lint:
-	$(call header,test: yamllint and ansible-lint)
+	$(call header,test: yamllint + ansible-lint + changelog fragments)
 	yamllint --strict .
-	@# ansible-lint resolves livetune.process through ansible.cfg: needs `make install` first
-	ansible-lint --offline --nocolor -q molecule/ demo/
+	/usr/bin/python3 tests/changelog/check_changelog.py $(COLL_SRC) $(VERSION)
+	@# ansible-lint (.ansible-lint: the production profile) resolves livetune.process through
+	@# ansible.cfg: needs `make install` first
+	ansible-lint --nocolor -q molecule/ demo/ $(COLL_SRC)/roles/
+
+# CHANGELOG.rst from changelogs/ (after adding a fragment; see docs/development.md)
+changelog:
+	/usr/bin/python3 tests/changelog/check_changelog.py --write $(COLL_SRC) $(VERSION)
 
 test-ansible:
 	$(call header,test: ansible tests (tests/ansible/run.sh))
@@ -148,19 +156,26 @@ bench:
 	@bench/run.sh
 
 # ansible-test sanity (validate-modules, pylint, pep8, shellcheck, yamllint...) on the
-# collection as installed. Not part of `make test`: ansible-test pip-installs its pinned
-# linters into venvs on first use, which needs PyPI or a wheel directory (PIP_FIND_LINKS).
-# It wants the collection under ansible_collections/NS/NAME and outside a git tree that
-# ignores it, hence the copy; Debian's python, not a pyenv one first on PATH.
+# collection as installed, offline: build-aux/ansible-test.sh gives ansible-test the venvs
+# it would pip-install its linters into, ready-made over Debian's packages (`make deps`).
+# changelog is skipped: it needs antsibull-changelog, which Debian does not package
+# (tests/changelog/check_fragments.py checks the fragments instead, in test-lint).
+# See docs/development.md for what runs and what cannot.
 sanity:
 	@$(MAKE) build install
-	$(call header,sanity: ansible-test sanity)
-	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
-	 mkdir -p "$$tmp/ansible_collections/livetune"; \
-	 cp -r $(INSTALL_DIR)/ansible_collections/livetune/process "$$tmp/ansible_collections/livetune/"; \
-	 cd "$$tmp/ansible_collections/livetune/process"; \
-	 py=$$(/usr/bin/python3 -c 'import sys; print("%d.%d" % sys.version_info[:2])'); \
-	 PATH=/usr/bin:/bin:/usr/sbin:/sbin ansible-test sanity --local --python "$$py" --skip-test changelog
+	@$(MAKE) test-sanity
+
+test-sanity:
+	$(call header,test: ansible-test sanity (offline))
+	@test -d $(INSTALLED) || { echo "$(INSTALLED) is missing: run 'make build install' first" >&2; exit 1; }
+	build-aux/ansible-test.sh sanity $(INSTALLED) --skip-test changelog
+
+# Unit tests of the controller half (plugins/plugin_utils, plugins/action), with pytest from
+# Debian; the tests live in ansible_collection/tests/unit and run from the installed copy.
+test-units:
+	$(call header,test: ansible-test units (controller half))
+	@test -d $(INSTALLED) || { echo "$(INSTALLED) is missing: run 'make build install' first" >&2; exit 1; }
+	build-aux/ansible-test.sh units $(INSTALLED)
 
 clean:
 	$(call header,clean)

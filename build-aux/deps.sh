@@ -47,6 +47,20 @@ need gcc-aarch64-linux-gnu have aarch64-linux-gnu-gcc            # build: the aa
 need libc6-arm64-cross     test -e /usr/aarch64-linux-gnu/lib/libc.so.6   # tests: aarch64 build of the shim's test program
 need qemu-user             have qemu-aarch64                     # tests: runs that program under qemu-user
 need memcached       test -x /usr/bin/memcached  # tests: a real multi-threaded server whose connections churn
+# `make sanity` (ansible-test sanity --local, offline): the linters it would pip-install
+# come from Debian instead, imported by Debian's python3 (ansible-test runs under it)
+sys_py() { /usr/bin/python3 -c "import $1"; }
+need pycodestyle        sys_py pycodestyle
+need pylint             sys_py pylint
+need python3-voluptuous sys_py voluptuous   # validate-modules' schema checks
+need shellcheck         have shellcheck
+# `make test-units` (ansible-test units --local): pytest and the plugins it loads
+need python3-pytest         sys_py pytest
+need python3-pytest-xdist   sys_py xdist
+need python3-pytest-forked  sys_py pytest_forked
+need python3-mock           sys_py mock
+# tests of the java_runtime role: ansible.builtin.apt (check mode too) needs python3-apt
+need python3-apt            sys_py apt_pkg
 if [ "${1-}" = bench ]; then
     need gdb         have gdb       # bench (e): the peer it is measured against
     need libkeepalive0 test -e /usr/lib/libkeepalive.so   # bench (g): the preload library the shim is measured against

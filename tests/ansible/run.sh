@@ -35,6 +35,12 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/tests_memory_lock.sh"
 # shellcheck source=lib/tests_drift.sh
 . "$HERE/lib/tests_drift.sh"
+# shellcheck source=lib/tests_java_runtime.sh
+. "$HERE/lib/tests_java_runtime.sh"
+# shellcheck source=lib/tests_ecosystem.sh
+. "$HERE/lib/tests_ecosystem.sh"
+# shellcheck source=lib/tests_examples.sh
+. "$HERE/lib/tests_examples.sh"
 
 preflight() {
     [ "$(id -u)" = 0 ] || { log "tests/ansible/run.sh needs root (users, sshd, mount namespaces)"; exit 2; }
@@ -145,6 +151,20 @@ main() {
     run_test "drift: junit callback, drifted task = failed test case" t_drift_junit
     run_test "drift: memory_lock names mappings, kB, onfault, future" t_drift_memory_lock
     run_test "drift: docs/drift-checks.md YAML parses, example --syntax-check" t_drift_docs
+
+    run_test "EXAMPLES of every module run against real processes" t_examples
+
+    run_test "galaxy: the tarball installs offline and works from there" t_galaxy_install
+    run_test "module_defaults: the action group reaches every module" t_module_defaults
+    run_test "-c local, sudo with a password, no pipelining: args file" t_local_sudo_password
+
+    run_test "java_runtime: Java present: check mode, real run change nothing" t_jr_present local
+    run_test "java_runtime: Java present, ssh non-root + sudo" t_jr_present ssh_user
+    run_test "java_runtime: RHEL 9 facts: dnf installs java-17-openjdk-headless" \
+        t_jr_other_os RedHat 9 dnf "Install the headless JRE (RHEL family)" java-17-openjdk-headless
+    run_test "java_runtime: RHEL 7 facts: yum installs java-11-openjdk-headless" \
+        t_jr_other_os RedHat 7 yum "Install the headless JRE (other package managers)" java-11-openjdk-headless
+    run_test "java_runtime: a copy of this host with no Java at all" t_jr_no_java
 
     log ""
     if [ "$FAILED" -gt 0 ]; then log "failed: ${FAILED_NAMES[*]}"; fi

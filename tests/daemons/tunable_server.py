@@ -50,6 +50,7 @@ _CANDIDATES = [
     ("so_keepalive", socket.SOL_SOCKET, "SO_KEEPALIVE"),
     ("so_priority", socket.SOL_SOCKET, "SO_PRIORITY"),
     ("so_mark", socket.SOL_SOCKET, "SO_MARK"),
+    ("so_dontroute", socket.SOL_SOCKET, "SO_DONTROUTE"),
     ("so_rcvlowat", socket.SOL_SOCKET, "SO_RCVLOWAT"),
     ("tcp_nodelay", _TCP_LEVEL, "TCP_NODELAY"),
     ("tcp_keepidle", _TCP_LEVEL, "TCP_KEEPIDLE"),

@@ -303,6 +303,8 @@ EXAMPLES = r'''
     local_port: 514
     options:
       so_rcvbuf: 8388608
+    # beyond net.core.rmem_max (often 212992), as rsyslog's own RcvBufSize does
+    force: true
   become: true
 
 - name: Raise the hard-coded listen backlog of a running server

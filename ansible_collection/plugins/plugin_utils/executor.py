@@ -272,8 +272,11 @@ class LivetuneAction(ActionBase):
         if os.path.exists(self._stdin_refused_marker()):
             return False
         # The local connection answers a become password prompt through a pty, and then
-        # does not pass stdin on (it does when pipelining is enabled).
-        if self._connection.transport.split('.')[-1] == 'local' and become.expect_prompt():
+        # does not pass stdin on (it does when pipelining is enabled). A become plugin makes
+        # its prompt only when it builds its command, after this is decided: until then the
+        # password says whether it will prompt.
+        prompts = become.expect_prompt() or self.get_become_option('become_pass')
+        if self._connection.transport.split('.')[-1] == 'local' and prompts:
             try:
                 return bool(self._connection.get_option('pipelining'))
             except KeyError:
@@ -335,7 +338,8 @@ class LivetuneAction(ActionBase):
             return self._unsafe_message(*fields[:5])
         if word == 'no-java':
             return ('no Java runtime found on the target (looked at JAVA_HOME, PATH and /usr/lib/jvm); '
-                    'livetune needs a JRE >= 11: %s, or point java_executable / livetune_java at one'
+                    'livetune needs a JRE >= 11: install one with the role livetune.process.java_runtime '
+                    '(or %s), or point java_executable / livetune_java at one'
                     % self._jre_hint(fields[0], fields[1]))
         if word == 'bad-java':
             return ('java_executable / livetune_java: %s is not an executable file on the target' % fields[0])

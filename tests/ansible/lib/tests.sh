@@ -280,7 +280,7 @@ t_no_java() {
     # every JVM of this host disappears (the /usr/bin/java link dangles)
     WRAP=(env -u JAVA_HOME unshare -m "$HERE/lib/noexec_tmp.sh" hide-jvms --)
     if adhoc local "pid=$D_PID backlog=64"; then fail "ran without any JRE"; fi
-    expect_failed_with local "no Java runtime found" "apt-get install default-jre-headless"
+    expect_failed_with local "no Java runtime found" "livetune.process.java_runtime" "apt-get install default-jre-headless"
     expect_untouched
 }
 

@@ -309,11 +309,11 @@ public final class PreloadWrapperModule implements Module {
 
     // -- the files' text -----------------------------------------------------------------
 
-    static final String NOTICE = "The next run of the task rewrites this file; state: absent removes it.";
+    static final String NOTICE = "# The next run of the task rewrites this file; state: absent removes it.";
 
     static String dropIn(String unit, Map<String, String> environment) {
         StringBuilder text = new StringBuilder();
-        text.append(ManagedFile.MARKER).append(' ').append(NOTICE).append('\n');
+        text.append(ManagedFile.MARKER).append('\n').append(NOTICE).append('\n');
         text.append("# LD_PRELOAD loads livetune's preload library into every program ").append(unit)
                 .append(" starts; the LIVETUNE_* variables say what it sets.\n");
         text.append("[Service]\n");
@@ -324,7 +324,7 @@ public final class PreloadWrapperModule implements Module {
 
     static String wrapper(String program, List<String> arguments, Map<String, String> environment) {
         StringBuilder text = new StringBuilder("#!/bin/sh\n");
-        text.append(ManagedFile.MARKER).append(' ').append(NOTICE).append('\n');
+        text.append(ManagedFile.MARKER).append('\n').append(NOTICE).append('\n');
         text.append("# Runs ").append(program.replace('\n', ' '))
                 .append(" with livetune's preload library (LD_PRELOAD, before any the caller gives);\n")
                 .append("# the LIVETUNE_* variables say what it sets.\n");

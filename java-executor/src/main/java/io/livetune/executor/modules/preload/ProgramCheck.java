@@ -47,18 +47,31 @@ final class ProgramCheck {
      */
     String find(String program) {
         if (program.startsWith("/")) {
-            return Files.exists(host.path(program)) ? program : null;
+            return exists(program) ? program : null;
         }
         if (program.contains("/")) {
             return null; // relative paths mean nothing to systemd or to a wrapper run from anywhere
         }
         for (String dir : PATH) {
-            Path candidate = host.path(dir + "/" + program);
-            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return dir + "/" + program;
+            String candidate = dir + "/" + program;
+            if (exists(candidate) && Files.isRegularFile(host.path(resolved(candidate)))
+                    && Files.isExecutable(host.path(resolved(candidate)))) {
+                return candidate;
             }
         }
         return null;
+    }
+
+    private boolean exists(String program) {
+        return Files.exists(host.path(resolved(program)), LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private String resolved(String program) {
+        try {
+            return host.resolve(program);
+        } catch (IOException e) {
+            return program;
+        }
     }
 
     /**

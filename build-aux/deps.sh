@@ -43,6 +43,7 @@ need yamllint        have yamllint
 need ansible-lint    have ansible-lint
 need strace          have strace    # tests: a tracer that is not ours, and what the executor executes
 need gcc             have gcc       # tests and bench (e): small C targets (siginfo, pause timing)
+need redis-server    test -x /usr/bin/redis-server  # tests: a program no one here wrote, started through preload_wrapper
 if [ "${1-}" = bench ]; then
     need gdb         have gdb       # bench (e): the peer it is measured against
 fi
@@ -85,4 +86,17 @@ echo "deps: apt-get update"
 apt-get update -q
 pkgs=("${missing[@]/#JDK/$(jdk_package)}")
 echo "deps: apt-get install -y ${pkgs[*]}"
+# Installing a daemon's package (redis-server) must not start it, nor leave it starting at
+# boot: the tests start their own instance on a loopback port. A policy-rc.d that forbids
+# every start (exit 101, invoke-rc.d(8)) holds during the install, unless one is there already.
+policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\n# livetune deps.sh: no service starts while packages are installed\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 apt-get install -y -q "${pkgs[@]}"
+if [[ " ${pkgs[*]} " == *" redis-server "* ]]; then
+    systemctl disable redis-server.service >/dev/null 2>&1 || true
+fi

@@ -349,6 +349,20 @@ class PreloadWrapperTest {
         unit("suid.service", "[Service]\nExecStartPre=/usr/bin/true\nExecStart=/usr/bin/sleep 1\nExecStart=/usr/bin/suid\n");
         refused(host, args("unit", "suid", "backlog", 1), "ExecStart= of suid.service: /usr/bin/suid is setuid");
 
+        // the sandbox of Debian's redis-server.service: nothing may be mapped executable outside ExecPaths=
+        unit("sandboxed.service", "[Service]\nExecStart=/usr/bin/sleep 1\nNoExecPaths=/\nExecPaths=/usr/bin/sleep -/usr/lib /lib\n");
+        refused(host, args("unit", "sandboxed", "backlog", 1), "its NoExecPaths=/ (ExecPaths=/usr/bin/sleep /usr/lib /lib) forbids "
+                + "mapping /usr/local/lib/livetune/liblivetune_preload.so executable", "under one of its ExecPaths=");
+        ExecutorResult underExecPaths = run(host, args("unit", "sandboxed", "backlog", 1, "library_dir", "/usr/lib/livetune",
+                "_check_mode", true));
+        assertFalse(underExecPaths.failed(), underExecPaths::toString);
+        write(local("/etc/systemd/system/sandboxed.service.d/10-more.conf"), "[Service]\nNoExecPaths=/usr/lib/livetune\n");
+        refused(host, args("unit", "sandboxed", "backlog", 1, "library_dir", "/usr/lib/livetune"), "its NoExecPaths=/usr/lib/livetune");
+        unit("hidden.service", "[Service]\nExecStart=/usr/bin/sleep 1\nInaccessiblePaths=-/usr/local\n");
+        refused(host, args("unit", "hidden", "backlog", 1), "its InaccessiblePaths=/usr/local hides");
+        unit("tmpfs.service", "[Service]\nExecStart=/usr/bin/sleep 1\nTemporaryFileSystem=/usr/local:ro\n");
+        refused(host, args("unit", "tmpfs", "backlog", 1), "its TemporaryFileSystem=/usr/local hides");
+
         write(local("/etc/systemd/system/demo.service.d/90-late.conf"), "[Service]\nEnvironment=LIVETUNE_BACKLOG=5\n");
         refused(host, args("unit", "demo", "backlog", 1), "/etc/systemd/system/demo.service.d/90-late.conf sets LIVETUNE_BACKLOG",
                 "sorts after 50-livetune.conf");
@@ -376,6 +390,12 @@ class PreloadWrapperTest {
         Files.setPosixFilePermissions(local("/srv/shared"), PosixFilePermissions.fromString("rwxrwxr-x"));
         refused(host, with(wrapping("/usr/bin/sleep"), "library_dir", "/srv/shared"), "/srv/shared is writable by its group");
         refused(host, args("wrapper", "/nodir/x", "command", "sleep", "backlog", 1), "wrapper: directory /nodir does not exist");
+        Files.createDirectories(local("/srv/private"));
+        Files.setPosixFilePermissions(local("/srv/private"), PosixFilePermissions.fromString("rwx------"));
+        ExecutorResult privateDir = run(host, with(wrapping("/usr/bin/sleep"), "library_dir", "/srv/private/lib"));
+        assertFalse(privateDir.failed(), privateDir::toString);
+        assertTrue(privateDir.warnings().contains("library_dir: /srv/private cannot be searched by other users (mode 0700): "
+                + "programs that do not run as root or as its owner cannot load the library"), privateDir::toString);
 
         refused(host, with(wrapping("/usr/bin/sleep"), "library_dir", "lib"), "library_dir: must be an absolute, normalised path");
         refused(host, with(wrapping("/usr/bin/sleep"), "library_dir", "/opt/my lib"), "LD_PRELOAD splits its list on blanks");

@@ -25,6 +25,11 @@ final class Directories {
      * Returns the host paths of the levels that are (or, without create, would be) made.
      */
     static List<String> check(PreloadHost host, String dir, String what, boolean create) {
+        return check(host, dir, what, create, null);
+    }
+
+    /** The same, adding to {@code warnings} the levels that other users cannot search. */
+    static List<String> check(PreloadHost host, String dir, String what, boolean create, List<String> warnings) {
         int euid = ManagedFile.euid();
         List<String> missing = new ArrayList<>();
         String level = "";
@@ -53,6 +58,11 @@ final class Directories {
                     throw new TaskFailure(what + ": " + level + " is writable by " + ((mode & 0002) != 0 ? "every user" : "its group")
                             + " (mode " + String.format("%04o", mode & 07777) + "), so others could replace what root's "
                             + "services load from " + dir + "; use a directory that only root can change");
+                }
+                if ((mode & 0001) == 0 && warnings != null) {
+                    warnings.add(what + ": " + level + " cannot be searched by other users (mode "
+                            + String.format("%04o", mode & 07777) + "): programs that do not run as root or as its "
+                            + "owner cannot " + (what.startsWith("wrapper") ? "run the wrapper" : "load the library"));
                 }
             } catch (IOException e) {
                 throw new TaskFailure(what + ": cannot inspect " + level + ": " + e.getMessage());

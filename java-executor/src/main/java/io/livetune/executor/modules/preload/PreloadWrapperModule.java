@@ -110,6 +110,14 @@ public final class PreloadWrapperModule implements Module {
             if (request.unit != null) {
                 SystemdUnit unit = SystemdUnit.load(host, request.unit);
                 checkUnit(unit, programs, task);
+                String sandboxed = unit.sandboxRefusal(request.library());
+                if (sandboxed != null) {
+                    throw new TaskFailure("unit: " + request.unit + ": " + sandboxed);
+                }
+                if (unit.sandbox.containsKey("RootDirectory") || unit.sandbox.containsKey("RootImage")) {
+                    task.warn(request.unit + " runs in a RootDirectory= or RootImage= of its own: " + request.library()
+                            + " must exist inside it too (livetune installs it on the host's root only)");
+                }
                 if (unit.ldPreload != null && !unit.ldPreload.isBlank()) {
                     String theirs = List.of(unit.ldPreload.trim().split("[\\s:]+")).stream()
                             .filter(entry -> !entry.equals(request.library())).collect(Collectors.joining(" "));
@@ -123,7 +131,7 @@ public final class PreloadWrapperModule implements Module {
                 target = ManagedFile.plan(host, SystemdUnit.dropInPath(request.unit), ManagedFile.Kind.DROP_IN,
                         text.getBytes(StandardCharsets.UTF_8), 0644);
             } else {
-                String program = checkWrapper(request, programs);
+                String program = checkWrapper(request, programs, task);
                 text = wrapper(program, request.command.subList(1, request.command.size()), environment);
                 target = ManagedFile.plan(host, request.wrapper, ManagedFile.Kind.WRAPPER,
                         text.getBytes(StandardCharsets.UTF_8), 0755);
@@ -131,7 +139,9 @@ public final class PreloadWrapperModule implements Module {
             request.settings.kernelWarnings().forEach(task::warn);
             files.add(libraryFile);
             files.add(target);
-            Directories.check(host, request.libraryDir, "library_dir", false);
+            List<String> unsearchable = new ArrayList<>();
+            Directories.check(host, request.libraryDir, "library_dir", false, unsearchable);
+            unsearchable.forEach(task::warn);
             if (!task.checkMode()) {
                 Directories.check(host, request.libraryDir, "library_dir", true);
                 libraryFile.apply(); // first: a unit or wrapper never names a library that is not there
@@ -224,7 +234,7 @@ public final class PreloadWrapperModule implements Module {
     }
 
     /** The wrapper's program: found, able to take LD_PRELOAD, and not the wrapper itself. Its host path. */
-    private String checkWrapper(PreloadRequest request, List<String> programs) {
+    private String checkWrapper(PreloadRequest request, List<String> programs, Task task) {
         ProgramCheck check = new ProgramCheck(host);
         String program = request.command.get(0);
         String found = check.find(program);
@@ -246,7 +256,9 @@ public final class PreloadWrapperModule implements Module {
         if (!java.nio.file.Files.isDirectory(host.path(dir))) {
             throw new TaskFailure("wrapper: directory " + dir + " does not exist");
         }
-        Directories.check(host, dir, "wrapper", false);
+        List<String> unsearchable = new ArrayList<>();
+        Directories.check(host, dir, "wrapper", false, unsearchable);
+        unsearchable.forEach(task::warn);
         return found;
     }
 

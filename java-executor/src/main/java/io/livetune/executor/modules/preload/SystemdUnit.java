@@ -47,6 +47,10 @@ final class SystemdUnit {
     /** EnvironmentFile= paths (host paths; "-" prefix removed), in order, after resets. */
     final List<String> environmentFiles = new ArrayList<>();
     final List<String> warnings = new ArrayList<>();
+    /** The sandboxing settings that can keep the loader from mapping a library, by key, after resets. */
+    final Map<String, List<String>> sandbox = new LinkedHashMap<>();
+    static final List<String> SANDBOX_KEYS = List.of("NoExecPaths", "ExecPaths", "InaccessiblePaths",
+            "TemporaryFileSystem", "RootDirectory", "RootImage");
 
     private SystemdUnit(String name, String file) {
         this.name = name;
@@ -202,9 +206,56 @@ final class SystemdUnit {
                     }
                     break;
                 default:
+                    if (SANDBOX_KEYS.contains(key)) {
+                        List<String> paths = sandbox.computeIfAbsent(key, k -> new ArrayList<>());
+                        if (value.isEmpty()) {
+                            paths.clear();
+                        } else {
+                            for (String word : words(value)) {
+                                String listed = word.replaceFirst("^[-+]+", "");
+                                paths.add(key.equals("TemporaryFileSystem") && listed.contains(":")
+                                        ? listed.substring(0, listed.indexOf(':')) : listed);
+                            }
+                        }
+                    }
                     break;
             }
         }
+    }
+
+    /**
+     * Why the service's sandbox would keep the loader from mapping {@code library} (a host
+     * path) executable, or null: systemd.exec(5)'s NoExecPaths=/ExecPaths= (the longest
+     * matching path decides), InaccessiblePaths=, TemporaryFileSystem=.
+     */
+    String sandboxRefusal(String library) {
+        String noExec = longestPrefix(sandbox.get("NoExecPaths"), library);
+        String exec = longestPrefix(sandbox.get("ExecPaths"), library);
+        if (noExec != null && (exec == null || exec.length() < noExec.length())) {
+            return "its NoExecPaths=" + noExec + (sandbox.containsKey("ExecPaths") ? " (ExecPaths="
+                    + String.join(" ", sandbox.get("ExecPaths")) + ")" : "") + " forbids mapping " + library
+                    + " executable, so the loader would refuse to preload it; set library_dir to a directory"
+                    + (sandbox.containsKey("ExecPaths") ? " under one of its ExecPaths=" : " it may execute from");
+        }
+        for (String key : List.of("InaccessiblePaths", "TemporaryFileSystem")) {
+            String hidden = longestPrefix(sandbox.get(key), library);
+            if (hidden != null) {
+                return "its " + key + "=" + hidden + " hides " + library + " from its programs; set library_dir to a "
+                        + "directory they can see";
+            }
+        }
+        return null;
+    }
+
+    private static String longestPrefix(List<String> paths, String file) {
+        String longest = null;
+        for (String path : paths == null ? List.<String>of() : paths) {
+            String dir = path.endsWith("/") ? path : path + "/";
+            if ((file.startsWith(dir) || file.equals(path)) && (longest == null || path.length() > longest.length())) {
+                longest = path;
+            }
+        }
+        return longest;
     }
 
     /**

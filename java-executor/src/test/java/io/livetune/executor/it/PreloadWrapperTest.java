@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -213,7 +214,7 @@ class PreloadWrapperTest {
     }
 
     @Test
-    void aUnitsOwnLdPreloadIsKeptAfterOursAndItsFilesAreReadAsSystemdReadsThem() {
+    void aUnitsOwnLdPreloadIsKeptAfterOursAndItsFilesAreReadAsSystemdReadsThem() throws IOException {
         unit("other.service", "[Service]\nEnvironment=\"LD_PRELOAD=/usr/lib/libfirst.so\" OTHER=1\nExecStart=/usr/bin/nothere\n");
         write(local("/lib/systemd/system/other.service.d/10-override.conf"),
                 "[Service]\n# systemd reads drop-ins by name, this one before ours\nExecStart=\nExecStart=@sleep \\\n  sleepy 1000\n"
@@ -225,6 +226,19 @@ class PreloadWrapperTest {
                 PreloadFixture.dropInEnvironment(read(local("/etc/systemd/system/other.service.d/50-livetune.conf"))).get("LD_PRELOAD"));
         assertTrue(result.warnings().stream().anyMatch(w -> w.contains("sets LD_PRELOAD=/usr/lib/libsecond.so itself")),
                 result::toString);
+
+        // a % in what the unit set is a specifier to systemd: written back doubled
+        unit("percent.service", "[Service]\nEnvironment=LD_PRELOAD=/usr/lib/lib%%x.so\nExecStart=/usr/bin/sleep 1\n");
+        assertFalse(run(host, args("unit", "percent", "backlog", 1)).failed());
+        assertTrue(read(local("/etc/systemd/system/percent.service.d/50-livetune.conf"))
+                .contains("Environment=\"LD_PRELOAD=" + LIBRARY + " /usr/lib/lib%%x.so\"\n"));
+
+        // a file's mode is part of what is compared
+        Files.setPosixFilePermissions(local("/etc/systemd/system/percent.service.d/50-livetune.conf"),
+                PosixFilePermissions.fromString("rw-------"));
+        ExecutorResult remoded = run(host, args("unit", "percent", "backlog", 1));
+        assertAction(remoded, "/etc/systemd/system/percent.service.d/50-livetune.conf", "updated");
+        assertEquals("rw-r--r--", mode(local("/etc/systemd/system/percent.service.d/50-livetune.conf")));
 
         // a template's instance: the template's file, the instance's drop-in
         unit("worker@.service", "[Service]\nExecStart=+/usr/bin/sleep %i\n");
@@ -257,6 +271,19 @@ class PreloadWrapperTest {
             assertTrue(maps.contains(lib.resolve("liblivetune_preload.so").toString()), "the library is mapped: " + maps);
         }
         assertFalse(run(real, task).changed(), "second run");
+
+        // a new library (another build) is renamed into place: a program running with the old one keeps it
+        try (PreloadFixture.Listener running = PreloadFixture.Listener.start(List.of(wrapper.toString()), Map.of())) {
+            byte[] newer = Arrays.copyOf(standIn, standIn.length + 8); // the loader reads what the headers say
+            ExecutorResult replaced = run(PreloadFixture.host(Path.of("/"), newer, List.of("false")), task);
+            assertAction(replaced, lib.resolve("liblivetune_preload.so").toString(), "updated");
+            assertTrue(replaced.json().path("restart_required").asBoolean(), replaced::toString);
+            assertArrayEquals(newer, Files.readAllBytes(lib.resolve("liblivetune_preload.so")));
+            String maps = Files.readString(Path.of("/proc/" + running.pid + "/maps"));
+            assertTrue(maps.contains(lib.resolve("liblivetune_preload.so") + " (deleted)"),
+                    "the running program keeps the old library, now unlinked: " + maps);
+            assertEquals(99, running.ssListener().backlog());
+        }
 
         // the program's own arguments first, then the wrapper's, each word intact; the caller's LD_PRELOAD after ours
         Path printer = dir.resolve("printer");

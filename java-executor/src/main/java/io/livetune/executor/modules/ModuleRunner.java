@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.preload.Persistence;
+import io.livetune.executor.modules.preload.PreloadHost;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
@@ -19,6 +21,14 @@ public final class ModuleRunner {
     }
 
     public static ObjectNode run(Module module, String input) {
+        return run(module, input, PreloadHost.live());
+    }
+
+    /**
+     * The same, with {@code persist: true} (socket_option, memory_lock) writing the unit's
+     * preload drop-in on {@code host} (tests: a temporary root) after the live change.
+     */
+    public static ObjectNode run(Module module, String input, PreloadHost host) {
         JsonNode raw;
         try {
             raw = JSON.readTree(input);
@@ -32,7 +42,11 @@ public final class ModuleRunner {
         try {
             JsonNode args = module.schema().coerce(module.normalise(raw));
             module.schema().validate(args);
+            Persistence persistence = Persistence.plan(module, args, task, host); // before any change: it may refuse
             module.run(args, task);
+            if (persistence != null) {
+                persistence.apply(task);
+            }
             return finish(task, false, "");
         } catch (TaskFailure e) {
             ObjectNode result = finish(task, true, e.getMessage());

@@ -154,6 +154,7 @@ main() {
     run_test "preload_wrapper: playbook ssh root" t_preload_playbook ssh_root
     run_test "preload_wrapper: playbook ssh non-root + sudo" t_preload_playbook ssh_user
     run_test "preload_wrapper: playbook ssh non-root + sudo, no pipelining" t_preload_playbook ssh_user pipelining_off
+    run_test "persist: socket_option + memory_lock write the drop-in" t_persist
 
     log ""
     if [ "$FAILED" -gt 0 ]; then log "failed: ${FAILED_NAMES[*]}"; fi

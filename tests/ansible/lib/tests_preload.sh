@@ -321,6 +321,52 @@ t_preload_shim_options() {
     expect_eq "$L_RCVBUF" 8192 "SO_RCVBUF with respect_app: the program's own 4096, as the kernel keeps it"
 }
 
+# -- persist: true of socket_option and memory_lock ---------------------------------------
+
+# Ad hoc over -c local: both merge what they set into the unit's drop-in (in the namespace's
+# /etc/systemd/system), which preload_wrapper made first with a library_dir of the test's;
+# ExecStart= run with that environment listens with the persisted backlog; by pid it is
+# refused before the live socket is touched
+t_persist() {
+    local d units unit=livetune-persist-test.service dropin exec
+    preload_env
+    d=$(preload_dir persist)
+    units=$d/etc-systemd-system
+    mkdir -p "$units"
+    chmod 755 "$units"
+    printf '[Service]\nExecStart=%s\n' "$PRELOAD_BIN/preload_listener" >"$units/$unit"
+    dropin=$units/$unit.d/50-livetune.conf
+    WRAP=(unshare -m "$HERE/lib/systemd_dir.sh" "$units" --)
+    adhoc local "unit=$unit backlog=100 library_dir=$d/lib"
+
+    MODULE=livetune.process.socket_option
+    adhoc local "unit=$unit state=listen backlog=500 options='so_keepalive=yes' persist=yes missing=ignore" --diff
+    expect_eq "$(result local '.failed // false')" false "failed"
+    expect_eq "$(result local .changed)" true "changed"
+    expect_contains "$(result local .msg)" "nothing to do (missing: ignore); persist: wrote /etc/systemd/system/$unit.d/50-livetune.conf" "msg"
+    expect_eq "$(result local '.persisted.files | map("\(.kind) \(.action)") | join(", ")')" "library unchanged, drop-in updated" "persisted.files"
+    MODULE=livetune.process.memory_lock
+    adhoc local "unit=$unit future=yes persist=yes missing=ignore"
+    expect_eq "$(result local .persisted.changed)" true "persisted.changed (memory_lock)"
+    expect_eq "$(dropin_env "$dropin" | tr '\n' '|')" \
+        "LD_PRELOAD=$d/lib/liblivetune_preload.so|LIVETUNE_BACKLOG=500|LIVETUNE_OPTIONS=so_keepalive=1|LIVETUNE_MLOCK=current,future|" \
+        "the drop-in's environment, merged"
+    adhoc local "unit=$unit future=yes persist=yes missing=ignore"
+    expect_eq "$(result local .changed)" false "changed, second run"
+
+    exec=$(sed -n 's/^ExecStart=//p' "$units/$unit")
+    mapfile -t env < <(dropin_env "$dropin")
+    # shellcheck disable=SC2086 # ExecStart= is words
+    start_listener env -i PATH=/usr/bin:/bin "${env[@]}" $exec
+    expect_eq "$(ss_backlog "$L_PORT")" 500 "backlog (ss Send-Q) at the next start"
+
+    WRAP=()
+    MODULE=livetune.process.socket_option
+    if adhoc local "pid=$L_PID backlog=600 persist=yes"; then fail "persist by pid accepted"; fi
+    expect_failed_with local "persist: the processes are chosen by pid" "nothing was changed"
+    expect_eq "$(ss_backlog "$L_PORT")" 500 "the live backlog, after the refusal"
+}
+
 # -- refusals ----------------------------------------------------------------------------
 
 # t_preload_refused NEEDLE... : the last ad hoc task failed, named NEEDLE, changed nothing

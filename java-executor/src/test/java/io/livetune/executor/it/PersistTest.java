@@ -128,6 +128,20 @@ class PersistTest extends LiveProcessTest {
         assertFalse(dropIn("demo.service").containsKey("LIVETUNE_MLOCK"), "unlocked: no mlock at the next start");
         assertEquals("so_keepalive=1 tcp_nodelay=1", dropIn("demo.service").get("LIVETUNE_OPTIONS"));
 
+        // the socket filters do not travel: a warning says the library is broader
+        ExecutorResult filtered = run(new SocketOptionModule(), args("unit", "demo", "protocol", "udp", "local_port", 514,
+                "options", Map.of("so_rcvbuf", 65536), "persist", true, "missing", "ignore"));
+        assertTrue(filtered.warnings().contains("persist: after a restart the library sets these on every new socket of the "
+                + "unit's programs that takes them, not only on those protocol=udp local_port=514 picks"), filtered::toString);
+
+        // the library stays where the unit's drop-in has it (preload_wrapper's library_dir)
+        unit("elsewhere.service");
+        ExecutorResult wrapper = PreloadFixture.run(host, args("unit", "elsewhere", "trace", true, "library_dir", "/usr/lib/livetune"));
+        assertFalse(wrapper.failed(), wrapper::toString);
+        run(new SocketOptionModule(), args("unit", "elsewhere", "backlog", 64, "persist", true, "missing", "ignore"));
+        assertEquals(Map.of("LD_PRELOAD", "/usr/lib/livetune/liblivetune_preload.so", "LIVETUNE_BACKLOG", "64",
+                "LIVETUNE_TRACE", "stderr"), dropIn("elsewhere.service"));
+
         // a drop-in left with nothing for the library to do is removed
         unit("solo.service");
         run(new MemoryLockModule(), args("unit", "solo", "persist", true, "missing", "ignore"));

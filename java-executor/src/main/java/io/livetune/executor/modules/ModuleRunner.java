@@ -21,12 +21,12 @@ public final class ModuleRunner {
     }
 
     public static ObjectNode run(Module module, String input) {
-        return run(module, input, PreloadHost.live());
+        return run(module, input, null);
     }
 
     /**
      * The same, with {@code persist: true} (socket_option, memory_lock) writing the unit's
-     * preload drop-in on {@code host} (tests: a temporary root) after the live change.
+     * preload drop-in on {@code host} (tests: a temporary root; null: this host) after the live change.
      */
     public static ObjectNode run(Module module, String input, PreloadHost host) {
         JsonNode raw;
@@ -42,7 +42,9 @@ public final class ModuleRunner {
         try {
             JsonNode args = module.schema().coerce(module.normalise(raw));
             module.schema().validate(args);
-            Persistence persistence = Persistence.plan(module, args, task, host); // before any change: it may refuse
+            // before any change: it may refuse (and only when asked: most tasks need none of its classes)
+            Persistence persistence = args.path("persist").asBoolean(false) ? Persistence.plan(module, args, task,
+                    host != null ? host : PreloadHost.live()) : null;
             module.run(args, task);
             if (persistence != null) {
                 persistence.apply(task);

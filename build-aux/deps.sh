@@ -47,6 +47,7 @@ need gcc-aarch64-linux-gnu have aarch64-linux-gnu-gcc            # build: the aa
 need libc6-arm64-cross     test -e /usr/aarch64-linux-gnu/lib/libc.so.6   # tests: aarch64 build of the shim's test program
 need qemu-user             have qemu-aarch64                     # tests: runs that program under qemu-user
 need memcached       test -x /usr/bin/memcached  # tests: a real multi-threaded server whose connections churn
+need redis-server    test -x /usr/bin/redis-server  # tests: a program no one here wrote, started through preload_wrapper
 # `make sanity` (ansible-test sanity --local, offline): the linters it would pip-install
 # come from Debian instead, imported by Debian's python3 (ansible-test runs under it)
 sys_py() { /usr/bin/python3 -c "import $1"; }
@@ -104,12 +105,19 @@ echo "deps: apt-get update"
 apt-get update -q
 pkgs=("${missing[@]/#JDK/$(jdk_package)}")
 echo "deps: apt-get install -y ${pkgs[*]}"
-# Daemons the tests start themselves (memcached...) must not be started as services by their
-# packages: a policy-rc.d that says no, for the length of the install, unless one is there.
-policy=/usr/sbin/policy-rc.d
-if [ ! -e "$policy" ]; then
-    printf '#!/bin/sh\nexit 101\n' >"$policy"
+# Installing a daemon's package (redis-server, memcached) must not start it, nor leave it starting at
+# boot: the tests start their own instance on a loopback port. A policy-rc.d that forbids
+# every start (exit 101, invoke-rc.d(8)) holds during the install, unless one is there already.
+policy=
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\n# livetune deps.sh: no service starts while packages are installed\nexit 101\n' >"$policy"
     chmod 755 "$policy"
     trap 'rm -f "$policy"' EXIT
 fi
 apt-get install -y -q "${pkgs[@]}"
+for daemon in redis-server memcached; do
+    if [[ " ${pkgs[*]} " == *" $daemon "* ]]; then
+        systemctl disable "$daemon.service" >/dev/null 2>&1 || true
+    fi
+done

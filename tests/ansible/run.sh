@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# End-to-end tests of livetune.process.socket_option, socket_info (lib/tests_socket_info.sh)
-# and memory_lock (lib/tests_memory_lock.sh), and of drift checks (lib/tests_drift.sh)
+# End-to-end tests of livetune.process.socket_option, socket_info (lib/tests_socket_info.sh),
+# memory_lock (lib/tests_memory_lock.sh) and preload_wrapper (lib/tests_preload.sh), and of drift
 # through real Ansible, against real running daemons (tests/daemons/tunable_server.py): ad
 # hoc and playbooks, over -c local and over SSH to an sshd started here on 127.0.0.1 (root,
 # and non-root users with sudo and su), check and diff modes, idempotence, every error of
@@ -41,11 +41,13 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/tests_ecosystem.sh"
 # shellcheck source=lib/tests_examples.sh
 . "$HERE/lib/tests_examples.sh"
+# shellcheck source=lib/tests_preload.sh
+. "$HERE/lib/tests_preload.sh"
 
 preflight() {
     [ "$(id -u)" = 0 ] || { log "tests/ansible/run.sh needs root (users, sshd, mount namespaces)"; exit 2; }
     local tool
-    for tool in ansible ansible-playbook ansible-doc jq ss python3 java unshare runuser visudo /usr/sbin/sshd ssh-keygen; do
+    for tool in ansible ansible-playbook ansible-doc jq ss python3 java unshare runuser visudo /usr/sbin/sshd ssh-keygen gcc; do
         command -v "$tool" >/dev/null || { log "missing tool: $tool"; exit 2; }
     done
     [ -f "$TUNABLE_SERVER" ] || { log "missing $TUNABLE_SERVER"; exit 2; }
@@ -166,9 +168,27 @@ main() {
         t_jr_other_os RedHat 7 yum "Install the headless JRE (other package managers)" java-11-openjdk-headless
     run_test "java_runtime: a copy of this host with no Java at all" t_jr_no_java
 
+    preload_setup
+    run_test "preload_wrapper: docs render with ansible-doc" t_preload_docs
+    run_test "preload_wrapper: ad hoc -c local, wrapper = ss backlog" t_preload_wrapper local
+    run_test "preload_wrapper: ad hoc ssh root" t_preload_wrapper ssh_root
+    run_test "preload_wrapper: ad hoc ssh non-root + sudo" t_preload_wrapper ssh_user
+    run_test "preload_wrapper: --check writes nothing, --diff, drift" t_preload_check_diff
+    run_test "preload_wrapper: unit drop-in, verify, ExecStart with it" t_preload_unit
+    run_test "preload_wrapper: Debian's redis unit: its sandbox" t_preload_redis_unit
+    run_test "preload_wrapper: Debian's redis-server via wrapper" t_preload_redis
+    run_test "preload_wrapper: the shim's options, respect_app, mlock" t_preload_shim_options
+    run_test "preload_wrapper: refusals (setuid, static, unit...)" t_preload_errors
+    run_test "preload_wrapper: a jar without the library says so" t_preload_no_library
+    run_test "preload_wrapper: playbook -c local, register + assert" t_preload_playbook local
+    run_test "preload_wrapper: playbook ssh root" t_preload_playbook ssh_root
+    run_test "preload_wrapper: playbook ssh non-root + sudo" t_preload_playbook ssh_user
+    run_test "preload_wrapper: playbook ssh non-root + sudo, no pipelining" t_preload_playbook ssh_user pipelining_off
+    run_test "persist: socket_option + memory_lock write the drop-in" t_persist
+
     log ""
     if [ "$FAILED" -gt 0 ]; then log "failed: ${FAILED_NAMES[*]}"; fi
-    echo "$PASSED passed, $FAILED failed"
+    echo "$PASSED passed, $FAILED failed$([ "$SKIPPED" -eq 0 ] || echo ", $SKIPPED skipped")"
     [ "$FAILED" -eq 0 ]
 }
 

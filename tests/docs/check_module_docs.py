@@ -8,7 +8,9 @@ one the executor takes but the docs do not show, a different type or choice list
 option of the registry missing from socket_option's docs, or a socket_info result field
 that the docs do not describe (socket_info is run, on sockets this test opens itself), or a
 memory_lock result field that they do not describe (memory_lock is run in check mode, which
-changes nothing, on a `sleep` this test starts).
+changes nothing, on a `sleep` this test starts), or a preload_wrapper result field that they do
+not describe (preload_wrapper is run in check mode), or preload_wrapper's options taking other
+names or values than socket_option's.
 
 Usage: check_module_docs.py JAR   (prints 'N passed, M failed'; exit 1 on any failure)
 """
@@ -17,6 +19,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -97,7 +100,8 @@ def check_arguments(check, module, docs, schema):
 
     for name in sorted(documented & accepted):
         if "enum" in schema[name]:
-            check(sorted(docs[name].get("choices", [])) == sorted(schema[name]["enum"]),
+            # (str keys: a choice list may mix booleans and words, as preload_wrapper's trace does)
+            check(sorted(docs[name].get("choices", []), key=str) == sorted(schema[name]["enum"], key=str),
                   "%s: %s: documented choices %s, schema %s"
                   % (module, name, docs[name].get("choices"), schema[name]["enum"]))
     return documented & accepted
@@ -323,12 +327,78 @@ def check_memory_lock(check, jar):
                       "memory_lock EXAMPLES: %s: %r is not one of %s" % (name, value, options[name]["choices"]))
 
 
+def check_preload_wrapper(check, jar, tmp):
+    blocks = module_blocks("preload_wrapper")
+    docs = blocks["DOCUMENTATION"]
+    options = docs["options"]
+    full = executor(jar, "schema", "preload_wrapper")["properties"]
+    names = check_arguments(check, "preload_wrapper", options, full)
+    check_argument_types(check, "preload_wrapper", options, full, names)
+
+    # options: the registry's, exactly as socket_option takes them (one source: the registry)
+    option_schema = executor(jar, "schema", "socket_option")["properties"]["options"]
+    same = ("type", "additionalProperties", "properties")
+    check(all(full["options"].get(k) == option_schema.get(k) for k in same),
+          "preload_wrapper: options: the schema differs from socket_option's (it must be the registry's)")
+    check(full["mlock"].get("anyOf") and options["mlock"].get("type") == "raw",
+          "preload_wrapper: mlock: a dict or a list, documented as raw")
+
+    attributes = docs.get("attributes", {})
+    for name in ("check_mode", "diff_mode"):
+        check(attributes.get(name, {}).get("support") == "full", "preload_wrapper: %s support must be full" % name)
+    check("linux" in attributes.get("platform", {}).get("platforms", ""), "preload_wrapper: platform must name linux")
+
+    # RETURN: what the executor returns, in check mode (nothing is written): for a unit's
+    # drop-in to remove, and for a wrapper to write (only where this jar carries the library)
+    ret = blocks["RETURN"]
+    runs = [executor_module(jar, "preload_wrapper", {"unit": "livetune-docs-check", "state": "absent", "_check_mode": True})]
+    wrapper = executor_module(jar, "preload_wrapper", {
+        "wrapper": os.path.join(tmp, "wrapped"), "command": ["sleep"], "backlog": 64,
+        "library_dir": os.path.join(tmp, "lib"), "_check_mode": True})
+    if wrapper.get("failed"):
+        check("has no preload library for" in wrapper.get("msg", ""), "preload_wrapper in check mode failed: %s" % wrapper)
+        print("note: this jar carries no preload library: preload_wrapper RETURN library not checked against a run")
+    else:
+        runs.append(wrapper)
+    for run in runs:
+        if run.get("failed"):
+            raise AssertionError("preload_wrapper in check mode: %s" % run)
+    protocol = {"changed", "failed", "msg", "warnings", "diff"}
+    returned = set()
+    for run in runs:
+        returned |= set(run) - protocol
+    conditional = {"library"} if len(runs) == 1 else set()
+    check(set(ret) - conditional == returned,
+          "preload_wrapper RETURN: documented but not returned: %s; returned but not documented: %s"
+          % (sorted(set(ret) - conditional - returned), sorted(returned - set(ret))))
+    check_returned(check, "preload_wrapper RETURN files", ret["files"]["contains"],
+                   [f for run in runs for f in run["files"]])
+    if len(runs) > 1:
+        check_returned(check, "preload_wrapper RETURN library", ret["library"]["contains"], [runs[1]["library"]])
+    for name in sorted(set(ret) & returned):
+        got = {python_type(run[name]) for run in runs if name in run} - {None}
+        check(got <= {ret[name].get("type")}, "preload_wrapper RETURN %s: documented type %s, returned %s"
+              % (name, ret[name].get("type"), sorted(got)))
+    check(not os.listdir(tmp), "preload_wrapper in check mode wrote %s" % os.listdir(tmp))
+
+    tasks = blocks["EXAMPLES"]
+    uses = [t["livetune.process.preload_wrapper"] for t in tasks if "livetune.process.preload_wrapper" in t]
+    check(len(uses) >= 5, "preload_wrapper EXAMPLES: %d tasks use the module, want at least 5" % len(uses))
+    for args in uses:
+        check(set(args) <= set(options),
+              "preload_wrapper EXAMPLES: undocumented arguments %s" % sorted(set(args) - set(options)))
+        for name, value in args.get("options", {}).items():
+            check(name in option_schema["properties"], "preload_wrapper EXAMPLES: options.%s is no option" % name)
+
+
 def main(jar):
     registry = {o["name"]: o for o in executor(jar, "options", "--json")}
     check = Checks()
     check_socket_option(check, jar, registry)
     check_socket_info(check, jar, registry)
     check_memory_lock(check, jar)
+    with tempfile.TemporaryDirectory() as tmp:
+        check_preload_wrapper(check, jar, tmp)
 
     for failure in check.failures:
         print("FAIL:", failure)

@@ -39,6 +39,7 @@ author:
   - livetune developers (@livetune)
 extends_documentation_fragment:
   - livetune.process.processes
+  - livetune.process.persist
 options:
   state:
     description:
@@ -183,6 +184,13 @@ EXAMPLES = r'''
     state: locked
   become: true
 
+- name: The same, and locked again from its first instruction at every later start
+  livetune.process.memory_lock:
+    unit: trading-gateway.service
+    state: locked
+    persist: true
+  become: true
+
 - name: Lock only the code of nginx, so that it stays responsive under memory pressure
   livetune.process.memory_lock:
     process: nginx
@@ -283,6 +291,21 @@ drift:
        setting: mappings_locked, live: 0, wanted: 33}
     - {host: db1, pid: 1234, process: gateway, target: "memory, scope all (33 mappings)",
        setting: locked_kb, live: 0, wanted: 2888}
+persisted:
+  description:
+    - With I(persist=true), the result of writing the unit's preload drop-in, as
+      M(livetune.process.preload_wrapper) returns it (I(files), I(environment), I(restart_required), ...),
+      with its own I(changed) and I(msg).
+  returned: when I(persist=true)
+  type: dict
+  sample:
+    changed: true
+    msg: "wrote /etc/systemd/system/rsyslog.service.d/50-livetune.conf; restart rsyslog.service for its programs to start with the library"
+    restart_required: true
+    files:
+      - {path: /usr/local/lib/livetune/liblivetune_preload.so, kind: library, action: unchanged}
+      - {path: /etc/systemd/system/rsyslog.service.d/50-livetune.conf, kind: drop-in, action: created}
+    environment: {LD_PRELOAD: /usr/local/lib/livetune/liblivetune_preload.so, LIVETUNE_OPTIONS: so_rcvbuf=8388608}
 processes:
   description:
     - Every process that matched, with what the kernel reported before and after.

@@ -44,6 +44,7 @@ author:
   - livetune developers (@livetune)
 extends_documentation_fragment:
   - livetune.process.processes
+  - livetune.process.persist
   - livetune.process.sockets
 options:
   options:
@@ -307,6 +308,16 @@ EXAMPLES = r'''
     force: true
   become: true
 
+- name: The same buffer live, and from every later start on (the unit's preload drop-in)
+  livetune.process.socket_option:
+    unit: rsyslog.service
+    protocol: udp
+    local_port: 514
+    options:
+      so_rcvbuf: 8388608
+    persist: true
+  become: true
+
 - name: Raise the hard-coded listen backlog of a running server
   livetune.process.socket_option:
     pidfile: /run/myapp.pid
@@ -397,6 +408,21 @@ drift:
   sample:
     - {host: web1, pid: 1234, process: nginx, target: "tcp 0.0.0.0:8080 (listen, fd 6)",
        setting: backlog, live: 511, wanted: 4096}
+persisted:
+  description:
+    - With I(persist=true), the result of writing the unit's preload drop-in, as
+      M(livetune.process.preload_wrapper) returns it (I(files), I(environment), I(restart_required), ...),
+      with its own I(changed) and I(msg).
+  returned: when I(persist=true)
+  type: dict
+  sample:
+    changed: true
+    msg: "wrote /etc/systemd/system/rsyslog.service.d/50-livetune.conf; restart rsyslog.service for its programs to start with the library"
+    restart_required: true
+    files:
+      - {path: /usr/local/lib/livetune/liblivetune_preload.so, kind: library, action: unchanged}
+      - {path: /etc/systemd/system/rsyslog.service.d/50-livetune.conf, kind: drop-in, action: created}
+    environment: {LD_PRELOAD: /usr/local/lib/livetune/liblivetune_preload.so, LIVETUNE_OPTIONS: so_rcvbuf=8388608}
 sockets:
   description: Every socket that matched, with the values the kernel reported.
   returned: always

@@ -4,6 +4,7 @@
 
 PASSED=0
 FAILED=0
+SKIPPED=0
 FAILED_NAMES=()
 
 log() { printf '%s\n' "$*" >&2; }
@@ -11,6 +12,7 @@ log() { printf '%s\n' "$*" >&2; }
 # run_test NAME FUNCTION [ARGS...]: one counted test. The function runs in a subshell with
 # errexit really on (bash ignores -e inside a function called from `if` or `||`), so any
 # failing command fails the test; its output goes to $WORK/logs/NAME.log, shown on failure.
+# A test that calls `skip REASON` (exit 77) is counted as skipped, its reason shown.
 # LIVETUNE_TESTS=REGEX runs only the tests whose names match (the others are not counted).
 run_test() {
     local name=$1 rc
@@ -28,6 +30,9 @@ run_test() {
     if [ "$rc" -eq 0 ]; then
         PASSED=$((PASSED + 1))
         log "ok"
+    elif [ "$rc" -eq 77 ]; then
+        SKIPPED=$((SKIPPED + 1))
+        log "skipped: $(sed -n 's/^SKIPPED: //p' "$logf" | tail -n 1)"
     else
         FAILED=$((FAILED + 1))
         FAILED_NAMES+=("$name")
@@ -39,6 +44,11 @@ run_test() {
 fail() {
     log "ASSERTION FAILED: $*"
     exit 1
+}
+
+skip() { # REASON: ends the test as skipped (what it cannot test here, and why)
+    log "SKIPPED: $*"
+    exit 77
 }
 
 expect_eq() { # ACTUAL EXPECTED WHAT

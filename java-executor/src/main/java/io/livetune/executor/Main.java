@@ -4,6 +4,7 @@ import io.livetune.executor.cli.AnsibleCommand;
 import io.livetune.executor.cli.Io;
 import io.livetune.executor.cli.LockCommand;
 import io.livetune.executor.cli.OptionsCommand;
+import io.livetune.executor.cli.PreloadCommand;
 import io.livetune.executor.cli.SchemaCommand;
 import io.livetune.executor.cli.SetCommand;
 import io.livetune.executor.cli.SocketsCommand;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Command;
             "  java -jar livetune-executor.jar set --process nginx --check so_keepalive=true",
             "  java -jar livetune-executor.jar sockets -tl",
             "  java -jar livetune-executor.jar lock --unit postgresql.service --check",
+            "  java -jar livetune-executor.jar preload --unit redis-server --backlog 4096 --check --diff",
             "  java -jar livetune-executor.jar options",
             "  echo '{\"pid\": 1234, \"backlog\": 4096}' | java -jar livetune-executor.jar ansible socket_option"})
 public final class Main implements Runnable {
@@ -44,6 +46,7 @@ public final class Main implements Runnable {
         subcommands.put("sockets", SocketsCommand::new);
         subcommands.put("set", SetCommand::new);
         subcommands.put("lock", LockCommand::new);
+        subcommands.put("preload", PreloadCommand::new);
         subcommands.put("options", OptionsCommand::new);
         subcommands.put("schema", SchemaCommand::new);
         CommandLine commandLine = new CommandLine(new Main());

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.preload.Persistence;
+import io.livetune.executor.modules.preload.PreloadHost;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
@@ -19,11 +21,23 @@ public final class ModuleRunner {
     }
 
     public static ObjectNode run(Module module, String input) {
-        return execute(module, input).json();
+        return execute(module, input, null).json();
+    }
+
+    /**
+     * The same, with {@code persist: true} (socket_option, memory_lock) writing the unit's
+     * preload drop-in on {@code host} (tests: a temporary root; null: this host) after the live change.
+     */
+    public static ObjectNode run(Module module, String input, PreloadHost host) {
+        return execute(module, input, host).json();
     }
 
     /** The result object, and whether it failed on the arguments themselves ({@link InvalidArguments}). */
     public static Outcome execute(Module module, String input) {
+        return execute(module, input, null);
+    }
+
+    private static Outcome execute(Module module, String input, PreloadHost host) {
         JsonNode raw;
         try {
             raw = JSON.readTree(input);
@@ -38,7 +52,13 @@ public final class ModuleRunner {
             // coerced before normalise too, so that it sees ad-hoc dictionaries ("options=SO_RCVBUF=1 ...") as such
             JsonNode args = module.schema().coerce(module.normalise(module.schema().coerce(raw)));
             module.schema().validate(args);
+            // before any change: it may refuse (and only when asked: most tasks need none of its classes)
+            Persistence persistence = args.path("persist").asBoolean(false) ? Persistence.plan(module, args, task,
+                    host != null ? host : PreloadHost.live()) : null;
             module.run(args, task);
+            if (persistence != null) {
+                persistence.apply(task);
+            }
             return new Outcome(finish(task, false, ""), false);
         } catch (TaskFailure e) {
             ObjectNode result = finish(task, true, e.getMessage());

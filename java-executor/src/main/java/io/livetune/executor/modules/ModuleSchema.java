@@ -118,6 +118,9 @@ public final class ModuleSchema {
         JsonNode node = schema;
         for (int i = 0; i < keyword.getNameCount() - 1; i++) {
             Object element = keyword.getElement(i);
+            if ("anyOf".equals(element)) {
+                break; // a value that fits none of the alternatives: the rule names them all
+            }
             node = element instanceof Integer ? node.path((Integer) element) : node.path(element.toString());
         }
         return node;

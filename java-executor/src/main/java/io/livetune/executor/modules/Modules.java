@@ -1,6 +1,7 @@
 package io.livetune.executor.modules;
 
 import io.livetune.executor.modules.memorylock.MemoryLockModule;
+import io.livetune.executor.modules.preload.PreloadWrapperModule;
 import io.livetune.executor.modules.socketinfo.SocketInfoModule;
 import io.livetune.executor.modules.socketoption.SocketOptionModule;
 import java.util.LinkedHashMap;
@@ -15,6 +16,7 @@ public final class Modules {
         MODULES.put(SocketOptionModule.NAME, SocketOptionModule::new);
         MODULES.put(SocketInfoModule.NAME, SocketInfoModule::new);
         MODULES.put(MemoryLockModule.NAME, MemoryLockModule::new);
+        MODULES.put(PreloadWrapperModule.NAME, PreloadWrapperModule::new);
     }
 
     private Modules() {

@@ -18,6 +18,12 @@ final class SchemaRules {
      *              (2^31 - 1, which the rule otherwise leaves unsaid) makes it said
      */
     static String describe(JsonNode schema, JsonNode value) {
+        if (schema.has("anyOf")) {
+            List<String> alternatives = new ArrayList<>();
+            schema.get("anyOf").forEach(alternative ->
+                    alternatives.add(describe(alternative, value).replaceFirst("^must be ", "")));
+            return "must be " + String.join(", or ", alternatives);
+        }
         if (schema.has("enum")) {
             List<String> choices = new ArrayList<>();
             schema.get("enum").forEach(choice -> choices.add(choice.asText()));
@@ -45,7 +51,8 @@ final class SchemaRules {
                     : schema.has("minLength") ? " that is not empty" : "");
         }
         if (types.contains("array")) {
-            return "must be a list";
+            return schema.path("items").has("enum") ? "must be a list of: " + String.join(", ", words(schema.get("items").get("enum")))
+                    : "must be a list";
         }
         if (types.contains("object")) {
             List<String> keys = new ArrayList<>();
@@ -54,6 +61,12 @@ final class SchemaRules {
                     + (schema.has("required") ? " (" + schema.get("required").get(0).asText() + " is required)" : "");
         }
         return "is not valid";
+    }
+
+    private static List<String> words(JsonNode choices) {
+        List<String> words = new ArrayList<>();
+        choices.forEach(choice -> words.add(choice.asText()));
+        return words;
     }
 
     private static String integer(JsonNode schema, JsonNode value) {

@@ -69,6 +69,16 @@ public final class Task {
         }
     }
 
+    /** The warnings so far, in order (read-only). */
+    public java.util.List<String> warningList() {
+        return java.util.List.copyOf(warnings);
+    }
+
+    /** The diff entries so far (a copy). */
+    public ArrayNode diffEntries() {
+        return diffs.deepCopy();
+    }
+
     Set<String> warnings() {
         return warnings;
     }

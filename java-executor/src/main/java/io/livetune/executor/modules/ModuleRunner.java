@@ -49,8 +49,8 @@ public final class ModuleRunner {
         }
         Task task = Task.from(raw);
         try {
-            // coerced before normalise too, so that it sees ad-hoc dictionaries ("options=SO_RCVBUF=1 ...") as such
-            JsonNode args = module.schema().coerce(module.normalise(module.schema().coerce(raw)));
+            // normalise sees the arguments as written (a module that wants them coerced first coerces them)
+            JsonNode args = module.schema().coerce(module.normalise(raw));
             module.schema().validate(args);
             // before any change: it may refuse (and only when asked: most tasks need none of its classes)
             Persistence persistence = args.path("persist").asBoolean(false) ? Persistence.plan(module, args, task,

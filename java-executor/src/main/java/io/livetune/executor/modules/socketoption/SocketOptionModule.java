@@ -74,7 +74,9 @@ public final class SocketOptionModule implements Module {
      * become the registry's lower-case names, in {@code option} and in the keys of {@code options}.
      */
     @Override
-    public JsonNode normalise(JsonNode args) {
+    public JsonNode normalise(JsonNode written) {
+        // coerced first, so that ad-hoc dictionaries ("options=SO_RCVBUF=1 ...") are seen as such
+        JsonNode args = schema.coerce(written);
         ObjectNode merged = ((ObjectNode) args).deepCopy();
         if (merged.path("options").isObject()) {
             merged.set("options", canonicalNames((ObjectNode) merged.get("options")));

@@ -333,4 +333,44 @@ daemon_reloaded:
   returned: with I(unit)
   type: bool
   sample: false
+drift:
+  description:
+    - In check mode, one entry per file the task would write or remove (see I(files)); empty when
+      nothing would change.
+    - >-
+      With the variable C(livetune_fail_on_drift=true) such a task fails, and its I(msg) has one line
+      per entry (C(web1: unit redis-server.service, drop-in PATH: file live missing → wanted written)).
+      See docs/drift-checks.md.
+  returned: in check mode
+  type: list
+  elements: dict
+  contains:
+    host:
+      description: The inventory host.
+      type: str
+      sample: web1
+    pid:
+      description: Always null here (a file, not a process).
+      type: raw
+      sample: null
+    process:
+      description: Always null here.
+      type: raw
+      sample: null
+    target:
+      description: The unit or wrapper, the kind of file and its path.
+      type: str
+      sample: "unit redis-server.service, drop-in /etc/systemd/system/redis-server.service.d/50-livetune.conf"
+    setting:
+      description: Always C(file).
+      type: str
+      sample: file
+    live:
+      description: C(missing), C(other content) or C(present).
+      type: str
+      sample: missing
+    wanted:
+      description: C(written), C(the content the task writes) or C(removed).
+      type: str
+      sample: written
 '''

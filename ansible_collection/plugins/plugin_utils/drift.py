@@ -38,12 +38,17 @@ def drift_entries(module, host, result, args):
         return _socket_drift(host, result.get('sockets') or [])
     if module == 'memory_lock':
         return _memory_drift(host, result.get('processes') or [], args or {})
+    if module == 'preload_wrapper':
+        return _preload_drift(host, result.get('files') or [], args or {})
     return None
 
 
 def drift_line(entry):
     """One line for one drifted setting: host, process, target, setting, live → wanted."""
-    where = u'%s: pid %s (%s), %s: ' % (entry['host'], entry['pid'], entry['process'], entry['target'])
+    if entry['pid'] is None:  # a file (preload_wrapper), not a process
+        where = u'%s: %s: ' % (entry['host'], entry['target'])
+    else:
+        where = u'%s: pid %s (%s), %s: ' % (entry['host'], entry['pid'], entry['process'], entry['target'])
     if entry['setting'] is None:
         return where + u'would change, but no value in the result differs (see before and after)'
     return where + u'%s live %s %s wanted %s' % (entry['setting'], _text(entry['live']), ARROW, _text(entry['wanted']))
@@ -139,3 +144,24 @@ def _memory_unseen(proc, args):
         wanted = boolean(args.get('onfault', False), strict=False)
         return 'onfault', not wanted, wanted
     return None, None, None
+
+
+# preload_wrapper: what a file is now, and what the task makes of it, by the action it reports
+_FILE_DRIFT = {
+    'created': ('missing', 'written'),
+    'updated': ('other content', 'the content the task writes'),
+    'removed': ('present', 'removed'),
+}
+
+
+def _preload_drift(host, files, args):
+    """One entry per file that a preload_wrapper task would write or remove."""
+    owner = u'unit %s' % args['unit'] if args.get('unit') else u'wrapper %s' % args.get('wrapper', '?')
+    entries = []
+    for item in files:
+        states = _FILE_DRIFT.get(item.get('action'))
+        if states is None:
+            continue  # unchanged, absent
+        target = u'%s, %s %s' % (owner, item.get('kind', 'file'), item.get('path', '?'))
+        entries.append(_entry(host, None, None, target, 'file', states[0], states[1]))
+    return entries

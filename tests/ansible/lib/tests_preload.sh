@@ -180,7 +180,9 @@ t_preload_check_diff() {
     expect_contains "$out" "CHANGED" "ad hoc status"
     if [ -e "$d/w" ] || [ -e "$d/lib" ]; then fail "check mode wrote something: $(ls -R "$d")"; fi
     if adhoc local "$task" --check -e livetune_fail_on_drift=true; then fail "drift did not fail the task"; fi
-    expect_failed_with local "drift (livetune_fail_on_drift)" "would write"
+    expect_failed_with local "drift (livetune_fail_on_drift)" "would write" \
+        "local: wrapper $d/w, wrapper $d/w: file live missing → wanted written"
+    expect_eq "$(result local '.drift | map(select(.setting == "file")) | length')" 2 "drift entries (wrapper, library)"
 
     adhoc local "$task"
     out=$(adhoc_text local "${task/backlog=88/backlog=89}" --check --diff)

@@ -315,6 +315,7 @@ EXAMPLES = r'''
     local_port: 514
     options:
       so_rcvbuf: 8388608
+    force: true
     persist: true
   become: true
 

@@ -16,6 +16,12 @@
 #   pid 1234                 tunable: TCP and UDP (made pid 1234 through ns_last_pid)
 #   java -jar /opt/broker/broker.jar   a real JVM running a jar that waits
 #   my-optional-daemon       not running (the example tolerates that)
+#   redis-server.service     Debian's redis-server, not running until an example restarts it
+#                            (through the unit's preload drop-in: its backlog is the example's)
+#
+# Each service has its unit file in this host's own /etc/systemd/system, where the drop-ins of
+# preload_wrapper and persist: true go; the preload library and wrappers go to its own
+# /usr/local/lib/livetune and /usr/local/bin.
 #
 # Each unit's processes are in a cgroup named after it (CGROUP_NAME/UNIT), as systemd puts
 # them, in the hierarchy livetune reads (name=systemd, or cgroup2). Then PLAYBOOK runs
@@ -48,6 +54,20 @@ for p in "$REPO" "$WORK"; do
     esac
 done
 ip link set lo up
+# What preload_wrapper and persist: true write (unit drop-ins, the library, a wrapper) goes
+# to this host's own copies of those directories, never to the machine's.
+for d in /etc/systemd/system /usr/local/lib/livetune /usr/local/bin; do
+    mkdir -p "$d"
+    mount -t tmpfs -o mode=0755 tmpfs "$d"
+done
+
+# unit_file UNIT EXECSTART...: the unit file systemd would have for UNIT
+unit_file() {
+    local unit=$1
+    shift
+    printf '[Unit]\nDescription=%s of the EXAMPLES host\n\n[Service]\nExecStart=%s\n' "$unit" "$*" \
+        >"/etc/systemd/system/$unit"
+}
 
 # -- cgroups: a unit's processes are in a cgroup named after it ----------------------------
 cg_base=$(findmnt -n -t cgroup -o TARGET,OPTIONS | awk '$2 ~ /(^|,)name=systemd(,|$)/ {print $1; exit}')
@@ -56,6 +76,13 @@ cg_base=$(findmnt -n -t cgroup -o TARGET,OPTIONS | awk '$2 ~ /(^|,)name=systemd(
 CG="$cg_base/$cgname"
 mkdir -p "$CG"
 log "unit cgroups under $CG"
+
+# systemd as far as the examples need it: its canary (ansible's service module and the
+# executor then take this host for a systemd one) and a systemctl that starts units from
+# their files, drop-ins included, in their cgroups (examples_systemctl.sh)
+mkdir -p /run/systemd/system
+cp "$HERE/lib/examples_systemctl.sh" /usr/local/bin/systemctl
+export EXAMPLES_CGROUP="$CG"
 
 # start_unit UNIT COMMAND...: COMMAND runs in UNIT's cgroup (joined before exec, as systemd does)
 start_unit() {
@@ -99,6 +126,7 @@ established() { [ -n "$(ss -Htn state established "sport = :$1")" ]; }
 # rsyslogd, syslog over UDP and TCP 514
 install_service rsyslogd
 mapfile -t args < <(daemon_args rsyslogd)
+unit_file rsyslog.service "${args[@]}" --port 514 --udp-port 514
 start_unit rsyslog.service "${args[@]}" --port 514 --udp-port 514
 RSYSLOG=$(ready_pid rsyslogd)
 
@@ -109,6 +137,10 @@ RSYSLOG=$(ready_pid rsyslogd)
 # a client connected
 mkdir -p /opt/myapp/bin
 gcc -O2 -o /opt/myapp/bin/myapp "$REPO/tests/daemons/legacy_server.c"
+unit_file myapp.service /opt/myapp/bin/myapp 8080
+# the legacy server that preload_wrapper's EXAMPLES start through a wrapper
+mkdir -p /opt/legacy/bin
+cp /opt/myapp/bin/myapp /opt/legacy/bin/server
 mkdir -p "$CG/myapp.service"
 # (start_unit's steps, inline: a function run with & would be a subshell, and $! its pid)
 # shellcheck disable=SC2016 # $$ and $@ are the inner shell's
@@ -124,6 +156,7 @@ wait_until 10 "a client of myapp" established 8080
 install_service nginx
 mapfile -t args < <(daemon_args nginx)
 "${args[@]}" --port 80
+unit_file nginx.service "${args[@]}" --port 80
 NGINX=$(ready_pid nginx)
 client 80
 wait_until 10 "a client of nginx" established 80
@@ -132,6 +165,9 @@ wait_until 10 "a client of nginx" established 80
 install_service trading-gateway
 mapfile -t args < <(daemon_args trading-gateway)
 start_unit trading-gateway.service "${args[@]}" --port 9000
+unit_file trading-gateway.service "${args[@]}" --port 9000
+# redis-server.service, Debian's program (installed, not running: the examples only write its drop-in)
+unit_file redis-server.service /usr/bin/redis-server --port 6379 --bind 127.0.0.1 --dir /run --save ""
 GATEWAY=$(ready_pid trading-gateway)
 
 # pid 1234: the next pid this namespace hands out is made 1234
@@ -196,3 +232,11 @@ port_listening 61616 || fail "the broker stopped listening"
 python3 -c 'import socket; socket.create_connection(("127.0.0.1", 61616), timeout=5).close()' ||
     fail "the broker no longer accepts connections"
 log "ok: the locked broker still accepts connections"
+
+redis=$(cat /run/examples-units/redis-server.service.pid 2>/dev/null || true)
+[ -n "$redis" ] || fail "the example did not (re)start redis-server.service"
+wait_until 15 "redis-server listening" port_listening 6379
+grep -q liblivetune_preload.so "/proc/$redis/maps" || fail "redis-server runs without the preload library"
+expect_eq "$(ss -Hltn 'sport = :6379' | awk '{print $3}' | head -n 1)" 4096 \
+    "redis-server's backlog from its first listen() (ss Send-Q), as the unit's drop-in says"
+

@@ -1,7 +1,7 @@
 package io.livetune.executor.modules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
@@ -13,17 +13,17 @@ import java.io.StringWriter;
  * {@code exception}, when the controller runs with -vvv.
  */
 public final class ModuleRunner {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private ModuleRunner() {
     }
 
     public static ObjectNode run(Module module, String input) {
         JsonNode raw;
         try {
-            raw = JSON.readTree(input);
+            raw = Json.read(input);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             return failure("module arguments are not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            return failure("module arguments are not valid JSON: " + e.getMessage()); // reading a String: not seen
         }
         if (raw == null || !raw.isObject()) {
             return failure("module arguments must be one JSON object");
@@ -55,7 +55,10 @@ public final class ModuleRunner {
         if (task.diff()) {
             out.set("diff", task.diffs());
         }
-        out.set("warnings", JSON.valueToTree(task.warnings()));
+        ArrayNode warnings = out.putArray("warnings");
+        for (String warning : task.warnings()) {
+            warnings.add(warning);
+        }
         out.setAll(task.result());
         return out;
     }

@@ -1,7 +1,6 @@
 package io.livetune.executor.modules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
@@ -24,13 +23,12 @@ import java.util.function.Consumer;
  * check can never disagree.
  */
 public final class ModuleSchema {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final ObjectNode schema;
     private final JsonSchema validator;
 
     private ModuleSchema(ObjectNode schema) {
         this.schema = schema;
+        Json.lightenEnums(schema);
         this.validator = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(schema);
     }
 
@@ -48,7 +46,7 @@ public final class ModuleSchema {
             if (in == null) {
                 throw new IllegalStateException("schema " + resource + " is missing from the jar");
             }
-            return (ObjectNode) JSON.readTree(in);
+            return (ObjectNode) Json.read(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,8 +3,6 @@ package io.livetune.executor.modules;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.livetune.executor.text.Suggestions;
 import java.io.IOException;
@@ -29,7 +27,7 @@ public final class ModuleSchema {
     private ModuleSchema(ObjectNode schema) {
         this.schema = schema;
         Json.lightenEnums(schema);
-        this.validator = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(schema);
+        this.validator = SchemaFactory.INSTANCE.getSchema(schema);
     }
 
     /** Loads schemas/NAME.schema.json; {@code completer} may add generated parts (the option registry). */

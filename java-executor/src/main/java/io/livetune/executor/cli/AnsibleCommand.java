@@ -1,7 +1,8 @@
 package io.livetune.executor.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.Json;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleRunner;
 import io.livetune.executor.modules.Modules;
@@ -9,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.Paths;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -20,7 +22,6 @@ import picocli.CommandLine.Parameters;
                 + "(or from --args-file) and prints one JSON result. Exit status 1 when the task failed."},
         mixinStandardHelpOptions = true)
 public final class AnsibleCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private final Io io;
 
     @Parameters(index = "0", paramLabel = "MODULE", description = "Module name, e.g. socket_option.")
@@ -36,10 +37,40 @@ public final class AnsibleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        return run(io, moduleName, argsFile);
+    }
+
+    /**
+     * {@code ansible MODULE [--args-file FILE]} as every task calls it, straight from main
+     * without picocli: building a picocli model reflects over the annotated classes, a cost
+     * each task's fresh JVM would pay for nothing. Returns null for any other form (help,
+     * options this path does not know, a missing module name): picocli handles those.
+     */
+    public static Integer runPlain(Io io, String[] args) throws IOException {
+        if (args.length < 2 || !args[0].equals("ansible") || args[1].startsWith("-")) {
+            return null;
+        }
+        for (String arg : args) {
+            if (arg.startsWith("@")) {
+                return null; // picocli reads @FILE as more arguments
+            }
+        }
+        Path file = null;
+        if (args.length == 4 && args[2].equals("--args-file")) {
+            file = Paths.get(args[3]);
+        } else if (args.length == 3 && args[2].startsWith("--args-file=")) {
+            file = Paths.get(args[2].substring("--args-file=".length()));
+        } else if (args.length != 2) {
+            return null;
+        }
+        return run(io, args[1], file);
+    }
+
+    private static int run(Io io, String moduleName, Path argsFile) throws IOException {
         ObjectNode result;
         Module module = Modules.get(moduleName);
         if (module == null) {
-            result = JSON.createObjectNode().put("failed", true).put("changed", false)
+            result = JsonNodeFactory.instance.objectNode().put("failed", true).put("changed", false)
                     .put("msg", "unknown module '" + moduleName + "'; this executor serves: "
                             + String.join(", ", Modules.names()));
         } else {
@@ -47,7 +78,7 @@ public final class AnsibleCommand implements Callable<Integer> {
                     : new String(io.in.readAllBytes(), StandardCharsets.UTF_8);
             result = ModuleRunner.run(module, input);
         }
-        io.out.println(JSON.writeValueAsString(result));
+        io.out.println(Json.write(result));
         io.out.flush();
         return result.path("failed").asBoolean() ? 1 : 0;
     }

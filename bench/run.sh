@@ -210,14 +210,18 @@ run_sh = open("ansible_collection/plugins/plugin_utils/executor_run.sh").read()
 sha = hashlib.sha256(open(jar, "rb").read()).hexdigest()
 args = open(os.path.join(state, "a-args.json"), "rb").read()
 
-def executor_run(debug):
+def executor_run(debug, install=""):
     # what executor.py sends: the lt_* assignments, then the script
-    values = dict(lt_sha=sha, lt_module="socket_option", lt_java=java, lt_args="", lt_install=jar,
+    values = dict(lt_sha=sha, lt_module="socket_option", lt_java=java, lt_args="", lt_install=install,
                   lt_debug="1" if debug else "0")
     cmd = "\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in values.items()) + "\n" + run_sh
     return subprocess.run(["sh", "-c", cmd], input=args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
-first = executor_run(False)  # installs the jar (if need be) and makes the archive or AOT cache
+# As executor.py: the jar is installed only when the cache lacks it (a new jar would void
+# the archive made for the old one); the first run makes the archive or AOT cache.
+first = executor_run(False)
+if first.stdout.startswith(b"LIVETUNE-STATUS\tneed-jar"):
+    first = executor_run(False, install=jar)
 second = executor_run(True)
 line = [l for l in second.stderr.decode().splitlines() if l.startswith("livetune: ")]
 if not line or not second.stdout.startswith(b"{"):

@@ -6,6 +6,7 @@ import io.livetune.executor.modules.Json;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleRunner;
 import io.livetune.executor.modules.Modules;
+import io.livetune.executor.nativeio.LinuxSyscalls;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,6 +68,9 @@ public final class AnsibleCommand implements Callable<Integer> {
     }
 
     private static int run(Io io, String moduleName, Path argsFile) throws IOException {
+        if (Modules.names().contains(moduleName)) {
+            LinuxSyscalls.prepareInBackground(); // every module makes system calls
+        }
         ObjectNode result;
         Module module = Modules.get(moduleName);
         if (module == null) {

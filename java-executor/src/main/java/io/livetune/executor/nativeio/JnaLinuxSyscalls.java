@@ -24,6 +24,10 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
             Native.register(Libc.class, ProcessLibc.get());
         }
 
+        /** Does nothing; calling it initialises the class, which binds the functions below. */
+        static void bind() {
+        }
+
         // glibc's syscall() reads six register arguments whatever we pass, so a fixed arity is safe.
         static native long syscall(long number, long a1, long a2, long a3) throws LastErrorException;
 
@@ -50,6 +54,79 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     private final Architecture architecture = Architecture.current();
 
+    /** The thread binding libc ahead of the first call, while one is under way. */
+    private static Thread binding;
+    /** What binding libc threw on that thread, rethrown by the first call as if thrown there. */
+    private static Throwable bindingFailure;
+
+    /**
+     * Loads JNA and binds libc on a thread of its own (~20 ms of a task's start-up), while the
+     * caller goes on with its arguments and schema. The first system call waits for it.
+     */
+    static synchronized void bindInBackground() {
+        if (binding == null && bindingFailure == null && !bound) {
+            binding = new Thread(new Binder(), "livetune-jna");
+            binding.setDaemon(true);
+            binding.start();
+        }
+    }
+
+    private static volatile boolean bound;
+
+    private static final class Binder implements Runnable {
+        @Override
+        public void run() {
+            try {
+                Libc.bind();
+            } catch (Throwable e) { // the first call reports it, as it would have met it itself
+                synchronized (JnaLinuxSyscalls.class) {
+                    bindingFailure = e;
+                }
+            }
+        }
+    }
+
+    /** Waits for a binding under way; its failure is thrown here, once, like the call's own. */
+    private static void awaitBinding() {
+        if (bound) {
+            return;
+        }
+        Thread thread;
+        synchronized (JnaLinuxSyscalls.class) {
+            thread = binding;
+        }
+        if (thread != null) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Throwable failure;
+        synchronized (JnaLinuxSyscalls.class) {
+            binding = null;
+            failure = bindingFailure;
+            bindingFailure = null;
+        }
+        if (failure instanceof Error) {
+            throw (Error) failure;
+        }
+        if (failure instanceof RuntimeException) {
+            throw (RuntimeException) failure;
+        }
+        if (failure == null) {
+            Libc.bind(); // on this thread when nothing bound it before
+            bound = true;
+        }
+    }
+
     private JnaLinuxSyscalls() {
     }
 
@@ -59,6 +136,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public int pidfdOpen(int pid) throws ErrnoException {
+        awaitBinding();
         try {
             return (int) Libc.syscall(SYS_PIDFD_OPEN, pid, 0, 0);
         } catch (LastErrorException e) {
@@ -68,6 +146,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public int pidfdGetfd(int pidfd, int targetFd) throws ErrnoException {
+        awaitBinding();
         try {
             return (int) Libc.syscall(SYS_PIDFD_GETFD, pidfd, targetFd, 0);
         } catch (LastErrorException e) {
@@ -77,6 +156,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public long socketInode(int fd) throws ErrnoException {
+        awaitBinding();
         byte[] stat = new byte[Architecture.STAT_SIZE];
         try {
             Libc.syscall(architecture.fstatSyscall, fd, stat, 0);
@@ -97,6 +177,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public void close(int fd) {
+        awaitBinding();
         try {
             Libc.close(fd);
         } catch (LastErrorException ignored) {
@@ -106,6 +187,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public byte[] getsockopt(int fd, int level, int optname, int maxLength) throws ErrnoException {
+        awaitBinding();
         byte[] buffer = new byte[maxLength];
         int[] length = {maxLength};
         try {
@@ -118,6 +200,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public void setsockopt(int fd, int level, int optname, byte[] value) throws ErrnoException {
+        awaitBinding();
         try {
             Libc.setsockopt(fd, level, optname, value, value.length);
         } catch (LastErrorException e) {
@@ -127,6 +210,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public void listen(int fd, int backlog) throws ErrnoException {
+        awaitBinding();
         try {
             Libc.listen(fd, backlog);
         } catch (LastErrorException e) {
@@ -136,6 +220,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public int socket(int domain, int type, int protocol) throws ErrnoException {
+        awaitBinding();
         try {
             return Libc.socket(domain, type, protocol);
         } catch (LastErrorException e) {
@@ -145,6 +230,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public int openReadOnly(String path) throws ErrnoException {
+        awaitBinding();
         try {
             return Libc.open(path, O_RDONLY | O_CLOEXEC);
         } catch (LastErrorException e) {
@@ -154,6 +240,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public void setns(int fd, int nstype) throws ErrnoException {
+        awaitBinding();
         try {
             Libc.setns(fd, nstype);
         } catch (LastErrorException e) {

@@ -17,12 +17,9 @@
 
 # shellcheck disable=SC2154 # the lt_* inputs are assigned by executor.py
 : "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_debug=0}"
-# JVM flags for a short-lived executor: serial GC, C1 only, no perf-data file in /tmp, and
-# C1 compiling a method after ten times the usual count of calls or loop turns: a task's
-# start-up calls most methods a few hundred times, and compiling them cost more CPU than
-# it saved (-13% CPU per unchanged task); the loops over 10,000 sockets still compile early.
+# JVM flags for a short-lived executor: serial GC, C1 only, no perf-data file in /tmp.
 # bench/run.sh reads this line, so that benchmarks run the JVM the way tasks do.
-lt_jvm_flags='-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -XX:Tier3InvocationThreshold=2000 -XX:Tier3MinInvocationThreshold=1000 -XX:Tier3CompileThreshold=20000 -XX:Tier3BackEdgeThreshold=600000'
+lt_jvm_flags='-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData'
 # Everything we create (directories, jar, CDS archive) is for our user only.
 umask 077
 

@@ -3,7 +3,8 @@
 # See bench/README.md for what each figure means.
 #
 #   (a) per-task wall time: unchanged socket_option vs unchanged ansible.posix.sysctl,
-#       same host, same SSH connection (sshd on 127.0.0.1), pipelining on, alternating
+#       same host, same SSH connection (sshd on 127.0.0.1), pipelining on, alternating;
+#       and the executor alone vs a bare JVM; each for JDK 17 and JDK 25 where there is one
 #   (b) one option applied to 10,000 established TCP connections of one process
 #   (c) size of the jar
 #   (d) `sockets --all --json` (every option of every socket) vs `ss -tanpie`, 10,000
@@ -13,7 +14,7 @@
 #   (g) the LD_PRELOAD shim on 100,000 connect/accept/close cycles vs no preload, with
 #       Debian's libkeepalive as the peer (bench/preload_bench.sh)
 #
-# Knobs: BENCH_PAIRS (15), BENCH_CONNS (10000), BENCH_ONLY (e.g. "a c"),
+# Knobs: BENCH_PAIRS (15), BENCH_CONNS (10000), BENCH_ONLY (e.g. "a c"), BENCH_JAVAS (paths),
 #        BENCH_PRELOAD_ROUNDS (7), BENCH_PRELOAD_CYCLES (100000).
 # Needs root (sshd, remote login as root, 10,000 descriptors) and `make install` done.
 set -euo pipefail
@@ -35,6 +36,26 @@ JAVA=${LIVETUNE_JAVA:-java}
 LIVETUNE_JVM_FLAGS=$(sed -n "s/^lt_jvm_flags='\(.*\)'\$/\1/p" "$ROOT/ansible_collection/plugins/plugin_utils/executor_run.sh")
 [ -n "$LIVETUNE_JVM_FLAGS" ] || { echo "bench: no lt_jvm_flags line in executor_run.sh" >&2; exit 1; }
 export LIVETUNE_JVM_FLAGS
+# The feature release of a java (from its JDK's release file).
+java_major() {
+    local home
+    home=$(readlink -f "$(command -v "$1")")
+    sed -n 's/^JAVA_VERSION="\(1\.\)\{0,1\}\([0-9]*\).*/\2/p' "${home%/bin/*}/release" 2>/dev/null
+}
+# The JVMs figure (a) is measured with, where the JVM matters: $JAVA and, when the machine
+# has one, the newest JDK 25 or later under /usr/lib/jvm (which gets an ahead-of-time cache
+# where older ones get a class-data archive). BENCH_JAVAS="path ..." picks them instead.
+if [ -n "${BENCH_JAVAS:-}" ]; then
+    read -r -a BENCH_JAVAS <<<"$BENCH_JAVAS"
+else
+    BENCH_JAVAS=("$JAVA")
+    for j in /usr/lib/jvm/*/bin/java; do
+        if ! [ -x "$j" ] || ! [ "$(java_major "$j")" -ge 25 ] 2>/dev/null; then continue; fi
+        [ "$(readlink -f "$j")" != "$(readlink -f "$(command -v "$JAVA")")" ] || continue
+        newest=$j
+    done
+    [ -z "${newest:-}" ] || BENCH_JAVAS+=("$newest")
+fi
 
 STATE=$(mktemp -d "${TMPDIR:-/tmp}/livetune-bench.XXXXXX")
 RESULTS=$STATE/results.txt
@@ -120,12 +141,19 @@ for i in range(int(pairs) + 1):  # pair 0 warms up (jar transfer, class-data arc
     lines.append((second % d).rstrip("\n"))
 open(out, "w").write("\n".join(lines) + "\n")
 PY
-        if ANSIBLE_CALLBACK_PLUGINS=$ROOT/bench/callback_plugins ANSIBLE_CALLBACKS_ENABLED=task_times \
-           LIVETUNE_BENCH_TIMES=$STATE/times.json \
-           ansible-playbook -i "$STATE/inventory" "$STATE/bench-a.yml" >"$STATE/a.log" 2>&1; then
-            python3 - "$STATE/times.json" "$RESULTS" <<'PY'
+        for java in "${BENCH_JAVAS[@]}"; do
+            jdk="JDK $(java_major "$java")"
+            echo
+            echo "-- $jdk ($java): the playbook, socket_option and sysctl alternating"
+            extra=()
+            [ "$java" = "$JAVA" ] || extra=(-e "livetune_java=$java")
+            if ANSIBLE_CALLBACK_PLUGINS=$ROOT/bench/callback_plugins ANSIBLE_CALLBACKS_ENABLED=task_times \
+               LIVETUNE_BENCH_TIMES=$STATE/times.json \
+               ansible-playbook -i "$STATE/inventory" "$STATE/bench-a.yml" "${extra[@]}" >"$STATE/a.log" 2>&1; then
+                python3 - "$STATE/times.json" "$RESULTS" "$jdk" <<'PY'
 import json, statistics, sys
 recs = json.load(open(sys.argv[1]))
+jdk = sys.argv[3]
 so, sc = {}, {}
 changed = []
 for r in recs:
@@ -147,14 +175,103 @@ print("median: socket_option %.3f s, sysctl %.3f s; median of per-pair ratios %.
 if changed:
     print("NOTE: these tasks reported changed (the figure is not for unchanged tasks):", ", ".join(changed))
 with open(sys.argv[2], "a") as f:
-    f.write("(a) socket_option / sysctl per task (median ratio)\t%.2f  (%.3f s vs %.3f s)\t<= 0.8\n" % (mr, mso, msc))
+    f.write("(a) socket_option / sysctl per task (median ratio), %s\t%.2f  (%.3f s vs %.3f s)\t<= 0.8\n"
+            % (jdk, mr, mso, msc))
 PY
-        else
-            echo "bench (a): the playbook failed:" >&2
-            tail -30 "$STATE/a.log" >&2
-            errors=$((errors + 1))
-        fi
+            else
+                echo "bench (a): the playbook failed ($jdk):" >&2
+                tail -30 "$STATE/a.log" >&2
+                errors=$((errors + 1))
+            fi
+        done
         sshd_stop
+
+        # The executor alone, as the action plugin runs it on a target: executor_run.sh
+        # installs the jar into the root cache and makes the class-data archive (JDK < 25) or
+        # the ahead-of-time cache (JDK >= 25) on a first run; its java command line (printed
+        # with lt_debug=1) is then timed alone against a bare `java -cp . Hello` with the same
+        # JVM flags, alternating, each with the unchanged socket_option task of the playbook.
+        mkdir -p "$STATE/hello"
+        printf 'public class Hello { public static void main(String[] a) { System.out.println("hello"); } }\n' \
+            >"$STATE/hello/Hello.java"
+        printf '{"pidfile": "%s", "protocol": "tcp", "state": "listen", "local_port": %s, "backlog": 128, "options": {"so_rcvbuf": 65536}, "_check_mode": false, "_diff": false, "_verbosity": 0}\n' \
+            "$STATE/a.pid" "$port_a" >"$STATE/a-args.json"
+        if ! javac --release 11 -d "$STATE/hello" "$STATE/hello/Hello.java"; then
+            echo "bench (a): javac could not compile the bare JVM's Hello" >&2
+            errors=$((errors + 1))
+        else
+            for java in "${BENCH_JAVAS[@]}"; do
+                jdk="JDK $(java_major "$java")"
+                echo
+                echo "-- $jdk: the executor alone (JVM flags and archive as the plugin runs it) vs a bare JVM"
+                if ! python3 - "$java" "$JAR" "$STATE" "$RESULTS" "$jdk" "$PAIRS" <<'PY'; then
+import hashlib, os, shlex, shutil, statistics, subprocess, sys, time
+java, jar, state, results, jdk, pairs = sys.argv[1:]
+java = shutil.which(java) or java  # executor_run.sh takes a path
+pairs = int(pairs)
+run_sh = open("ansible_collection/plugins/plugin_utils/executor_run.sh").read()
+sha = hashlib.sha256(open(jar, "rb").read()).hexdigest()
+args = open(os.path.join(state, "a-args.json"), "rb").read()
+
+def executor_run(debug, install=""):
+    # what executor.py sends: the lt_* assignments, then the script
+    values = dict(lt_sha=sha, lt_module="socket_option", lt_java=java, lt_args="", lt_install=install,
+                  lt_debug="1" if debug else "0")
+    cmd = "\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in values.items()) + "\n" + run_sh
+    return subprocess.run(["sh", "-c", cmd], input=args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+# As executor.py: the jar is installed only when the cache lacks it (a new jar would void
+# the archive made for the old one); the first run makes the archive or AOT cache.
+first = executor_run(False)
+if first.stdout.startswith(b"LIVETUNE-STATUS\tneed-jar"):
+    first = executor_run(False, install=jar)
+second = executor_run(True)
+line = [l for l in second.stderr.decode().splitlines() if l.startswith("livetune: ")]
+if not line or not second.stdout.startswith(b"{"):
+    print("the executor did not run: %s %s" % (second.stdout[:300], second.stderr[:300]))
+    sys.exit(1)
+executor = line[-1][len("livetune: "):].split()
+archive = [a for a in executor if a.startswith(("-XX:SharedArchiveFile=", "-XX:AOTCache="))]
+flags = os.environ["LIVETUNE_JVM_FLAGS"].split()
+hello = [java] + flags + ["-cp", os.path.join(state, "hello"), "Hello"]
+print("executor: %s ... ansible socket_option < {unchanged task}" % " ".join(executor[:1] + flags + archive))
+print("bare JVM: %s" % " ".join(hello))
+
+def timed(cmd, stdin):
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, input=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0 or not (p.stdout.startswith(b"{") or p.stdout == b"hello\n"):
+        print("a run failed (rc %d): %s %s" % (p.returncode, p.stdout[:200], p.stderr[:300]))
+        sys.exit(1)
+    return dt
+
+def archive_state():
+    path = archive[0].split("=", 1)[1] if archive else None
+    return path and os.path.exists(path) and os.stat(path).st_mtime
+
+before = archive_state()
+timed(executor, args), timed(hello, b"")  # warm the page cache
+ex, bare = [], []
+for i in range(pairs):  # alternate, so load on the machine hits both alike
+    if i % 2 == 0:
+        ex.append(timed(executor, args)); bare.append(timed(hello, b""))
+    else:
+        bare.append(timed(hello, b"")); ex.append(timed(executor, args))
+if archive_state() != before or (archive and not before):
+    print("the archive went away or changed while it was measured (another run emptied the cache?)")
+    sys.exit(1)
+ratio = statistics.median(e / b for e, b in zip(ex, bare))
+print("executor median %.3f s (min %.3f), bare JVM median %.3f s (min %.3f); median of per-pair ratios %.2f (%d pairs)"
+      % (statistics.median(ex), min(ex), statistics.median(bare), min(bare), ratio, pairs))
+with open(results, "a") as f:
+    f.write("    executor alone / bare JVM (same flags), %s\t%.2f  (%.3f s vs %.3f s)\t<= 2.5\n"
+            % (jdk, ratio, statistics.median(ex), statistics.median(bare)))
+PY
+                    errors=$((errors + 1))
+                fi
+            done
+        fi
     fi
 fi
 

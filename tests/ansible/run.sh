@@ -105,6 +105,7 @@ main() {
     run_test "no JRE at all: message names the package" t_no_java
     run_test "unsupported machine (riscv64): refused before any transfer" t_unsupported_machine
     run_test "livetune_java host variable picks the JVM" t_livetune_java
+    run_test "JDK 25+: AOT cache made once, then mapped" t_aot_cache
     run_test "executor output that is not JSON: clear failure" t_not_json
 
     run_test "become su: arguments through an args file" t_su_args_file

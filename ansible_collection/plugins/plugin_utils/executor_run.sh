@@ -196,18 +196,43 @@ lt_find_java() {
 # JVM accepted it with -Xshare:on and the same class path (a dynamic archive records it).
 # A JVM that cannot make or map one gets a ".off" marker and runs without CDS from then on.
 # At run time -Xshare:auto skips an unusable archive: CDS never fails a task.
+# JDK 25 and newer get an ahead-of-time cache instead (JEP 483/514), which also keeps the
+# classes linked, the lambdas resolved and the method profiles of that first run: made in
+# two steps (the first run records, -XX:AOTMode=record; then -XX:AOTMode=create writes the
+# cache), same directory, same key, kept only once a JVM accepted it with -XX:AOTMode=on.
+# At run time -XX:AOTCache in its default mode (auto) skips an unusable cache.
 lt_cds_prepare() {
     lt_cds=
     lt_cds_dump=
+    lt_aot=
     [ "$lt_major" -ge 13 ] || return 0
     lt_jvm_size=$(LC_ALL=C ls -lnL -- "$lt_home/lib/server/libjvm.so" 2>/dev/null)
     lt_key=$({ printf '%s\n' "$lt_real" "$lt_jvm_size"; cat -- "$lt_home/release" 2>/dev/null; } | cksum)
-    lt_cds=$lt_dir/cds-${lt_key%% *}.jsa
+    if [ "$lt_major" -ge 25 ]; then
+        lt_aot=1
+        lt_cds=$lt_dir/aot-${lt_key%% *}.aot
+    else
+        lt_cds=$lt_dir/cds-${lt_key%% *}.jsa
+    fi
     if [ -f "$lt_cds" ] || [ -f "$lt_cds.off" ]; then return 0; fi
     lt_cds_dump=$lt_cds.$$
 }
 
 lt_cds_keep() {
+    if [ -n "$lt_aot" ]; then
+        if [ -s "$lt_cds_dump.conf" ] &&
+            "$lt_javabin" "$@" -XX:AOTMode=create -XX:AOTConfiguration="$lt_cds_dump.conf" \
+                -XX:AOTCache="$lt_cds_dump" -cp "$lt_jar" >/dev/null 2>&1 &&
+            "$lt_javabin" "$@" -XX:AOTMode=on -XX:AOTCache="$lt_cds_dump" -cp "$lt_jar" -version \
+                >/dev/null 2>&1; then
+            mv -f -- "$lt_cds_dump" "$lt_cds"
+        else
+            rm -f -- "$lt_cds_dump"
+            : >"$lt_cds.off"
+        fi
+        rm -f -- "$lt_cds_dump.conf"
+        return
+    fi
     if [ -s "$lt_cds_dump" ] &&
         "$lt_javabin" "$@" -Xshare:on -XX:SharedArchiveFile="$lt_cds_dump" -cp "$lt_jar" -version \
             >/dev/null 2>&1; then
@@ -259,11 +284,18 @@ lt_main() {
     lt_cds_prepare
 
     # JVM logging: errors only, on stderr. stdout carries nothing but the executor's JSON,
-    # and under a tty (sudo requiretty) stderr joins stdout.
+    # and under a tty (sudo requiretty) stderr joins stdout. (-Xshare cannot go with an AOT cache.)
+    lt_share=-Xshare:auto
+    if [ -n "$lt_aot" ]; then lt_share=; fi
     # shellcheck disable=SC2086 # the flags are split on purpose
-    set -- $lt_jvm_flags -Xlog:disable -Xlog:all=error:stderr -Xshare:auto \
+    set -- $lt_jvm_flags -Xlog:disable -Xlog:all=error:stderr $lt_share \
         -Djna.nosys=true -Djna.boot.library.path="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna"
-    if [ -n "$lt_cds_dump" ]; then
+    if [ -n "$lt_aot" ] && [ -n "$lt_cds_dump" ]; then
+        # the JVM says "AOTConfiguration recorded" at exit: on stderr, not in our stdout
+        set -- "$@" -XX:AOTMode=record -XX:AOTConfiguration="$lt_cds_dump.conf" -XX:+DisplayVMOutputToStderr
+    elif [ -n "$lt_aot" ] && [ -f "$lt_cds" ]; then
+        set -- "$@" -XX:AOTCache="$lt_cds"
+    elif [ -n "$lt_cds_dump" ]; then
         set -- "$@" -XX:ArchiveClassesAtExit="$lt_cds_dump"
     elif [ -n "$lt_cds" ] && [ -f "$lt_cds" ]; then
         set -- "$@" -XX:SharedArchiveFile="$lt_cds"

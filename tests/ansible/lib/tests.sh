@@ -203,6 +203,7 @@ t_root_cache() {
     cmp "$JAR" "$d/livetune-executor.jar"
     expect_eq "$(find "$d" -name 'cds-*.jsa' | wc -l)" 1 "CDS archives of the default JVM"
     expect_eq "$(find "$d" -name '*.jsa.*' | wc -l)" 0 "leftover CDS dumps"
+    expect_eq "$(find "$d" -name '*.aot.*' | wc -l)" 0 "leftover AOT caches or configurations"
     [ -f "$d/jna/libjnidispatch.so" ] || fail "JNA's native part was not unpacked into the cache"
 }
 
@@ -302,9 +303,54 @@ t_livetune_java() {
     printf '%s\n' "$out"
     expect_contains "$out" "livetune: $java " "the java that ran"
     expect_eq "$(ss_backlog "$D_PORT")" 96 "backlog (ss Send-Q)"
-    # a second run maps the CDS archive that the first one made
+    # a second run maps the CDS archive (JDK 25 and newer: the AOT cache) that the first one made
     out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=96" -e "livetune_java=$java" -vvvv 2>&1)
-    expect_contains "$out" "-XX:SharedArchiveFile=$ROOT_CACHE/$SHA/cds-" "second run with CDS"
+    if [ "$(java_major "$java")" -ge 25 ]; then
+        expect_contains "$out" "-XX:AOTCache=$ROOT_CACHE/$SHA/aot-" "second run with the AOT cache"
+    else
+        expect_contains "$out" "-XX:SharedArchiveFile=$ROOT_CACHE/$SHA/cds-" "second run with CDS"
+    fi
+}
+
+# java_major JAVA: its feature release, from its JDK's release file
+java_major() {
+    local home
+    home=$(readlink -f "$1")
+    sed -n 's/^JAVA_VERSION="\(1\.\)\{0,1\}\([0-9]*\).*/\2/p' "${home%/bin/*}/release"
+}
+
+# A JDK 25 or newer gets an ahead-of-time cache (JEP 483/514) instead of a CDS archive: the
+# first run records its classes (-XX:AOTMode=record), the cache is then made next to the jar
+# in the private root cache and checked with -XX:AOTMode=on; the next run maps it.
+t_aot_cache() {
+    local java='' j d=$ROOT_CACHE/$SHA out run
+    for j in /usr/lib/jvm/*/bin/java; do
+        if [ -x "$j" ] && [ "$(java_major "$j")" -ge 25 ] 2>/dev/null; then java=$j; fi
+    done
+    if [ -z "$java" ]; then
+        log "no JDK 25 or newer under /usr/lib/jvm: nothing to test"
+        return 0
+    fi
+    start_daemon aot-cache
+    rm -f "$d"/aot-* # made by an earlier test, maybe
+    out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=97" -e "livetune_java=$java" -vvvv 2>&1) ||
+        { printf '%s\n' "$out"; fail "the first run with $java failed"; }
+    printf '%s\n' "$out"
+    # the java command line, as executor_run.sh shows it with lt_debug (-vvvv)
+    run=$(printf '%s\n' "$out" | grep -o "livetune: $java .*" | head -n 1)
+    expect_contains "$run" "livetune: $java " "the java that ran"
+    expect_contains "$run" "-XX:AOTMode=record -XX:AOTConfiguration=$d/aot-" "first run records"
+    expect_not_contains "$run" "-Xshare" "no -Xshare beside an AOT cache"
+    expect_eq "$(ss_backlog "$D_PORT")" 97 "backlog (ss Send-Q)"
+    expect_eq "$(find "$d" -name 'aot-*.aot' | wc -l)" 1 "AOT caches"
+    expect_eq "$(stat -c '%U %a' "$d"/aot-*.aot)" "root 600" "AOT cache owner and mode"
+    expect_eq "$(find "$d" -name 'aot-*.aot.*' | wc -l)" 0 "leftover recordings or markers"
+    out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=98" -e "livetune_java=$java" -vvvv 2>&1) ||
+        { printf '%s\n' "$out"; fail "the second run with $java failed"; }
+    printf '%s\n' "$out"
+    run=$(printf '%s\n' "$out" | grep -o "livetune: $java .*" | head -n 1)
+    expect_contains "$run" "-XX:AOTCache=$d/aot-" "second run maps the AOT cache"
+    expect_eq "$(ss_backlog "$D_PORT")" 98 "backlog (ss Send-Q) after the second run"
 }
 
 t_not_json() {

@@ -8,6 +8,7 @@ import io.livetune.executor.cli.PreloadCommand;
 import io.livetune.executor.cli.SchemaCommand;
 import io.livetune.executor.cli.SetCommand;
 import io.livetune.executor.cli.SocketsCommand;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -41,6 +42,19 @@ public final class Main implements Runnable {
     /** Runs one command with the given streams; returns the exit status. Tests call this directly. */
     public static int run(String[] args, InputStream stdin, PrintStream stdout, PrintStream stderr) {
         Io io = new Io(stdin, stdout, stderr);
+        try {
+            Integer status = AnsibleCommand.runPlain(io, args); // every Ansible task: no picocli model
+            if (status != null) {
+                return status;
+            }
+        } catch (IOException | RuntimeException e) {
+            e.printStackTrace(stderr); // as picocli reports a command that threw
+            return 1;
+        }
+        return runCommandLine(args, io, stdout, stderr);
+    }
+
+    private static int runCommandLine(String[] args, Io io, PrintStream stdout, PrintStream stderr) {
         Map<String, Function<Io, Object>> subcommands = new LinkedHashMap<>();
         subcommands.put("ansible", AnsibleCommand::new);
         subcommands.put("sockets", SocketsCommand::new);

@@ -1,7 +1,6 @@
 package io.livetune.executor.modules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.BooleanNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -22,7 +21,6 @@ import java.util.regex.Pattern;
  * that does not convert is left alone, so validation then names the field and the rule.
  */
 final class AdHocValues {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern INTEGER = Pattern.compile("[-+]?\\d{1,18}");
     private static final Set<String> TRUE = Set.of("yes", "on", "1", "true", "y", "t");
     private static final Set<String> FALSE = Set.of("no", "off", "0", "false", "n", "f");
@@ -49,7 +47,9 @@ final class AdHocValues {
         }
         if (value.isArray() && schema.has("items")) {
             ArrayNode copy = JsonNodeFactory.instance.arrayNode();
-            value.forEach(item -> copy.add(coerce(item, schema.get("items"))));
+            for (JsonNode item : value) {
+                copy.add(coerce(item, schema.get("items")));
+            }
             return copy;
         }
         return value;
@@ -84,7 +84,7 @@ final class AdHocValues {
         }
         if ((types.contains("object") && text.startsWith("{")) || (types.contains("array") && text.startsWith("["))) {
             try {
-                return coerce(JSON.readTree(text), schema);
+                return coerce(Json.read(text), schema);
             } catch (IOException e) {
                 return original; // not JSON: validation reports the type
             }
@@ -133,7 +133,9 @@ final class AdHocValues {
             return Set.of(type.asText());
         }
         java.util.HashSet<String> types = new java.util.HashSet<>();
-        type.forEach(t -> types.add(t.asText()));
+        for (JsonNode t : type) {
+            types.add(t.asText());
+        }
         return types;
     }
 }

@@ -1,7 +1,7 @@
 package io.livetune.executor.modules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.modules.preload.Persistence;
@@ -15,8 +15,6 @@ import java.io.StringWriter;
  * {@code exception}, when the controller runs with -vvv.
  */
 public final class ModuleRunner {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private ModuleRunner() {
     }
 
@@ -40,9 +38,12 @@ public final class ModuleRunner {
     private static Outcome execute(Module module, String input, PreloadHost host) {
         JsonNode raw;
         try {
-            raw = JSON.readTree(input);
+            raw = Json.read(input);
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             return new Outcome(failure("module arguments are not valid JSON: " + e.getOriginalMessage()), true);
+        } catch (java.io.IOException e) {
+            // reading a String: not seen
+            return new Outcome(failure("module arguments are not valid JSON: " + e.getMessage()), true);
         }
         if (raw == null || !raw.isObject()) {
             return new Outcome(failure("module arguments must be one JSON object"), true);
@@ -102,7 +103,10 @@ public final class ModuleRunner {
         if (task.diff()) {
             out.set("diff", task.diffs());
         }
-        out.set("warnings", JSON.valueToTree(task.warnings()));
+        ArrayNode warnings = out.putArray("warnings");
+        for (String warning : task.warnings()) {
+            warnings.add(warning);
+        }
         out.setAll(task.result());
         return out;
     }

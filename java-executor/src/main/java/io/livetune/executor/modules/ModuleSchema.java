@@ -1,11 +1,8 @@
 package io.livetune.executor.modules;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.livetune.executor.sockets.OptionRegistry;
 import io.livetune.executor.sockets.SocketOption;
@@ -27,10 +24,9 @@ import java.util.function.Consumer;
  * check can never disagree.
  */
 public final class ModuleSchema {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** Ends the message for an unknown key of {@code options} (the CLI, which has no raw, words it its own way). */
     /** Task parameters that the action plugin takes and removes (plugin_utils/executor.py CONTROLLER_OPTIONS). */
     private static final Set<String> CONTROLLER_PARAMETERS = Set.of("java_executable");
+    /** Ends the message for an unknown key of {@code options} (the CLI, which has no raw, words it its own way). */
     public static final String RAW_HINT = " (an option livetune does not know can be set with raw: {level, optname, value})";
 
     private final ObjectNode schema;
@@ -38,7 +34,8 @@ public final class ModuleSchema {
 
     private ModuleSchema(ObjectNode schema) {
         this.schema = schema;
-        this.validator = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(schema);
+        Json.lightenEnums(schema);
+        this.validator = SchemaFactory.INSTANCE.getSchema(schema);
     }
 
     /** Loads schemas/NAME.schema.json; {@code completer} may add generated parts (the option registry). */
@@ -55,7 +52,7 @@ public final class ModuleSchema {
             if (in == null) {
                 throw new IllegalStateException("schema " + resource + " is missing from the jar");
             }
-            return (ObjectNode) JSON.readTree(in);
+            return (ObjectNode) Json.read(in);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

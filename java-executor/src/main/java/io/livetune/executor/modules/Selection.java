@@ -134,7 +134,7 @@ public final class Selection {
         List<String> parts = new ArrayList<>();
         for (String key : SOCKET_FILTERS) {
             if (args.has(key)) {
-                parts.add(key + "=" + args.get(key).toString().replace("\"", ""));
+                parts.add(key + "=" + Json.write(args.get(key)).replace("\"", ""));
             }
         }
         return parts.isEmpty() ? "TCP or UDP" : String.join(" ", parts);
@@ -154,7 +154,9 @@ public final class Selection {
     private static List<Integer> integers(JsonNode node) {
         List<Integer> values = new ArrayList<>();
         if (node.isArray()) {
-            node.forEach(item -> values.add(item.asInt()));
+            for (JsonNode item : node) {
+                values.add(item.asInt());
+            }
         } else {
             values.add(node.asInt());
         }

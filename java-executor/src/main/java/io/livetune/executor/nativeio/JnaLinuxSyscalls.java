@@ -22,6 +22,10 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
             Native.register(Libc.class, ProcessLibc.get());
         }
 
+        /** Does nothing; calling it initialises the class, which binds the functions below. */
+        static void bind() {
+        }
+
         // glibc's syscall() reads six register arguments whatever we pass, so a fixed arity is safe.
         static native long syscall(long number, long a1, long a2, long a3) throws LastErrorException;
 
@@ -48,6 +52,79 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     private final Architecture architecture = Architecture.current();
 
+    /** The thread binding libc ahead of the first call, while one is under way. */
+    private static Thread binding;
+    /** What binding libc threw on that thread, rethrown by the first call as if thrown there. */
+    private static Throwable bindingFailure;
+
+    /**
+     * Loads JNA and binds libc on a thread of its own (~20 ms of a task's start-up), while the
+     * caller goes on with its arguments and schema. The first system call waits for it.
+     */
+    static synchronized void bindInBackground() {
+        if (binding == null && bindingFailure == null && !bound) {
+            binding = new Thread(new Binder(), "livetune-jna");
+            binding.setDaemon(true);
+            binding.start();
+        }
+    }
+
+    private static volatile boolean bound;
+
+    private static final class Binder implements Runnable {
+        @Override
+        public void run() {
+            try {
+                Libc.bind();
+            } catch (Throwable e) { // the first call reports it, as it would have met it itself
+                synchronized (JnaLinuxSyscalls.class) {
+                    bindingFailure = e;
+                }
+            }
+        }
+    }
+
+    /** Waits for a binding under way; its failure is thrown here, once, like the call's own. */
+    private static void awaitBinding() {
+        if (bound) {
+            return;
+        }
+        Thread thread;
+        synchronized (JnaLinuxSyscalls.class) {
+            thread = binding;
+        }
+        if (thread != null) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    thread.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        Throwable failure;
+        synchronized (JnaLinuxSyscalls.class) {
+            binding = null;
+            failure = bindingFailure;
+            bindingFailure = null;
+        }
+        if (failure instanceof Error) {
+            throw (Error) failure;
+        }
+        if (failure instanceof RuntimeException) {
+            throw (RuntimeException) failure;
+        }
+        if (failure == null) {
+            Libc.bind(); // on this thread when nothing bound it before
+            bound = true;
+        }
+    }
+
     private JnaLinuxSyscalls() {
     }
 
@@ -57,6 +134,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public int pidfdOpen(int pid) throws ErrnoException {
+        awaitBinding();
         try {
             return (int) Libc.syscall(Architecture.PIDFD_OPEN, pid, 0, 0);
         } catch (LastErrorException e) {
@@ -66,6 +144,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public int pidfdGetfd(int pidfd, int targetFd) throws ErrnoException {
+        awaitBinding();
         try {
             return (int) Libc.syscall(Architecture.PIDFD_GETFD, pidfd, targetFd, 0);
         } catch (LastErrorException e) {
@@ -75,6 +154,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public long socketInode(int fd) throws ErrnoException {
+        awaitBinding();
         byte[] stat = new byte[Architecture.STAT_SIZE];
         try {
             Libc.syscall(architecture.syscall("fstat"), fd, stat, 0);
@@ -95,6 +175,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public void close(int fd) {
+        awaitBinding();
         try {
             Libc.close(fd);
         } catch (LastErrorException ignored) {
@@ -104,6 +185,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public byte[] getsockopt(int fd, int level, int optname, int maxLength) throws ErrnoException {
+        awaitBinding();
         byte[] buffer = new byte[maxLength];
         int[] length = {maxLength};
         try {
@@ -116,6 +198,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public void setsockopt(int fd, int level, int optname, byte[] value) throws ErrnoException {
+        awaitBinding();
         try {
             Libc.setsockopt(fd, level, optname, value, value.length);
         } catch (LastErrorException e) {
@@ -125,6 +208,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public void listen(int fd, int backlog) throws ErrnoException {
+        awaitBinding();
         try {
             Libc.listen(fd, backlog);
         } catch (LastErrorException e) {
@@ -134,6 +218,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public int socket(int domain, int type, int protocol) throws ErrnoException {
+        awaitBinding();
         try {
             return Libc.socket(domain, type, protocol);
         } catch (LastErrorException e) {
@@ -143,6 +228,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public int openReadOnly(String path) throws ErrnoException {
+        awaitBinding();
         try {
             return Libc.open(path, O_RDONLY | O_CLOEXEC);
         } catch (LastErrorException e) {
@@ -152,6 +238,7 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     @Override
     public void setns(int fd, int nstype) throws ErrnoException {
+        awaitBinding();
         try {
             Libc.setns(fd, nstype);
         } catch (LastErrorException e) {

@@ -54,6 +54,15 @@ public interface LinuxSyscalls {
     /** Bytes enough for a struct stat on every supported architecture. */
     int STAT_SIZE = Architecture.STAT_SIZE;
 
+    /**
+     * Starts loading the native binding on a thread of its own, so that it overlaps the
+     * caller's other start-up work; the first system call waits for it (and reports its
+     * failure, if any, as its own).
+     */
+    static void prepareInBackground() {
+        JnaLinuxSyscalls.bindInBackground();
+    }
+
     /** The implementation for this machine, loaded once. */
     static LinuxSyscalls get() {
         return JnaLinuxSyscalls.INSTANCE;

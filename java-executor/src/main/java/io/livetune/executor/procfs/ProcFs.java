@@ -36,12 +36,21 @@ public final class ProcFs {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(root)) {
             for (Path entry : entries) {
                 String name = entry.getFileName().toString();
-                if (!name.isEmpty() && name.chars().allMatch(Character::isDigit)) {
+                if (isNumber(name)) {
                     pids.add(Integer.parseInt(name));
                 }
             }
         }
         return pids;
+    }
+
+    private static boolean isNumber(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            if (!Character.isDigit(name.charAt(i))) {
+                return false;
+            }
+        }
+        return !name.isEmpty();
     }
 
     public String read(int pid, String file) throws IOException {

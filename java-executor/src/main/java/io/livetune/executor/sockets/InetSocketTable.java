@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The TCP and UDP sockets of one network namespace, by inode, read from
@@ -27,6 +28,15 @@ public final class InetSocketTable {
     }
 
     public static InetSocketTable read(ProcFs proc, int pid) throws IOException {
+        return read(proc, pid, null);
+    }
+
+    /**
+     * @param wanted the inodes to keep (the sockets some process of interest holds), or null
+     *               for all: a namespace can hold tens of thousands of sockets, and a task
+     *               about one of them need not build them all
+     */
+    public static InetSocketTable read(ProcFs proc, int pid, Set<Long> wanted) throws IOException {
         Map<Long, InetSocket> sockets = new HashMap<>();
         for (String[] file : FILES) {
             byte[] text;
@@ -38,7 +48,7 @@ public final class InetSocketTable {
                 }
                 throw e;
             }
-            parse(text, Protocol.valueOf(file[1]), Family.valueOf(file[2]), sockets);
+            parse(text, Protocol.valueOf(file[1]), Family.valueOf(file[2]), wanted, sockets);
         }
         return new InetSocketTable(sockets);
     }
@@ -53,14 +63,14 @@ public final class InetSocketTable {
     }
 
     static void parse(String text, Protocol protocol, Family family, Map<Long, InetSocket> into) {
-        parse(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII), protocol, family, into);
+        parse(text.getBytes(java.nio.charset.StandardCharsets.US_ASCII), protocol, family, null, into);
     }
 
     /**
      * Parses the table in one pass over its bytes, without a String per field: a process with
      * tens of thousands of connections has a table of megabytes.
      */
-    static void parse(byte[] text, Protocol protocol, Family family, Map<Long, InetSocket> into) {
+    static void parse(byte[] text, Protocol protocol, Family family, Set<Long> wanted, Map<Long, InetSocket> into) {
         Cursor cursor = new Cursor(text);
         cursor.skipLine(); // header
         int addressLength = family == Family.IPV4 ? 4 : 16;
@@ -69,9 +79,9 @@ public final class InetSocketTable {
             if (!cursor.hasMore()) {
                 break;
             }
-            InetAddress local = cursor.address(addressLength);
+            int local = cursor.skipAddress(addressLength);
             int localPort = (int) cursor.hex();
-            InetAddress remote = cursor.address(addressLength);
+            int remote = cursor.skipAddress(addressLength);
             int remotePort = (int) cursor.hex();
             int state = (int) cursor.hex();
             long sendQueue = cursor.hex();
@@ -82,9 +92,11 @@ public final class InetSocketTable {
             cursor.skipToken(); // timeout
             long inode = cursor.decimal();
             cursor.skipLine();
-            if (inode != 0) { // inode 0: a TIME_WAIT or request socket nobody holds
-                into.put(inode, new InetSocket(protocol, family, SocketState.of(protocol, state), local, localPort,
-                        remote, remotePort, sendQueue, receiveQueue, inode));
+            // inode 0: a TIME_WAIT or request socket nobody holds
+            if (inode != 0 && (wanted == null || wanted.contains(inode))) {
+                into.put(inode, new InetSocket(protocol, family, SocketState.of(protocol, state),
+                        cursor.address(local, addressLength), localPort,
+                        cursor.address(remote, addressLength), remotePort, sendQueue, receiveQueue, inode));
             }
         }
     }
@@ -140,9 +152,17 @@ public final class InetSocketTable {
             return value;
         }
 
-        /** The kernel prints each 32-bit word of the address with %08X in host byte order. */
-        InetAddress address(int length) {
+        /** Where the address starts; it is read by {@link #address} only for a socket that is kept. */
+        int skipAddress(int length) {
             skipSeparators();
+            int start = at;
+            at += 2 * length;
+            return start;
+        }
+
+        /** The kernel prints each 32-bit word of the address with %08X in host byte order. */
+        InetAddress address(int start, int length) {
+            int at = start;
             ByteBuffer bytes = ByteBuffer.allocate(length).order(ByteOrder.nativeOrder());
             for (int word = 0; word < length / 4; word++) {
                 int value = 0;

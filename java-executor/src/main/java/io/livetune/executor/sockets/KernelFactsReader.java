@@ -49,10 +49,27 @@ public final class KernelFactsReader {
                     inside.getOrDefault(RMEM_MAX, own.get(RMEM_MAX)),
                     inside.getOrDefault(WMEM_MAX, own.get(WMEM_MAX)),
                     inside.getOrDefault(SOMAXCONN, own.get(SOMAXCONN)),
-                    this::minRcvbuf, this::minSndbuf, this::jiffyMicros);
+                    new Probe(OptionRegistry.SO_RCVBUF), new Probe(OptionRegistry.SO_SNDBUF), new Probe(0));
             byNamespace.put(namespace, facts);
         }
         return facts;
+    }
+
+    /** One of the probes below, asked only if a value needs it (no lambdas: see Main). */
+    private final class Probe implements java.util.function.IntSupplier {
+        private final int optname;
+
+        Probe(int optname) {
+            this.optname = optname;
+        }
+
+        @Override
+        public int getAsInt() {
+            if (optname == OptionRegistry.SO_RCVBUF) {
+                return minRcvbuf();
+            }
+            return optname == OptionRegistry.SO_SNDBUF ? minSndbuf() : jiffyMicros();
+        }
     }
 
     private static Map<String, Long> readSysctls() {

@@ -4,14 +4,13 @@ import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.procfs.SocketDescriptors;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.Set;
 
 /**
  * Finds the TCP and UDP sockets that processes hold: the inode behind each socket
@@ -46,59 +45,79 @@ public final class SocketScanner {
 
     /** The picked sockets, in process then fd order. */
     public List<ScannedSocket> scan(List<ProcessInfo> processes, SocketFilter filter) throws IOException {
-        Map<Long, ScannedSocket> byInode = new LinkedHashMap<>();
+        // First every process's socket descriptors, so that each namespace's table is read for
+        // the inodes they hold and no others.
+        List<Held> held = new ArrayList<>();
+        Map<String, Set<Long>> wanted = new HashMap<>();
         for (ProcessInfo process : processes) {
             try {
-                scan(process, filter, byInode);
-            } catch (io.livetune.executor.procfs.ProcessGoneException e) {
-                if (!lenient) {
-                    throw e;
+                String namespace = namespaces.namespaceOf(process.pid());
+                Map<Integer, Long> descriptors = SocketDescriptors.of(proc, process.pid());
+                held.add(new Held(process, namespace, descriptors));
+                Set<Long> inodes = wanted.get(namespace);
+                if (inodes == null) {
+                    inodes = new HashSet<>();
+                    wanted.put(namespace, inodes);
                 }
+                inodes.addAll(descriptors.values());
             } catch (IOException e) {
-                if (!lenient) {
-                    throw e;
+                passOver(process, e);
+            }
+        }
+        Map<Long, ScannedSocket> byInode = new LinkedHashMap<>();
+        for (Held process : held) {
+            try {
+                InetSocketTable table = tables.get(process.namespace);
+                if (table == null) {
+                    table = InetSocketTable.read(proc, process.info.pid(), wanted.get(process.namespace));
+                    tables.put(process.namespace, table);
                 }
-                skipped.add("pid " + process.pid() + " (" + process.name() + "): its sockets cannot be listed: "
-                        + e.getMessage());
+                collect(process, table, filter, byInode);
+            } catch (IOException e) {
+                passOver(process.info, e);
             }
         }
         return new ArrayList<>(byInode.values());
     }
 
-    private void scan(ProcessInfo process, SocketFilter filter, Map<Long, ScannedSocket> byInode)
-            throws IOException {
-        {
-            String namespace = namespaces.namespaceOf(process.pid());
-            InetSocketTable table = tables.get(namespace);
-            Map<Integer, Long> descriptors;
-            if (table == null) {
-                // The table and the descriptors take about as long to read: read them side by side.
-                CompletableFuture<InetSocketTable> reading = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return InetSocketTable.read(proc, process.pid());
-                    } catch (IOException e) {
-                        throw new UncheckedIOException(e);
-                    }
-                });
-                descriptors = SocketDescriptors.of(proc, process.pid());
-                table = join(reading);
-                tables.put(namespace, table);
+    /** A process that cannot be scanned fails the scan, or is passed over by a lenient one. */
+    private void passOver(ProcessInfo process, IOException e) throws IOException {
+        if (!lenient) {
+            throw e;
+        }
+        if (!(e instanceof io.livetune.executor.procfs.ProcessGoneException)) {
+            skipped.add("pid " + process.pid() + " (" + process.name() + "): its sockets cannot be listed: "
+                    + e.getMessage());
+        }
+    }
+
+    private static void collect(Held process, InetSocketTable table, SocketFilter filter,
+            Map<Long, ScannedSocket> byInode) {
+        for (Map.Entry<Integer, Long> descriptor : process.descriptors.entrySet()) {
+            int fd = descriptor.getKey();
+            InetSocket socket = table.get(descriptor.getValue());
+            if (socket == null || !filter.matches(fd, socket)) {
+                continue;
+            }
+            ScannedSocket known = byInode.get(socket.inode());
+            if (known == null) {
+                byInode.put(socket.inode(), new ScannedSocket(process.info, fd, socket, process.namespace));
             } else {
-                descriptors = SocketDescriptors.of(proc, process.pid());
+                known.addHolder(process.info, fd);
             }
-            for (Map.Entry<Integer, Long> descriptor : descriptors.entrySet()) {
-                int fd = descriptor.getKey();
-                InetSocket socket = table.get(descriptor.getValue());
-                if (socket == null || !filter.matches(fd, socket)) {
-                    continue;
-                }
-                ScannedSocket known = byInode.get(socket.inode());
-                if (known == null) {
-                    byInode.put(socket.inode(), new ScannedSocket(process, fd, socket, namespace));
-                } else {
-                    known.addHolder(process, fd);
-                }
-            }
+        }
+    }
+
+    /** A process's socket descriptors (fd to inode) and its network namespace. */
+    private static final class Held {
+        final ProcessInfo info;
+        final String namespace;
+        final Map<Integer, Long> descriptors;
+
+        Held(ProcessInfo info, String namespace, Map<Integer, Long> descriptors) {
+            this.info = info;
+            this.namespace = namespace;
+            this.descriptors = descriptors;
         }
     }
 
@@ -108,7 +127,9 @@ public final class SocketScanner {
      */
     public void addHolders(List<ScannedSocket> sockets, List<ProcessInfo> others) {
         Map<Long, ScannedSocket> byInode = new HashMap<>();
-        sockets.forEach(socket -> byInode.put(socket.socket().inode(), socket));
+        for (ScannedSocket socket : sockets) {
+            byInode.put(socket.socket().inode(), socket);
+        }
         for (ProcessInfo other : others) {
             try {
                 for (Map.Entry<Integer, Long> descriptor : SocketDescriptors.of(proc, other.pid()).entrySet()) {
@@ -120,17 +141,6 @@ public final class SocketScanner {
             } catch (IOException e) {
                 // exited, or not ours to read: it holds nothing we can show
             }
-        }
-    }
-
-    private static InetSocketTable join(CompletableFuture<InetSocketTable> reading) throws IOException {
-        try {
-            return reading.join();
-        } catch (CompletionException e) {
-            if (e.getCause() instanceof UncheckedIOException) {
-                throw ((UncheckedIOException) e.getCause()).getCause();
-            }
-            throw e;
         }
     }
 }

@@ -50,12 +50,19 @@ public final class TargetProcesses implements AutoCloseable {
 
     /** Whether any target was reached with ptrace. */
     public synchronized boolean anyPtrace() {
-        return open.values().stream().anyMatch(TargetProcess::usesPtrace);
+        for (TargetProcess target : open.values()) {
+            if (target.usesPtrace()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     @Override
     public synchronized void close() {
-        open.values().forEach(TargetProcess::close);
+        for (TargetProcess target : open.values()) {
+            target.close();
+        }
         open.clear();
     }
 }

@@ -50,7 +50,7 @@ import java.util.Map;
 public final class SocketOptionModule implements Module {
     public static final String NAME = "socket_option";
 
-    private final ModuleSchema schema = ModuleSchema.load(NAME, SocketOptionModule::complete);
+    private final ModuleSchema schema = ModuleSchema.load(NAME, new Completer());
     private final ProcFs proc = new ProcFs();
     private final LinuxSyscalls sys = LinuxSyscalls.get();
 
@@ -65,6 +65,14 @@ public final class SocketOptionModule implements Module {
         ObjectNode properties = (ObjectNode) schema.path("properties").path("options").path("properties");
         for (SocketOption option : OptionRegistry.all()) {
             properties.set(option.name(), option.schema());
+        }
+    }
+
+    /** {@link #complete} as a plain class: a lambda costs each task's fresh JVM a call-site link. */
+    private static final class Completer implements java.util.function.Consumer<ObjectNode> {
+        @Override
+        public void accept(ObjectNode schema) {
+            complete(schema);
         }
     }
 

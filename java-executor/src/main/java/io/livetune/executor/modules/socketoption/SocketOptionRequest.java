@@ -42,8 +42,11 @@ final class SocketOptionRequest {
 
     private static Map<SocketSetting, JsonNode> settings(JsonNode args) {
         Map<SocketSetting, JsonNode> settings = new LinkedHashMap<>();
-        args.path("options").fields().forEachRemaining(entry ->
-                settings.put(OptionRegistry.get(entry.getKey()), entry.getValue()));
+        java.util.Iterator<Map.Entry<String, JsonNode>> options = args.path("options").fields();
+        while (options.hasNext()) {
+            Map.Entry<String, JsonNode> entry = options.next();
+            settings.put(OptionRegistry.get(entry.getKey()), entry.getValue());
+        }
         for (JsonNode raw : args.path("raw")) {
             settings.put(new RawOption(raw.get("level").asInt(), raw.get("optname").asInt()), raw.get("value"));
         }

@@ -55,7 +55,11 @@ final class SocketOptionRun {
             windowScale.warnInto(task, plans.values());
             if (!task.checkMode()) {
                 List<ScannedSocket> toChange = new ArrayList<>();
-                plans.values().stream().filter(SocketPlan::needsChange).forEach(plan -> toChange.add(plan.target));
+                for (SocketPlan plan : plans.values()) {
+                    if (plan.needsChange()) {
+                        toChange.add(plan.target);
+                    }
+                }
                 for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : byProcess(toChange).entrySet()) {
                     visit(process.getKey(), process.getValue(), new Applier());
                 }
@@ -90,7 +94,12 @@ final class SocketOptionRun {
     private static Map<ProcessInfo, List<ScannedSocket>> byProcess(Iterable<ScannedSocket> sockets) {
         Map<ProcessInfo, List<ScannedSocket>> grouped = new LinkedHashMap<>();
         for (ScannedSocket socket : sockets) {
-            grouped.computeIfAbsent(socket.process(), process -> new ArrayList<>()).add(socket);
+            List<ScannedSocket> ofProcess = grouped.get(socket.process());
+            if (ofProcess == null) {
+                ofProcess = new ArrayList<>();
+                grouped.put(socket.process(), ofProcess);
+            }
+            ofProcess.add(socket);
         }
         return grouped;
     }
@@ -225,7 +234,9 @@ final class SocketOptionRun {
             if (plan.changed) {
                 task.changed();
                 task.addDiff(plan.target.describe(), SocketPlan.text(plan.before), SocketPlan.text(plan.after));
-                plan.unexpectedReadBacks().forEach(task::warn);
+                for (String warning : plan.unexpectedReadBacks()) {
+                    task.warn(warning);
+                }
             }
         }
         task.result().set("vanished", vanished.toJson());
@@ -236,14 +247,28 @@ final class SocketOptionRun {
     }
 
     private String alreadyChanged() {
-        long done = plans.values().stream().filter(plan -> plan.changed).count();
+        long done = changedCount();
         return done == 0 || task.checkMode() ? "; nothing was changed"
                 : "; " + done + " socket(s) were already changed (listed in sockets)";
     }
 
+    private long changedCount() {
+        long changed = 0;
+        for (SocketPlan plan : plans.values()) {
+            if (plan.changed) {
+                changed++;
+            }
+        }
+        return changed;
+    }
+
     private String summary() {
-        long changed = plans.values().stream().filter(plan -> plan.changed).count();
-        long processes = plans.values().stream().map(plan -> plan.target.pid()).distinct().count();
+        long changed = changedCount();
+        java.util.Set<Integer> pids = new java.util.HashSet<>();
+        for (SocketPlan plan : plans.values()) {
+            pids.add(plan.target.pid());
+        }
+        long processes = pids.size();
         String scope = plans.size() + " socket(s) in " + processes + " process(es)";
         String left = vanished.isEmpty() ? "" : "; " + vanished.size() + " more went away while livetune worked "
                 + "and were left alone";

@@ -79,8 +79,9 @@ final class SocketPlan {
         json.put("remote", target.socket().remote());
         if (!target.otherHolders().isEmpty()) {
             ArrayNode shared = json.putArray("shared_with");
-            target.otherHolders().forEach(holder ->
-                    shared.addObject().put("pid", holder.pid()).put("fd", holder.fd()).put("process", holder.name()));
+            for (ScannedSocket.Holder holder : target.otherHolders()) {
+                shared.addObject().put("pid", holder.pid()).put("fd", holder.fd()).put("process", holder.name());
+            }
         }
         if (method != null) {
             json.put("method", method.label());
@@ -94,13 +95,17 @@ final class SocketPlan {
     /** before/after as diff text, one "name: value" line per setting. */
     static String text(Map<SocketSetting, JsonNode> values) {
         StringBuilder text = new StringBuilder();
-        values.forEach((setting, value) -> text.append(setting.name()).append(": ").append(value).append('\n'));
+        for (Map.Entry<SocketSetting, JsonNode> value : values.entrySet()) {
+            text.append(value.getKey().name()).append(": ").append(value.getValue()).append('\n');
+        }
         return text.toString();
     }
 
     private static ObjectNode values(Map<SocketSetting, JsonNode> values) {
         ObjectNode json = JsonNodeFactory.instance.objectNode();
-        values.forEach((setting, value) -> json.set(setting.name(), value));
+        for (Map.Entry<SocketSetting, JsonNode> value : values.entrySet()) {
+            json.set(value.getKey().name(), value.getValue());
+        }
         return json;
     }
 }

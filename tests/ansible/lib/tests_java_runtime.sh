@@ -18,14 +18,15 @@ t_jr_present() {
     pb java_runtime.yml -e "target=$host" --check
     expect_eq "$(recap_changed "$PB_OUT" "$host")" 0 "changed tasks, check mode"
     line=$(jr_line "$PB_OUT")
-    expect_contains "$line" "executable=$(command -v java) version=$(java_major)" "what the role found"
+    expect_contains "$line" "executable=$(command -v java) version=$(path_java_major)" "what the role found"
     expect_contains "$line" "package=default-jre-headless install=False" "the role's decision"
     pb java_runtime.yml -e "target=$host"
     expect_eq "$(recap_changed "$PB_OUT" "$host")" 0 "changed tasks, real run"
     expect_contains "$PB_OUT" "java_runtime: executable=$(command -v java) " "found again"
 }
 
-java_major() { java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p'; }
+# the feature release of the java on PATH (tests.sh's java_major takes a path)
+path_java_major() { java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p'; }
 
 # t_jr_other_os FAMILY MAJOR PKG_MGR TASK PACKAGE: with the facts of another OS (and the
 # java livetune is told to use missing), the role decides to install PACKAGE and runs TASK

@@ -121,7 +121,7 @@ t_preload_docs() {
     expect_eq "$(jq -r '.doc.attributes | to_entries | map("\(.key)=\(.value.support)") | sort | join(" ")' <<<"$doc")" \
         "action=full async=none become=full check_mode=full diff_mode=full platform=full" "attributes"
     expect_eq "$(jq -r '.return | keys | sort | join(" ")' <<<"$doc")" \
-        "daemon_reloaded environment files library programs restart_required" "RETURN"
+        "daemon_reloaded drift environment files library programs restart_required" "RETURN"
     expect_contains "$(cat "$WORK/doc.txt")" "The environment is inherited" "notes"
     jq -r '.examples' <<<"$doc" | python3 -c 'import sys, yaml; t = yaml.safe_load(sys.stdin); assert sum("livetune.process.preload_wrapper" in x for x in t) >= 5, t'
 }

@@ -7,8 +7,9 @@
  * Prints its pid, then "port P server S1 S2 client C1 C2". Commands, one per line, each
  * answered by one line on stdout:
  *   CLOSE fd    close(fd)                                         -> "closed fd"
- *   REPLACE fd  dup2() a fresh TCP socket onto fd                 -> "replaced fd inode I"
+ *   REPLACE fd  dup2() a fresh TCP socket, lingering 5 s, onto fd -> "replaced fd inode I"
  *   OPTS fd     its own getsockopt: SO_KEEPALIVE and TCP_KEEPIDLE -> "keepalive K keepidle I"
+ *   LINGER fd   its own getsockopt of SO_LINGER                   -> "linger ON SECONDS"
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -40,11 +41,19 @@ static void *commands(void *fifo_path) {
             printf("closed %d\n", fd);
         } else if (sscanf(line, "REPLACE %d", &fd) == 1) {
             int fresh = socket(AF_INET, SOCK_STREAM, 0);
-            if (fresh < 0 || dup2(fresh, fd) < 0) die("replace");
+            /* lingering on: livetune must leave this socket, which is not the one it scanned, as it is */
+            struct linger lingering = {1, 5};
+            if (fresh < 0 || setsockopt(fresh, SOL_SOCKET, SO_LINGER, &lingering, sizeof lingering) < 0
+                    || dup2(fresh, fd) < 0) die("replace");
             close(fresh);
             struct stat st;
             fstat(fd, &st);
             printf("replaced %d inode %lu\n", fd, (unsigned long) st.st_ino);
+        } else if (sscanf(line, "LINGER %d", &fd) == 1) {
+            struct linger lingering = {-1, -1};
+            socklen_t length = sizeof lingering;
+            getsockopt(fd, SOL_SOCKET, SO_LINGER, &lingering, &length);
+            printf("linger %d %d\n", lingering.l_onoff, lingering.l_linger);
         } else if (sscanf(line, "OPTS %d", &fd) == 1) {
             int keepalive = -1, idle = -1;
             socklen_t length = sizeof keepalive;

@@ -140,33 +140,35 @@ public final class InjectedSockets implements AccessMethod.RemoteSockets, AutoCl
                 return false;
             }
             InStopSocket live = new InStopSocket(calls, (int) duplicate);
-            SocketGoneException gone = null;
+            // Whether our duplicate holds the scanned socket and the target no longer does: then
+            // our close is the last one. (A duplicate that holds ANOTHER socket, which took the
+            // descriptor number, must not be touched at all: the target uses that one.)
+            boolean lastReference = false;
             try {
                 long actual = inodeOf(calls, (int) duplicate);
                 if (actual != inode) {
-                    gone = new SocketGoneException(fd, inode, actual);
-                    visitor.vanished(socket, gone);
+                    visitor.vanished(socket, new SocketGoneException(fd, inode, actual));
                     return true;
                 }
                 VisitMoments.reach(Moment.AFTER_OPEN, calls.pid(), fd);
+                SocketGoneException gone;
                 try {
                     visitor.visit(socket, live);
+                    gone = stillHeld(calls, fd, inode);
                 } catch (ErrnoException e) {
                     gone = stillHeld(calls, fd, inode);
                     if (gone == null) {
                         refusal = e;
                         return false;
                     }
-                    visitor.vanished(socket, gone);
-                    return true;
                 }
-                gone = stillHeld(calls, fd, inode);
                 if (gone != null) {
+                    lastReference = true;
                     visitor.vanished(socket, gone);
                 }
                 return true;
             } finally {
-                if (gone != null) {
+                if (lastReference) {
                     LastClose.ofAbandoned(live);
                 }
                 calls.call(Syscall.CLOSE, duplicate); // ours; it cannot fail on a descriptor we just made

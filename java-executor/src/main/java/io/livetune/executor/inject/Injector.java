@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The remote-syscall engine: runs system calls inside a live process with ptrace, the Linux
@@ -104,7 +105,7 @@ public final class Injector implements AutoCloseable {
                 if (waitForOtherLivetune.passed()) {
                     throw e;
                 }
-                java.util.concurrent.locks.LockSupport.parkNanos(pause * 1_000_000);
+                LockSupport.parkNanos(pause * 1_000_000);
                 pause = Math.min(pause * 2, 50);
             } catch (ThreadGoneBeforeAttach e) {
                 // A worker thread chosen because the main thread has exited may end before we

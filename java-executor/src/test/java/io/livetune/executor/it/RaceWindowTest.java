@@ -162,6 +162,8 @@ class RaceWindowTest extends LiveProcessTest {
             if (command.equals("REPLACE")) {
                 assertEquals("keepalive 0 keepidle 7200", target.options(target.victim),
                         "the socket that took the descriptor number keeps its defaults" + result);
+                assertEquals("linger 1 5", target.command("LINGER " + target.victim),
+                        "the socket that took the descriptor number keeps its own lingering" + result);
             }
         }
     }
@@ -181,6 +183,8 @@ class RaceWindowTest extends LiveProcessTest {
             assertEquals(1, result.json().path("vanished").size(), result::toString);
             assertEquals("keepalive 0 keepidle 7200", target.options(target.victim),
                     "the new socket at that descriptor is untouched" + result);
+            assertEquals("linger 1 5", target.command("LINGER " + target.victim),
+                    "the new socket keeps its own lingering" + result);
         }
     }
 

@@ -8,8 +8,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    """What every livetune module shares: how it picks processes (the executor's
-    selection.schema.json), which java runs the executor, and how the action plugin runs."""
+    """How a livetune module picks processes (the executor's selection.schema.json)."""
 
     DOCUMENTATION = r'''
 options:
@@ -43,19 +42,4 @@ options:
       - systemd unit, for example C(rsyslog.service) (C(.service) is added to a bare name); every
         process in its cgroup is selected.
     type: str
-  java_executable:
-    description:
-      - Path of the java binary on the target.
-      - When not set, the host variable C(livetune_java) is used, then C($JAVA_HOME/bin/java), the
-        C(java) on C(PATH), and the newest C(/usr/lib/jvm/*/bin/java). Without any, the task fails
-        naming the package to install.
-      - Used on the controller only; it is not passed to the executor.
-    type: path
-attributes:
-  action:
-    support: full
-    description: The action plugin runs the executor jar on the target; no Python is needed there.
-  async:
-    support: none
-    description: The executor runs once and returns; it cannot run in the background.
 '''

@@ -38,6 +38,7 @@ description:
 author:
   - livetune developers (@livetune)
 extends_documentation_fragment:
+  - livetune.process.executor
   - livetune.process.processes
   - livetune.process.persist
 options:

@@ -40,6 +40,8 @@ description:
     target needs a Java runtime 11 or later, not Python.
 author:
   - livetune developers (@livetune)
+extends_documentation_fragment:
+  - livetune.process.executor
 options:
   unit:
     description:
@@ -151,20 +153,7 @@ options:
       - With C(false), a warning reminds you to reload before restarting the unit.
     type: bool
     default: true
-  java_executable:
-    description:
-      - Path of the java binary on the target.
-      - When not set, the host variable C(livetune_java) is used, then C($JAVA_HOME/bin/java), the
-        C(java) on C(PATH), and the newest C(/usr/lib/jvm/*/bin/java).
-      - Used on the controller only; it is not passed to the executor.
-    type: path
 attributes:
-  action:
-    support: full
-    description: The action plugin runs the executor jar on the target; no Python is needed there.
-  async:
-    support: none
-    description: The executor runs once and returns; it cannot run in the background.
   become:
     support: full
     description: Writing to C(/etc/systemd/system) and C(/usr/local/lib) needs root, which is what become is for.

@@ -48,6 +48,7 @@ description:
 author:
   - livetune developers (@livetune)
 extends_documentation_fragment:
+  - livetune.process.executor
   - livetune.process.processes
   - livetune.process.sockets
 options:

@@ -43,6 +43,7 @@ description:
 author:
   - livetune developers (@livetune)
 extends_documentation_fragment:
+  - livetune.process.executor
   - livetune.process.processes
   - livetune.process.persist
   - livetune.process.sockets

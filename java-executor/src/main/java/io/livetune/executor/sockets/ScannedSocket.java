@@ -2,7 +2,9 @@ package io.livetune.executor.sockets;
 
 import io.livetune.executor.procfs.ProcessInfo;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A socket found in a target process: the first (pid, fd) that holds it, which is the one
@@ -86,5 +88,22 @@ public final class ScannedSocket {
     /** "pid 1234 fd 3 tcp 0.0.0.0:80 listen", the heading of its diff. */
     public String describe() {
         return "pid " + pid() + " (" + process.name() + ") fd " + fd + " " + socket;
+    }
+
+    /**
+     * {@code sockets} grouped by the process they were scanned in, in the order met: each group
+     * is what one {@link TargetProcess#visit} takes.
+     */
+    public static Map<ProcessInfo, List<ScannedSocket>> byProcess(Iterable<ScannedSocket> sockets) {
+        Map<ProcessInfo, List<ScannedSocket>> grouped = new LinkedHashMap<>();
+        for (ScannedSocket socket : sockets) {
+            List<ScannedSocket> ofProcess = grouped.get(socket.process());
+            if (ofProcess == null) {
+                ofProcess = new ArrayList<>();
+                grouped.put(socket.process(), ofProcess);
+            }
+            ofProcess.add(socket);
+        }
+        return grouped;
     }
 }

@@ -17,7 +17,6 @@ import io.livetune.executor.sockets.TargetProcesses;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -45,7 +44,7 @@ final class SocketReadings {
     /** The entries, in the order of {@code sockets}. */
     List<ObjectNode> read(List<ScannedSocket> sockets) throws IOException {
         List<ScannedSocket> throughDuplicates = new ArrayList<>();
-        for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : byProcess(sockets).entrySet()) {
+        for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : ScannedSocket.byProcess(sockets).entrySet()) {
             TargetProcess target = target(process.getKey(), process.getValue());
             if (target == null) {
                 continue;
@@ -110,13 +109,6 @@ final class SocketReadings {
         return readings.computeIfAbsent(socket, Reading::new);
     }
 
-    private static Map<ProcessInfo, List<ScannedSocket>> byProcess(List<ScannedSocket> sockets) {
-        Map<ProcessInfo, List<ScannedSocket>> grouped = new LinkedHashMap<>();
-        for (ScannedSocket socket : sockets) {
-            grouped.computeIfAbsent(socket.process(), process -> new ArrayList<>()).add(socket);
-        }
-        return grouped;
-    }
 
     /** One socket's entry and what was noted about it. */
     private final class Reading {

@@ -20,9 +20,11 @@ import io.livetune.executor.sockets.TargetProcess;
 import io.livetune.executor.sockets.TargetProcesses;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One socket_option task's passes over the matched sockets, process by process: read and
@@ -48,7 +50,8 @@ final class SocketOptionRun {
 
     void run(Map<ScannedSocket, List<SocketSetting>> applicable) throws IOException {
         try {
-            for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : byProcess(applicable.keySet()).entrySet()) {
+            Map<ProcessInfo, List<ScannedSocket>> toRead = ScannedSocket.byProcess(applicable.keySet());
+            for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : toRead.entrySet()) {
                 Planner planner = new Planner(applicable, kernel.forProcess(process.getKey().pid()));
                 visit(process.getKey(), process.getValue(), planner);
             }
@@ -60,7 +63,8 @@ final class SocketOptionRun {
                         toChange.add(plan.target);
                     }
                 }
-                for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : byProcess(toChange).entrySet()) {
+                for (Map.Entry<ProcessInfo, List<ScannedSocket>> process
+                        : ScannedSocket.byProcess(toChange).entrySet()) {
                     visit(process.getKey(), process.getValue(), new Applier());
                 }
             }
@@ -91,18 +95,6 @@ final class SocketOptionRun {
         }
     }
 
-    private static Map<ProcessInfo, List<ScannedSocket>> byProcess(Iterable<ScannedSocket> sockets) {
-        Map<ProcessInfo, List<ScannedSocket>> grouped = new LinkedHashMap<>();
-        for (ScannedSocket socket : sockets) {
-            List<ScannedSocket> ofProcess = grouped.get(socket.process());
-            if (ofProcess == null) {
-                ofProcess = new ArrayList<>();
-                grouped.put(socket.process(), ofProcess);
-            }
-            ofProcess.add(socket);
-        }
-        return grouped;
-    }
 
     /** A pass's visitor, which knows how to word the kernel's refusal of what it was doing. */
     private abstract class PassVisitor implements SocketVisitor {
@@ -264,7 +256,7 @@ final class SocketOptionRun {
 
     private String summary() {
         long changed = changedCount();
-        java.util.Set<Integer> pids = new java.util.HashSet<>();
+        Set<Integer> pids = new HashSet<>();
         for (SocketPlan plan : plans.values()) {
             pids.add(plan.target.pid());
         }

@@ -1,0 +1,31 @@
+# -*- coding: utf-8 -*-
+# Copyright: livetune developers
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    """What every livetune module shares because the action plugin runs the executor jar on
+    the target: which java runs it, and how the action runs."""
+
+    DOCUMENTATION = r'''
+options:
+  java_executable:
+    description:
+      - Path of the java binary on the target.
+      - When not set, the host variable C(livetune_java) is used, then C($JAVA_HOME/bin/java), the
+        C(java) on C(PATH), and the newest C(/usr/lib/jvm/*/bin/java). Without any, the task fails
+        naming the package to install.
+      - Used on the controller only; it is not passed to the executor.
+    type: path
+attributes:
+  action:
+    support: full
+    description: The action plugin runs the executor jar on the target; no Python is needed there.
+  async:
+    support: none
+    description: The executor runs once and returns; it cannot run in the background.
+'''

@@ -26,7 +26,7 @@ public enum AccessMethod {
     /** Visits sockets of a target by running calls inside it (supplied by the inject layer). */
     @FunctionalInterface
     public interface RemoteSockets {
-        /** The same contract as {@link TargetProcess#visit}. */
+        /** The same contract as {@link OpenedProcess#visit}. */
         void visit(ProcessInfo process, List<ScannedSocket> sockets, SocketVisitor visitor)
                 throws ErrnoException, IOException;
     }

@@ -37,76 +37,76 @@ public final class OptionRegistry {
 
     static {
         add(option("so_rcvbuf", SOL_SOCKET, SO_RCVBUF, INT).force(33).reported(KernelReport.RECEIVE_BUFFER)
-                .doc("Receive buffer in bytes (SO_RCVBUF). The kernel doubles it and caps the request at "
+                .build("Receive buffer in bytes (SO_RCVBUF). The kernel doubles it and caps the request at "
                         + "net.core.rmem_max unless force is set. Setting it turns off receive autotuning."));
         add(option("so_sndbuf", SOL_SOCKET, SO_SNDBUF, INT).force(32).reported(KernelReport.SEND_BUFFER)
-                .doc("Send buffer in bytes (SO_SNDBUF). The kernel doubles it and caps the request at "
+                .build("Send buffer in bytes (SO_SNDBUF). The kernel doubles it and caps the request at "
                         + "net.core.wmem_max unless force is set."));
-        add(option("so_keepalive", SOL_SOCKET, 9, BOOL).doc("Send keepalive probes (SO_KEEPALIVE)."));
+        add(option("so_keepalive", SOL_SOCKET, 9, BOOL).build("Send keepalive probes (SO_KEEPALIVE)."));
         add(option("so_priority", SOL_SOCKET, 12, INT)
-                .doc("Queueing priority (SO_PRIORITY); above 6 needs CAP_NET_ADMIN."));
+                .build("Queueing priority (SO_PRIORITY); above 6 needs CAP_NET_ADMIN."));
         add(option("so_mark", SOL_SOCKET, 36, UINT)
-                .doc("Firewall mark for routing and filtering (SO_MARK); needs CAP_NET_ADMIN."));
+                .build("Firewall mark for routing and filtering (SO_MARK); needs CAP_NET_ADMIN."));
         add(option("so_linger", SOL_SOCKET, 13, LINGER).reported(KernelReport.LINGER)
-                .doc("Linger on close (SO_LINGER), as {enabled: bool, seconds: int}."));
+                .build("Linger on close (SO_LINGER), as {enabled: bool, seconds: int}."));
         add(option("so_rcvlowat", SOL_SOCKET, 18, INT).reported(KernelReport.RCVLOWAT)
-                .doc("Bytes to wait for before a read returns (SO_RCVLOWAT); 0 is stored as 1."));
+                .build("Bytes to wait for before a read returns (SO_RCVLOWAT); 0 is stored as 1."));
         add(option("so_busy_poll", SOL_SOCKET, 46, INT)
-                .doc("Microseconds to busy-poll the device queue on blocking reads (SO_BUSY_POLL); "
+                .build("Microseconds to busy-poll the device queue on blocking reads (SO_BUSY_POLL); "
                         + "raising it needs CAP_NET_ADMIN."));
-        add(option("so_reuseaddr", SOL_SOCKET, 2, BOOL).doc("Allow reuse of local addresses (SO_REUSEADDR)."));
+        add(option("so_reuseaddr", SOL_SOCKET, 2, BOOL).build("Allow reuse of local addresses (SO_REUSEADDR)."));
         add(option("so_reuseport", SOL_SOCKET, 15, BOOL)
-                .doc("Allow several sockets to bind the same port (SO_REUSEPORT)."));
+                .build("Allow several sockets to bind the same port (SO_REUSEPORT)."));
         add(option("so_rcvtimeo", SOL_SOCKET, SO_RCVTIMEO, MILLISECONDS).range(0, 86_400_000)
                 .reported(KernelReport.TIMEOUT)
-                .doc("Milliseconds a blocking receive waits before failing (SO_RCVTIMEO); 0 waits forever. "
+                .build("Milliseconds a blocking receive waits before failing (SO_RCVTIMEO); 0 waits forever. "
                         + "The kernel rounds up to whole jiffies."));
         add(option("so_sndtimeo", SOL_SOCKET, SO_SNDTIMEO, MILLISECONDS).range(0, 86_400_000)
                 .reported(KernelReport.TIMEOUT)
-                .doc("Milliseconds a blocking send waits before failing (SO_SNDTIMEO); 0 waits forever. "
+                .build("Milliseconds a blocking send waits before failing (SO_SNDTIMEO); 0 waits forever. "
                         + "The kernel rounds up to whole jiffies."));
         add(option("so_broadcast", SOL_SOCKET, 6, BOOL).only(Protocol.UDP)
-                .doc("Allow sending to broadcast addresses (SO_BROADCAST), UDP only."));
+                .build("Allow sending to broadcast addresses (SO_BROADCAST), UDP only."));
         add(option("tcp_nodelay", IPPROTO_TCP, 1, BOOL).only(Protocol.TCP)
-                .doc("Send small segments at once, without Nagle's algorithm (TCP_NODELAY)."));
+                .build("Send small segments at once, without Nagle's algorithm (TCP_NODELAY)."));
         add(option("tcp_keepidle", IPPROTO_TCP, 4, INT).only(Protocol.TCP).range(1, 32767)
-                .doc("Seconds of idleness before the first keepalive probe (TCP_KEEPIDLE)."));
+                .build("Seconds of idleness before the first keepalive probe (TCP_KEEPIDLE)."));
         add(option("tcp_keepintvl", IPPROTO_TCP, 5, INT).only(Protocol.TCP).range(1, 32767)
-                .doc("Seconds between keepalive probes (TCP_KEEPINTVL)."));
+                .build("Seconds between keepalive probes (TCP_KEEPINTVL)."));
         add(option("tcp_keepcnt", IPPROTO_TCP, 6, INT).only(Protocol.TCP).range(1, 127)
-                .doc("Unanswered keepalive probes before the connection is dropped (TCP_KEEPCNT)."));
+                .build("Unanswered keepalive probes before the connection is dropped (TCP_KEEPCNT)."));
         add(option("tcp_user_timeout", IPPROTO_TCP, 18, INT).only(Protocol.TCP)
-                .doc("Milliseconds sent data may stay unacknowledged before the connection is dropped "
+                .build("Milliseconds sent data may stay unacknowledged before the connection is dropped "
                         + "(TCP_USER_TIMEOUT); 0 means the system default."));
         add(option("tcp_congestion", IPPROTO_TCP, 13, STRING).only(Protocol.TCP)
-                .doc("Congestion control algorithm (TCP_CONGESTION), one of "
+                .build("Congestion control algorithm (TCP_CONGESTION), one of "
                         + "net.ipv4.tcp_available_congestion_control."));
         add(option("tcp_notsent_lowat", IPPROTO_TCP, 25, INT).only(Protocol.TCP)
-                .doc("Most unsent bytes to queue before the socket stops being writable (TCP_NOTSENT_LOWAT)."));
+                .build("Most unsent bytes to queue before the socket stops being writable (TCP_NOTSENT_LOWAT)."));
         add(option("tcp_maxseg", IPPROTO_TCP, 2, INT).only(Protocol.TCP).range(88, 32767).listenersOnly()
-                .doc("Maximum segment size for connections accepted from now on (TCP_MAXSEG); listeners only, "
+                .build("Maximum segment size for connections accepted from now on (TCP_MAXSEG); listeners only, "
                         + "because an open connection reports the MSS it negotiated."));
         add(option("tcp_window_clamp", IPPROTO_TCP, 10, INT).only(Protocol.TCP).range(1, Integer.MAX_VALUE)
                 .reported(KernelReport.WINDOW_CLAMP)
-                .doc("Largest receive window to advertise, in bytes (TCP_WINDOW_CLAMP)."));
+                .build("Largest receive window to advertise, in bytes (TCP_WINDOW_CLAMP)."));
         add(option("tcp_defer_accept", IPPROTO_TCP, 9, INT).only(Protocol.TCP).listenersOnly()
                 .reported(KernelReport.DEFER_ACCEPT)
-                .doc("Seconds to wait for data before accept() returns a connection (TCP_DEFER_ACCEPT); "
+                .build("Seconds to wait for data before accept() returns a connection (TCP_DEFER_ACCEPT); "
                         + "listeners only. The kernel rounds up to its SYN-ACK retransmission schedule."));
         add(option("tcp_fastopen", IPPROTO_TCP, 23, INT).only(Protocol.TCP).listenersOnly()
-                .doc("Length of the queue of TCP Fast Open requests not yet accepted (TCP_FASTOPEN); listeners "
+                .build("Length of the queue of TCP Fast Open requests not yet accepted (TCP_FASTOPEN); listeners "
                         + "only, and net.ipv4.tcp_fastopen must enable the server side."));
         add(option("tcp_thin_linear_timeouts", IPPROTO_TCP, 16, BOOL).only(Protocol.TCP)
-                .doc("Linear retransmission timeouts for thin streams (TCP_THIN_LINEAR_TIMEOUTS)."));
+                .build("Linear retransmission timeouts for thin streams (TCP_THIN_LINEAR_TIMEOUTS)."));
         add(option("ip_tos", IPPROTO_IP, 1, INT).range(0, 255).reported(KernelReport.TOS_KEEPING_ECN)
-                .doc("Type of service / DSCP byte of IPv4 packets (IP_TOS); TCP keeps the two ECN bits."));
+                .build("Type of service / DSCP byte of IPv4 packets (IP_TOS); TCP keeps the two ECN bits."));
         add(option("ip_ttl", IPPROTO_IP, 2, INT).range(1, 255)
-                .doc("Time to live of IPv4 packets (IP_TTL)."));
+                .build("Time to live of IPv4 packets (IP_TTL)."));
         add(option("ipv6_tclass", IPPROTO_IPV6, 67, INT).only(Family.IPV6).range(0, 255)
                 .reported(KernelReport.TOS_KEEPING_ECN)
-                .doc("Traffic class of IPv6 packets (IPV6_TCLASS); TCP keeps the two ECN bits."));
+                .build("Traffic class of IPv6 packets (IPV6_TCLASS); TCP keeps the two ECN bits."));
         add(option("ipv6_unicast_hops", IPPROTO_IPV6, 16, INT).only(Family.IPV6).range(1, 255)
-                .doc("Hop limit of unicast IPv6 packets (IPV6_UNICAST_HOPS)."));
+                .build("Hop limit of unicast IPv6 packets (IPV6_UNICAST_HOPS)."));
     }
 
     private OptionRegistry() {

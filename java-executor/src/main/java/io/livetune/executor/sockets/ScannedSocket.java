@@ -92,7 +92,7 @@ public final class ScannedSocket {
 
     /**
      * {@code sockets} grouped by the process they were scanned in, in the order met: each group
-     * is what one {@link TargetProcess#visit} takes.
+     * is what one {@link OpenedProcess#visit} takes.
      */
     public static Map<ProcessInfo, List<ScannedSocket>> byProcess(Iterable<ScannedSocket> sockets) {
         Map<ProcessInfo, List<ScannedSocket>> grouped = new LinkedHashMap<>();

@@ -204,7 +204,7 @@ public final class SocketOption implements SocketSetting {
             return this;
         }
 
-        SocketOption doc(String description) {
+        SocketOption build(String description) {
             this.description = description;
             return new SocketOption(this);
         }

@@ -3,7 +3,7 @@ package io.livetune.executor.sockets;
 import io.livetune.executor.nativeio.ErrnoException;
 
 /**
- * Work on sockets of one target process, done through {@link TargetProcess#visit}, whichever
+ * Work on sockets of one target process, done through {@link OpenedProcess#visit}, whichever
  * access method reaches them. For every socket exactly one of the two is true at the end: the
  * visit ran on the scanned socket and the target still held it when it ended, or
  * {@link #vanished} was called (possibly after {@link #visit}: then what the visit did or saw

@@ -3,7 +3,7 @@ package io.livetune.executor.sockets;
 /**
  * Test seam: the moments of a socket visit at which a busy target may close or replace a
  * descriptor. Tests install a listener that makes their target do exactly that at exactly
- * that moment, so that every path of {@link TargetProcess#visit} is covered on every run,
+ * that moment, so that every path of {@link OpenedProcess#visit} is covered on every run,
  * not by chance. Nothing installs one in the product: then each call is one volatile read.
  */
 public final class VisitMoments {

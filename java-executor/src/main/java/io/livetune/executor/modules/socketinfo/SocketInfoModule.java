@@ -19,13 +19,13 @@ import io.livetune.executor.procfs.ProcessFinder;
 import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.sockets.LiveSocket;
 import io.livetune.executor.sockets.KernelFactsReader;
-import io.livetune.executor.sockets.ProcessAccessException;
+import io.livetune.executor.sockets.DescriptorAccessDeniedException;
 import io.livetune.executor.sockets.ScannedSocket;
 import io.livetune.executor.sockets.SocketInspector;
 import io.livetune.executor.sockets.SocketGoneException;
 import io.livetune.executor.sockets.SocketVisitor;
 import io.livetune.executor.sockets.SocketScanner;
-import io.livetune.executor.sockets.TargetProcesses;
+import io.livetune.executor.sockets.OpenedProcesses;
 import io.livetune.executor.sockets.AccessMethod;
 import io.livetune.executor.inject.InjectedSockets;
 import io.livetune.executor.procfs.Sysctl;
@@ -75,7 +75,7 @@ public final class SocketInfoModule implements Module {
             Set<Integer> owners = new LinkedHashSet<>();
             AccessMethod method = AccessMethod.of(args);
             try (InjectedSockets ptrace = new InjectedSockets();
-                    TargetProcesses targets = new TargetProcesses(sys, proc, method, ptrace)) {
+                    OpenedProcesses targets = new OpenedProcesses(sys, proc, method, ptrace)) {
                 results.addAll(new SocketReadings(targets, strict).read(sockets));
                 if (ptrace.used() && method == AccessMethod.AUTO) {
                     task.warn("this kernel (" + Sysctl.readOr("kernel.osrelease", "?") + ") has no pidfd_getfd: the "

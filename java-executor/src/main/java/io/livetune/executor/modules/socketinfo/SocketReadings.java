@@ -7,13 +7,13 @@ import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.sockets.LiveSocket;
-import io.livetune.executor.sockets.ProcessAccessException;
+import io.livetune.executor.sockets.DescriptorAccessDeniedException;
 import io.livetune.executor.sockets.ScannedSocket;
 import io.livetune.executor.sockets.SocketGoneException;
 import io.livetune.executor.sockets.SocketInspector;
 import io.livetune.executor.sockets.SocketVisitor;
-import io.livetune.executor.sockets.TargetProcess;
-import io.livetune.executor.sockets.TargetProcesses;
+import io.livetune.executor.sockets.OpenedProcess;
+import io.livetune.executor.sockets.OpenedProcesses;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
@@ -32,11 +32,11 @@ final class SocketReadings {
     /** Below this many sockets, threads cost more than they save. */
     private static final int PARALLEL_FROM = 512;
 
-    private final TargetProcesses targets;
+    private final OpenedProcesses targets;
     private final boolean strict;
     private final Map<ScannedSocket, Reading> readings = new IdentityHashMap<>();
 
-    SocketReadings(TargetProcesses targets, boolean strict) {
+    SocketReadings(OpenedProcesses targets, boolean strict) {
         this.targets = targets;
         this.strict = strict;
     }
@@ -45,7 +45,7 @@ final class SocketReadings {
     List<ObjectNode> read(List<ScannedSocket> sockets) throws IOException {
         List<ScannedSocket> throughDuplicates = new ArrayList<>();
         for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : ScannedSocket.byProcess(sockets).entrySet()) {
-            TargetProcess target = target(process.getKey(), process.getValue());
+            OpenedProcess target = target(process.getKey(), process.getValue());
             if (target == null) {
                 continue;
             }
@@ -59,7 +59,7 @@ final class SocketReadings {
                 .forEach(socket -> {
                     try {
                         visit(targets.get(socket.process()), List.of(socket));
-                    } catch (IOException | ProcessAccessException e) {
+                    } catch (IOException | DescriptorAccessDeniedException e) {
                         reading(socket).unreadable(e);
                     }
                 });
@@ -72,10 +72,10 @@ final class SocketReadings {
     }
 
     /** The process's target, or null when it cannot be reached (its sockets then carry the reason). */
-    private TargetProcess target(ProcessInfo process, List<ScannedSocket> sockets) throws IOException {
+    private OpenedProcess target(ProcessInfo process, List<ScannedSocket> sockets) throws IOException {
         try {
             return targets.get(process);
-        } catch (ProcessAccessException e) {
+        } catch (DescriptorAccessDeniedException e) {
             for (ScannedSocket socket : sockets) {
                 reading(socket).unreadable(e);
             }
@@ -83,7 +83,7 @@ final class SocketReadings {
         }
     }
 
-    private void visit(TargetProcess target, List<ScannedSocket> sockets) {
+    private void visit(OpenedProcess target, List<ScannedSocket> sockets) {
         try {
             target.visit(sockets, new SocketVisitor() {
                 @Override
@@ -136,9 +136,9 @@ final class SocketReadings {
         }
 
         void unreadable(Exception e) {
-            String reason = e instanceof ProcessAccessException
-                    ? AccessAdvice.explain(((ProcessAccessException) e).errno(),
-                            ((ProcessAccessException) e).process()).getMessage()
+            String reason = e instanceof DescriptorAccessDeniedException
+                    ? AccessAdvice.explain(((DescriptorAccessDeniedException) e).errno(),
+                            ((DescriptorAccessDeniedException) e).process()).getMessage()
                     : e.getMessage();
             notes.add("options not readable: " + reason);
             done = true;

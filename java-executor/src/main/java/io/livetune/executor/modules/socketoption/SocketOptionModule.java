@@ -29,7 +29,7 @@ import io.livetune.executor.sockets.SocketScanner;
 import io.livetune.executor.sockets.SocketSetting;
 import io.livetune.executor.sockets.SocketVisitor;
 import io.livetune.executor.nativeio.ErrnoException;
-import io.livetune.executor.sockets.TargetProcesses;
+import io.livetune.executor.sockets.OpenedProcesses;
 import io.livetune.executor.text.Suggestions;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -151,7 +151,7 @@ public final class SocketOptionModule implements Module {
                 return;
             }
             try (InjectedSockets ptrace = new InjectedSockets();
-                    TargetProcesses targets = new TargetProcesses(sys, proc, request.method, ptrace)) {
+                    OpenedProcesses targets = new OpenedProcesses(sys, proc, request.method, ptrace)) {
                 List<ScannedSocket> sockets = new SocketScanner(proc, kernel, false).scan(processes, request.selection.sockets());
                 if (sockets.isEmpty()) {
                     nothingMatched("no " + request.selection.socketsText() + " socket found in " + describe(processes),

@@ -11,13 +11,13 @@ import io.livetune.executor.sockets.Expected;
 import io.livetune.executor.sockets.KernelFacts;
 import io.livetune.executor.sockets.KernelFactsReader;
 import io.livetune.executor.sockets.LiveSocket;
-import io.livetune.executor.sockets.ProcessAccessException;
+import io.livetune.executor.sockets.DescriptorAccessDeniedException;
 import io.livetune.executor.sockets.ScannedSocket;
 import io.livetune.executor.sockets.SocketGoneException;
 import io.livetune.executor.sockets.SocketSetting;
 import io.livetune.executor.sockets.SocketVisitor;
-import io.livetune.executor.sockets.TargetProcess;
-import io.livetune.executor.sockets.TargetProcesses;
+import io.livetune.executor.sockets.OpenedProcess;
+import io.livetune.executor.sockets.OpenedProcesses;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -33,7 +33,7 @@ import java.util.Set;
  * only with {@code strict}); a refusal by the kernel on a socket still held fails the task.
  */
 final class SocketOptionRun {
-    private final TargetProcesses targets;
+    private final OpenedProcesses targets;
     private final KernelFactsReader kernel;
     private final SocketOptionRequest request;
     private final Task task;
@@ -41,7 +41,7 @@ final class SocketOptionRun {
     private final VanishedSockets vanished = new VanishedSockets();
     private final WindowScaleNotes windowScale = new WindowScaleNotes();
 
-    SocketOptionRun(TargetProcesses targets, KernelFactsReader kernel, SocketOptionRequest request, Task task) {
+    SocketOptionRun(OpenedProcesses targets, KernelFactsReader kernel, SocketOptionRequest request, Task task) {
         this.targets = targets;
         this.kernel = kernel;
         this.request = request;
@@ -82,10 +82,10 @@ final class SocketOptionRun {
     }
 
     private void visit(ProcessInfo process, List<ScannedSocket> sockets, PassVisitor visitor) throws IOException {
-        TargetProcess target;
+        OpenedProcess target;
         try {
             target = targets.get(process);
-        } catch (ProcessAccessException e) {
+        } catch (DescriptorAccessDeniedException e) {
             throw AccessAdvice.explain(e.errno(), e.process());
         }
         try {

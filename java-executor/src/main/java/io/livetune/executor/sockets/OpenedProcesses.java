@@ -8,22 +8,22 @@ import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
 
-/** The pidfds of one task's target processes, opened once each and all closed at the end. */
-public final class TargetProcesses implements AutoCloseable {
+/** The {@link OpenedProcess}es of one task (a pidfd each, or a ptrace route), opened once each and all closed at the end. */
+public final class OpenedProcesses implements AutoCloseable {
     private final LinuxSyscalls sys;
     private final ProcFs proc;
-    private final Map<Integer, TargetProcess> open = new HashMap<>();
+    private final Map<Integer, OpenedProcess> open = new HashMap<>();
     private final AccessMethod method;
     private final AccessMethod.RemoteSockets remote;
 
     /** Targets reached through pidfds only (read-only listings: no ptrace fallback). */
-    public TargetProcesses(LinuxSyscalls sys, ProcFs proc) {
+    public OpenedProcesses(LinuxSyscalls sys, ProcFs proc) {
         this(sys, proc, AccessMethod.PIDFD, (process, sockets, visitor) -> {
             throw new IllegalStateException("no ptrace access configured");
         });
     }
 
-    public TargetProcesses(LinuxSyscalls sys, ProcFs proc, AccessMethod method, AccessMethod.RemoteSockets remote) {
+    public OpenedProcesses(LinuxSyscalls sys, ProcFs proc, AccessMethod method, AccessMethod.RemoteSockets remote) {
         this.sys = sys;
         this.proc = proc;
         this.method = method;
@@ -33,15 +33,15 @@ public final class TargetProcesses implements AutoCloseable {
     /**
      * The target for a scanned process.
      *
-     * @throws ProcessAccessException when the kernel refuses access (the caller explains why)
+     * @throws DescriptorAccessDeniedException when the kernel refuses access (the caller explains why)
      */
-    public synchronized TargetProcess get(ProcessInfo process) throws IOException, ProcessAccessException {
-        TargetProcess target = open.get(process.pid());
+    public synchronized OpenedProcess get(ProcessInfo process) throws IOException, DescriptorAccessDeniedException {
+        OpenedProcess target = open.get(process.pid());
         if (target == null) {
             try {
-                target = TargetProcess.open(sys, proc, process, method, remote);
+                target = OpenedProcess.open(sys, proc, process, method, remote);
             } catch (ErrnoException e) {
-                throw new ProcessAccessException(process, e);
+                throw new DescriptorAccessDeniedException(process, e);
             }
             open.put(process.pid(), target);
         }
@@ -50,7 +50,7 @@ public final class TargetProcesses implements AutoCloseable {
 
     /** Whether any target was reached with ptrace. */
     public synchronized boolean anyPtrace() {
-        for (TargetProcess target : open.values()) {
+        for (OpenedProcess target : open.values()) {
             if (target.usesPtrace()) {
                 return true;
             }
@@ -60,7 +60,7 @@ public final class TargetProcesses implements AutoCloseable {
 
     @Override
     public synchronized void close() {
-        for (TargetProcess target : open.values()) {
+        for (OpenedProcess target : open.values()) {
             target.close();
         }
         open.clear();

@@ -15,7 +15,7 @@ import java.util.List;
  * every descriptor fetched through it is that process's even if the pid is reused later.
  * With ptrace, the same checks run inside the target ({@link AccessMethod.RemoteSockets}).
  */
-public final class TargetProcess implements AutoCloseable {
+public final class OpenedProcess implements AutoCloseable {
     private static final int NO_PIDFD = -1;
 
     private final LinuxSyscalls sys;
@@ -24,7 +24,7 @@ public final class TargetProcess implements AutoCloseable {
     private final boolean fallBack;
     private int pidfd;
 
-    private TargetProcess(LinuxSyscalls sys, ProcessInfo process, int pidfd, AccessMethod.RemoteSockets remote,
+    private OpenedProcess(LinuxSyscalls sys, ProcessInfo process, int pidfd, AccessMethod.RemoteSockets remote,
             boolean fallBack) {
         this.sys = sys;
         this.process = process;
@@ -37,11 +37,11 @@ public final class TargetProcess implements AutoCloseable {
      * @param remote how to reach a socket with ptrace (for {@code PTRACE}, and for {@code AUTO}
      *               on kernels without pidfd_open/pidfd_getfd)
      */
-    public static TargetProcess open(LinuxSyscalls sys, ProcFs proc, ProcessInfo process, AccessMethod method,
+    public static OpenedProcess open(LinuxSyscalls sys, ProcFs proc, ProcessInfo process, AccessMethod method,
             AccessMethod.RemoteSockets remote) throws ErrnoException, IOException {
         if (method == AccessMethod.PTRACE) {
             checkSameProcess(proc, process);
-            return new TargetProcess(sys, process, NO_PIDFD, remote, false);
+            return new OpenedProcess(sys, process, NO_PIDFD, remote, false);
         }
         int pidfd;
         try {
@@ -52,7 +52,7 @@ public final class TargetProcess implements AutoCloseable {
             }
             if (e.is(Errno.ENOSYS) && method == AccessMethod.AUTO) {
                 checkSameProcess(proc, process);
-                return new TargetProcess(sys, process, NO_PIDFD, remote, false);
+                return new OpenedProcess(sys, process, NO_PIDFD, remote, false);
             }
             throw e;
         }
@@ -62,7 +62,7 @@ public final class TargetProcess implements AutoCloseable {
             sys.close(pidfd);
             throw e;
         }
-        return new TargetProcess(sys, process, pidfd, remote, method == AccessMethod.AUTO);
+        return new OpenedProcess(sys, process, pidfd, remote, method == AccessMethod.AUTO);
     }
 
     private static void checkSameProcess(ProcFs proc, ProcessInfo process) throws IOException {

@@ -1,6 +1,7 @@
 package io.livetune.executor.inject;
 
 import io.livetune.executor.inject.InjectionException.Kind;
+import io.livetune.executor.nativeio.Capability;
 import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.PtraceCalls;
@@ -50,7 +51,6 @@ public final class Injector implements AutoCloseable {
     }
 
     /** Capability bits (include/uapi/linux/capability.h). */
-    private static final int CAP_SYS_PTRACE = 19;
     private static final int CAP_SYS_ADMIN = 21;
     /** How long to wait for another livetune run that holds the same thread. */
     private static final long OTHER_LIVETUNE_WAIT_MILLIS = 5_000;
@@ -235,7 +235,7 @@ public final class Injector implements AutoCloseable {
             }
             String yama = Sysctl.readOr("kernel.yama.ptrace_scope", "");
             return new InjectionException(Kind.NOT_PERMITTED, "ptrace of pid " + pid + " was refused ("
-                    + e.getMessage() + "): " + (hasCapability(CAP_SYS_PTRACE)
+                    + e.getMessage() + "): " + (hasCapability(Capability.CAP_SYS_PTRACE)
                             ? "a security module (SELinux, AppArmor) or kernel.yama.ptrace_scope (" + yama
                                     + ") forbids it" + ((options & PtraceCalls.PTRACE_O_SUSPEND_SECCOMP) != 0
                                             ? ", or suspending its seccomp filter is not allowed" : "")

@@ -6,6 +6,7 @@ import io.livetune.executor.inject.RemoteErrno;
 import io.livetune.executor.inject.Syscall;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
+import io.livetune.executor.nativeio.Mman;
 import io.livetune.executor.procfs.ProcFs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,10 +18,6 @@ import java.io.UncheckedIOException;
  * that mapping's VmFlags in /proc/PID/smaps from outside, and unmap it again.
  */
 final class FutureLockProbe {
-    // include/uapi/asm-generic/mman-common.h, mman.h (the same on x86_64 and aarch64)
-    private static final long PROT_NONE = 0;
-    private static final long MAP_PRIVATE = 0x02;
-    private static final long MAP_ANONYMOUS = 0x20;
     /** Rounded up by the kernel to its page size. */
     private static final long ONE_PAGE = 4096;
 
@@ -36,7 +33,7 @@ final class FutureLockProbe {
     boolean inForce(ProcessPlan plan, Task task) throws IOException, InjectionException {
         int pid = plan.process.pid();
         Outcome outcome = injector.inject(pid, calls -> {
-            long address = calls.call(Syscall.MMAP, 0, ONE_PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+            long address = calls.call(Syscall.MMAP, 0, ONE_PAGE, Mman.PROT_NONE, Mman.MAP_PRIVATE | Mman.MAP_ANONYMOUS, -1, 0);
             if (RemoteErrno.failed(address)) {
                 return new Outcome(address, false);
             }

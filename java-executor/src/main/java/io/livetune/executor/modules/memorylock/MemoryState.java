@@ -3,6 +3,7 @@ package io.livetune.executor.modules.memorylock;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.inject.Mapping;
+import io.livetune.executor.nativeio.Capability;
 import io.livetune.executor.nativeio.Rlimit;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcStatus;
@@ -20,7 +21,6 @@ import java.util.function.Predicate;
  * Idempotency is decided from this, never from what was asked before.
  */
 final class MemoryState {
-    private static final int CAP_IPC_LOCK = 14;
 
     final long lockedKb;
     final long rssKb;
@@ -46,7 +46,7 @@ final class MemoryState {
         List<MappingUsage> mappings = parseSmaps(proc.read(pid, "smaps"));
         long[] limit = memlockLimit(proc.read(pid, "limits"), pid);
         return new MemoryState(status.kb("VmLck"), status.kb("VmRSS"), status.kb("VmSize"),
-                status.hasCapability(CAP_IPC_LOCK), limit[0], limit[1], mappings);
+                status.hasCapability(Capability.CAP_IPC_LOCK), limit[0], limit[1], mappings);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.livetune.executor;
 
 import io.livetune.executor.cli.AnsibleCommand;
+import io.livetune.executor.cli.ExitStatus;
 import io.livetune.executor.cli.Io;
 import io.livetune.executor.cli.LockCommand;
 import io.livetune.executor.cli.OptionsCommand;
@@ -49,7 +50,7 @@ public final class Main implements Runnable {
             }
         } catch (IOException | RuntimeException e) {
             e.printStackTrace(stderr); // as picocli reports a command that threw
-            return 1;
+            return new ExitStatus.Mapper().getExitCode(e);
         }
         return runCommandLine(args, io, stdout, stderr);
     }
@@ -74,6 +75,7 @@ public final class Main implements Runnable {
         });
         commandLine.setOut(new PrintWriter(stdout, true));
         commandLine.setErr(new PrintWriter(stderr, true));
+        commandLine.setExitCodeExceptionMapper(new ExitStatus.Mapper());
         return commandLine.execute(args);
     }
 

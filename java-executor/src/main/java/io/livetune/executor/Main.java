@@ -9,6 +9,7 @@ import io.livetune.executor.cli.PreloadCommand;
 import io.livetune.executor.cli.SchemaCommand;
 import io.livetune.executor.cli.SetCommand;
 import io.livetune.executor.cli.SocketsCommand;
+import io.livetune.executor.nativeio.JnaBootLibrary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -37,6 +38,7 @@ public final class Main implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        JnaBootLibrary.useCacheDirectory(); // before any JNA class loads
         System.exit(run(args, System.in, System.out, System.err));
     }
 

@@ -103,6 +103,7 @@ main() {
     run_test "noexec /tmp and ~/.cache: JNA runs from the cache" t_noexec_tmp
     run_test "java_executable that does not exist" t_bad_java
     run_test "no JRE at all: message names the package" t_no_java
+    run_test "java older than 17: refused before it starts, names the package" t_old_java
     run_test "unsupported machine (riscv64): refused before any transfer" t_unsupported_machine
     run_test "livetune_java host variable picks the JVM" t_livetune_java
     run_test "JDK 25+: AOT cache made once, then mapped" t_aot_cache

@@ -245,7 +245,7 @@ t_cache_refused() {
 # -- the target's environment ------------------------------------------------------------
 
 # t_noexec_tmp: on a host whose /tmp (and ~/.cache) are noexec, JNA's native part must
-# come from the jar cache. With unzip hidden, JNA unpacks it itself (into jna.tmpdir).
+# come from the jar cache, where the executor unpacks it (nativeio.JnaBootLibrary).
 t_noexec_tmp() {
     local d=$ROOT_CACHE/$SHA out
     start_daemon noexec
@@ -258,15 +258,13 @@ t_noexec_tmp() {
     printf 'control: %s\n' "$out"
     expect_contains "$out" "UnsatisfiedLinkError" "JNA without livetune's settings"
 
-    WRAP=(unshare -m "$HERE/lib/noexec_tmp.sh" hide-unzip --)
-    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=256"
-    expect_eq "$(result local .changed)" true "changed (JNA unpacked by itself)"
-    expect_eq "$(ss_backlog "$D_PORT")" 256 "backlog (ss Send-Q)"
-
     WRAP=(unshare -m "$HERE/lib/noexec_tmp.sh" --)
     adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=257"
-    expect_eq "$(ss_backlog "$D_PORT")" 257 "backlog (ss Send-Q), JNA unpacked by the cache"
-    [ -f "$d/jna/libjnidispatch.so" ] || fail "the cache did not unpack JNA's native part"
+    expect_eq "$(result local .changed)" true "changed"
+    expect_eq "$(ss_backlog "$D_PORT")" 257 "backlog (ss Send-Q), JNA unpacked into the cache"
+    [ -f "$d/jna/libjnidispatch.so" ] || fail "the executor did not unpack JNA's native part into the cache"
+    expect_eq "$(stat -c '%U %a' "$d/jna" "$d/jna/libjnidispatch.so" | tr '\n' ' ')" "root 700 root 600 " \
+        "the unpacked library is root's alone"
 }
 
 t_bad_java() {
@@ -281,7 +279,20 @@ t_no_java() {
     # every JVM of this host disappears (the /usr/bin/java link dangles)
     WRAP=(env -u JAVA_HOME unshare -m "$HERE/lib/noexec_tmp.sh" hide-jvms --)
     if adhoc local "pid=$D_PID backlog=64"; then fail "ran without any JRE"; fi
-    expect_failed_with local "no Java runtime found" "livetune.process.java_runtime" "apt-get install default-jre-headless"
+    expect_failed_with local "no Java runtime found" "livetune.process.java_runtime" "apt-get install openjdk-17-jre-headless"
+    expect_untouched
+}
+
+t_old_java() {
+    local jdk=$WORK/jdk11
+    start_daemon old-java
+    # a JDK 11 as its release file says; its java would fail the task differently if it ran
+    mkdir -p "$jdk/bin"
+    printf '#!/bin/sh\necho "old java ran" >&2\nexit 3\n' >"$jdk/bin/java"
+    chmod +x "$jdk/bin/java"
+    echo 'JAVA_VERSION="11.0.22"' >"$jdk/release"
+    if adhoc local "pid=$D_PID backlog=64 java_executable=$jdk/bin/java"; then fail "ran on Java 11"; fi
+    expect_failed_with local "$jdk/bin/java is Java 11; livetune needs a JRE >= 17: install one (apt-get install openjdk-17-jre-headless)"
     expect_untouched
 }
 

@@ -79,7 +79,6 @@ main() {
     rm -rf /var/cache/livetune # every test run starts without a cached jar
     log "collection jar: $JAR ($SHA)"
 
-    run_test "docs render with ansible-doc" t_docs
 
     run_test "ad hoc -c local: backlog (ss Send-Q)" t_adhoc_backlog
     run_test "ad hoc -c local: option=so_rcvbuf value= short form" t_adhoc_short_form
@@ -113,7 +112,6 @@ main() {
     run_test "sudo requiretty: falls back to an args file" t_requiretty
     run_test "two hosts on one target, empty cache, at once" t_concurrent_first_use
 
-    run_test "socket_info: docs render with ansible-doc" t_info_docs
     run_test "socket_info: ad hoc -c local, listener = ss + daemon" t_info_adhoc local
     run_test "socket_info: ad hoc -c local --check still reads" t_info_adhoc local --check
     run_test "socket_info: ad hoc ssh root" t_info_adhoc ssh_root
@@ -131,7 +129,6 @@ main() {
     run_test "socket_info: playbook ssh non-root + sudo --check" t_info_playbook ssh_user --check
     run_test "socket_info: playbook ssh non-root + sudo, no pipelining" t_info_playbook ssh_user pipelining_off
 
-    run_test "memory_lock: docs render with ansible-doc" t_lock_docs
     run_test "memory_lock: ad hoc -c local, lock/unlock = VmLck" t_lock_adhoc local
     run_test "memory_lock: ad hoc ssh root" t_lock_adhoc ssh_root
     run_test "memory_lock: ad hoc ssh non-root + sudo" t_lock_adhoc ssh_user
@@ -171,7 +168,6 @@ main() {
     run_test "java_runtime: a copy of this host with no Java at all" t_jr_no_java
 
     preload_setup
-    run_test "preload_wrapper: docs render with ansible-doc" t_preload_docs
     run_test "preload_wrapper: ad hoc -c local, wrapper = ss backlog" t_preload_wrapper local
     run_test "preload_wrapper: ad hoc ssh root" t_preload_wrapper ssh_root
     run_test "preload_wrapper: ad hoc ssh non-root + sudo" t_preload_wrapper ssh_user

@@ -23,6 +23,8 @@ import secrets
 import shlex
 import tempfile
 
+import yaml
+
 from ansible import constants as C
 from ansible.errors import AnsibleAction
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
@@ -30,6 +32,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.livetune.process.plugins.doc_fragments.executor import ModuleDocFragment
 from ansible_collections.livetune.process.plugins.plugin_utils.drift import drift_entries, drift_line
 
 display = Display()
@@ -45,8 +48,9 @@ JVM_FLAGS_PATH = os.path.join(_HERE, 'jvm.flags')
 # The oldest Java the jar runs on (the pom's release): the script refuses an older one.
 JAVA_MIN = 17
 
-# Task options that only the controller uses; the jar's schema does not know them.
-CONTROLLER_OPTIONS = ('java_executable',)
+# Task options that only the controller uses (the jar's schema does not know them): those of
+# the doc fragment every module shares, the one place that lists them.
+CONTROLLER_OPTIONS = tuple(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
 
 STATUS_PREFIX = 'LIVETUNE-STATUS\t'
 # executor_run.sh's exit status when it printed a status line instead of starting java

@@ -2,17 +2,6 @@
 # The tests of run.sh. Each runs in its own subshell (run_test) with errexit on; globals
 # from run.sh: WORK, JAR, SHA, REPO, HERE, and the hosts of lib/hosts.sh.
 
-# Every option of the Java registry (OptionRegistry), asked from the jar itself: the
-# module docs must list exactly these. One place holds the list: the registry.
-registry_options() { java -jar "$JAR" options --json | jq -r '.[].name'; }
-
-# The documented options of a module: what the executor's schema accepts, and java_executable
-# (used on the controller). Asked from the jar, which holds the schemas.
-module_options() {
-    (java -jar "$JAR" schema "$1" | jq -r '.properties | keys[] | select(startswith("_") | not)'; echo java_executable) |
-        sort | tr '\n' ' ' | sed 's/ $//'
-}
-
 ROOT_CACHE=/var/cache/livetune
 
 user_home() { getent passwd "$1" | cut -d: -f6; }
@@ -33,26 +22,6 @@ daemon_vars() {
 expect_untouched() { # the daemon still has what it set at start-up
     expect_eq "$(ss_backlog "$D_PORT")" 20 "backlog (ss Send-Q)"
     expect_eq "$(daemon_opt "$D_PORT" so_rcvbuf)" 8192 "SO_RCVBUF by the daemon's getsockopt"
-}
-
-# -- docs --------------------------------------------------------------------------------
-
-t_docs() {
-    local doc
-    ansible-doc -t module "$MODULE" >"$WORK/doc.txt"
-    doc=$(ansible-doc -t module "$MODULE" -j | jq ".[\"$MODULE\"]")
-    expect_eq "$(jq -r '.doc.options | keys | sort | join(" ")' <<<"$doc")" \
-        "$(module_options socket_option)" \
-        "module options"
-    expect_eq "$(jq -r '.doc.options.options.suboptions | keys | sort | join(" ")' <<<"$doc")" \
-        "$(registry_options | sort | tr '\n' ' ' | sed 's/ $//')" \
-        "options suboptions = the registry"
-    expect_eq "$(jq -r '.doc.attributes | keys | sort | join(" ")' <<<"$doc")" \
-        "action async become check_mode diff_mode platform" "attributes"
-    expect_eq "$(jq -r '.return.sockets.contains | keys | sort | join(" ")' <<<"$doc")" \
-        "after before changed family fd inode local method pid process protocol remote shared_with state" "RETURN sockets"
-    # EXAMPLES must be valid YAML tasks using the module
-    jq -r '.examples' <<<"$doc" | python3 -c 'import sys, yaml; t = yaml.safe_load(sys.stdin); assert all("livetune.process.socket_option" in x for x in t), t'
 }
 
 # -- ad hoc ------------------------------------------------------------------------------

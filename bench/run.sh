@@ -216,7 +216,7 @@ args = open(os.path.join(state, "a-args.json"), "rb").read()
 def executor_run(debug, install=""):
     # what executor.py sends: the lt_* assignments, then the script
     values = dict(lt_sha=sha, lt_module="socket_option", lt_java=java, lt_args="", lt_install=install,
-                  lt_debug="1" if debug else "0")
+                  lt_debug="1" if debug else "0", lt_jvm_flags=os.environ["LIVETUNE_JVM_FLAGS"].strip())
     cmd = "\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in values.items()) + "\n" + run_sh
     return subprocess.run(["sh", "-c", cmd], input=args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

@@ -349,6 +349,15 @@ def test_mkdir_failed():
         'could not create the executor cache directory /var/cache/livetune/x on the target'
 
 
+def test_every_status_word_of_the_script_has_its_own_message():
+    with open(executor.REMOTE_SCRIPT_PATH) as f:
+        words = set(re.findall(r'lt_status ([a-z-]+)', f.read())) - {'need-jar'}  # need-jar: the jar is sent
+    assert len(words) >= 7, words
+    for word in sorted(words):
+        msg = run_with_status(word, 'a', '0', 'c', 'd', 'e')
+        assert not msg.startswith('the livetune executor could not be started'), (word, msg)
+
+
 def test_an_unknown_status_is_shown_whole():
     assert run_with_status('something-new', 'a', 'b') == \
         'the livetune executor could not be started: something-new a b'

@@ -45,6 +45,19 @@ class ExitStatusTest {
     }
 
     @Test
+    void theProtocolDocumentListsEveryStatusWordOfTheScript() throws IOException {
+        String script = Files.readString(repository().resolve("ansible_collection/plugins/plugin_utils/executor_run.sh"));
+        String doc = Files.readString(repository().resolve("docs/executor-protocol.md"));
+        Matcher word = Pattern.compile("lt_status ([a-z-]+)").matcher(script);
+        int words = 0;
+        while (word.find()) {
+            words++;
+            assertTrue(doc.contains("| `" + word.group(1) + "` |"), "docs/executor-protocol.md has a row for " + word.group(1));
+        }
+        assertTrue(words >= 8, "lt_status calls found: " + words);
+    }
+
+    @Test
     void aBadFlagIsAUsageErrorThroughTheMapper() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status = Main.run(new String[] {"lock", "--no-such-flag"}, new ByteArrayInputStream(new byte[0]),

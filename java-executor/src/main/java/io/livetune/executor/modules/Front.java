@@ -7,25 +7,30 @@ package io.livetune.executor.modules;
  * with dashes; cli's commands follow that for every argument a message may name).
  */
 public enum Front {
-    ANSIBLE {
+    ANSIBLE("set") {
         @Override
-        public String toSet(String argument, String value) {
-            return "set " + argument + ": " + value;
+        public String argument(String name, String value) {
+            return name + ": " + value;
         }
     },
-    COMMAND_LINE {
+    COMMAND_LINE("add") {
         @Override
-        public String toSet(String argument, String value) {
-            return "add --" + argument.replace('_', '-') + "=" + value;
+        public String argument(String name, String value) {
+            return "--" + name.replace('_', '-') + "=" + value;
         }
     };
 
-    /** "set missing: ignore", "add --missing=ignore": how to give {@code argument} that value. */
-    public abstract String toSet(String argument, String value);
+    private final String verb;
 
-    /** The argument as given, without the verb: "missing: ignore", "--missing=ignore". */
-    public String given(String argument, String value) {
-        String phrase = toSet(argument, value);
-        return phrase.substring(phrase.indexOf(' ') + 1);
+    Front(String verb) {
+        this.verb = verb;
+    }
+
+    /** "missing: ignore", "--missing=ignore": the argument as this front's user writes it. */
+    public abstract String argument(String name, String value);
+
+    /** "set missing: ignore", "add --missing=ignore": how to give the argument that value. */
+    public String toSet(String name, String value) {
+        return verb + " " + argument(name, value);
     }
 }

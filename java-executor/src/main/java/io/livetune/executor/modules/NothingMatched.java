@@ -15,6 +15,6 @@ public final class NothingMatched {
         if (!ignoreMissing) {
             throw new TaskFailure(what + " (" + front.toSet("missing", "ignore") + " to accept that)");
         }
-        task.result().put("msg", what + "; nothing to do (" + front.given("missing", "ignore") + ")");
+        task.result().put("msg", what + "; nothing to do (" + front.argument("missing", "ignore") + ")");
     }
 }

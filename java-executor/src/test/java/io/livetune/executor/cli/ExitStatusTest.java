@@ -8,12 +8,17 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
 /** The exit statuses: ExitStatus is the one place, the script and the docs follow it. */
 class ExitStatusTest {
@@ -65,5 +70,23 @@ class ExitStatusTest {
                 new PrintStream(err, true, StandardCharsets.UTF_8));
         assertEquals(ExitStatus.USAGE.code(), status);
         assertTrue(err.toString(StandardCharsets.UTF_8).contains("Unknown option: '--no-such-flag'"), err::toString);
+    }
+
+    /** A command with a bug. */
+    @Command(name = "broken")
+    static final class Broken implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            throw new IllegalStateException("a bug");
+        }
+    }
+
+    @Test
+    void whatACommandThrowsIsAnInternalErrorWithItsStackTrace() {
+        StringWriter err = new StringWriter();
+        int status = new CommandLine(new Broken()).setExitCodeExceptionMapper(new ExitStatus.Mapper())
+                .setErr(new PrintWriter(err, true)).execute();
+        assertEquals(ExitStatus.INTERNAL_ERROR.code(), status);
+        assertTrue(err.toString().contains("IllegalStateException: a bug"), err::toString);
     }
 }

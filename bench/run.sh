@@ -31,10 +31,10 @@ JAR=$ROOT/build/collections/ansible_collections/livetune/process/files/livetune-
 [ -f "$JAR" ] || JAR=$ROOT/java-executor/target/livetune-executor.jar
 [ -f "$JAR" ] || { echo "bench: no executor jar; run 'make build install' first" >&2; exit 1; }
 JAVA=${LIVETUNE_JAVA:-java}
-# The JVM flags the action plugin gives the executor on targets, from the one line that
-# holds them, so that every figure below is for the JVM as tasks run it.
-LIVETUNE_JVM_FLAGS=$(sed -n "s/^lt_jvm_flags='\(.*\)'\$/\1/p" "$ROOT/ansible_collection/plugins/plugin_utils/executor_run.sh")
-[ -n "$LIVETUNE_JVM_FLAGS" ] || { echo "bench: no lt_jvm_flags line in executor_run.sh" >&2; exit 1; }
+# The JVM flags the action plugin gives the executor on targets, from the file that holds
+# them (one per line, # comments), so that every figure below is for the JVM as tasks run it.
+LIVETUNE_JVM_FLAGS=$(grep -v -e '^#' -e '^[[:space:]]*$' "$ROOT/ansible_collection/plugins/plugin_utils/jvm.flags" | tr '\n' ' ')
+[ -n "$LIVETUNE_JVM_FLAGS" ] || { echo "bench: no flags in plugin_utils/jvm.flags" >&2; exit 1; }
 export LIVETUNE_JVM_FLAGS
 # The feature release of a java (from its JDK's release file).
 java_major() {
@@ -216,7 +216,7 @@ args = open(os.path.join(state, "a-args.json"), "rb").read()
 def executor_run(debug, install=""):
     # what executor.py sends: the lt_* assignments, then the script
     values = dict(lt_sha=sha, lt_module="socket_option", lt_java=java, lt_args="", lt_install=install,
-                  lt_debug="1" if debug else "0")
+                  lt_debug="1" if debug else "0", lt_jvm_flags=os.environ["LIVETUNE_JVM_FLAGS"].strip())
     cmd = "\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in values.items()) + "\n" + run_sh
     return subprocess.run(["sh", "-c", cmd], input=args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

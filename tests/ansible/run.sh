@@ -79,7 +79,6 @@ main() {
     rm -rf /var/cache/livetune # every test run starts without a cached jar
     log "collection jar: $JAR ($SHA)"
 
-    run_test "docs render with ansible-doc" t_docs
 
     run_test "ad hoc -c local: backlog (ss Send-Q)" t_adhoc_backlog
     run_test "ad hoc -c local: option=so_rcvbuf value= short form" t_adhoc_short_form
@@ -103,6 +102,7 @@ main() {
     run_test "noexec /tmp and ~/.cache: JNA runs from the cache" t_noexec_tmp
     run_test "java_executable that does not exist" t_bad_java
     run_test "no JRE at all: message names the package" t_no_java
+    run_test "java older than 17: refused before it starts, names the package" t_old_java
     run_test "unsupported machine (riscv64): refused before any transfer" t_unsupported_machine
     run_test "livetune_java host variable picks the JVM" t_livetune_java
     run_test "JDK 25+: AOT cache made once, then mapped" t_aot_cache
@@ -112,7 +112,6 @@ main() {
     run_test "sudo requiretty: falls back to an args file" t_requiretty
     run_test "two hosts on one target, empty cache, at once" t_concurrent_first_use
 
-    run_test "socket_info: docs render with ansible-doc" t_info_docs
     run_test "socket_info: ad hoc -c local, listener = ss + daemon" t_info_adhoc local
     run_test "socket_info: ad hoc -c local --check still reads" t_info_adhoc local --check
     run_test "socket_info: ad hoc ssh root" t_info_adhoc ssh_root
@@ -130,7 +129,6 @@ main() {
     run_test "socket_info: playbook ssh non-root + sudo --check" t_info_playbook ssh_user --check
     run_test "socket_info: playbook ssh non-root + sudo, no pipelining" t_info_playbook ssh_user pipelining_off
 
-    run_test "memory_lock: docs render with ansible-doc" t_lock_docs
     run_test "memory_lock: ad hoc -c local, lock/unlock = VmLck" t_lock_adhoc local
     run_test "memory_lock: ad hoc ssh root" t_lock_adhoc ssh_root
     run_test "memory_lock: ad hoc ssh non-root + sudo" t_lock_adhoc ssh_user
@@ -170,7 +168,6 @@ main() {
     run_test "java_runtime: a copy of this host with no Java at all" t_jr_no_java
 
     preload_setup
-    run_test "preload_wrapper: docs render with ansible-doc" t_preload_docs
     run_test "preload_wrapper: ad hoc -c local, wrapper = ss backlog" t_preload_wrapper local
     run_test "preload_wrapper: ad hoc ssh root" t_preload_wrapper ssh_root
     run_test "preload_wrapper: ad hoc ssh non-root + sudo" t_preload_wrapper ssh_user

@@ -10,12 +10,14 @@ that the docs do not describe (socket_info is run, on sockets this test opens it
 memory_lock result field that they do not describe (memory_lock is run in check mode, which
 changes nothing, on a `sleep` this test starts), or a preload_wrapper result field that they do
 not describe (preload_wrapper is run in check mode), or preload_wrapper's options taking other
-names or values than socket_option's.
+names or values than socket_option's. Also: every module's attributes, its EXAMPLES, and that
+ansible-doc renders it. tests/ansible does not check the docs again: this is the one docs check.
 
 Usage: check_module_docs.py JAR   (prints 'N passed, M failed'; exit 1 on any failure)
 """
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -26,13 +28,28 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 MODULES = ROOT / "ansible_collection/plugins/modules"
-# Task arguments the action plugin handles on the controller; the executor never sees them.
-CONTROLLER_ONLY = {"java_executable"}
+FRAGMENT = ROOT / "ansible_collection/plugins/doc_fragments/executor.py"
+
+
+def controller_only():
+    """Task arguments the action plugin handles on the controller (the executor never sees
+    them): the options of the executor doc fragment, the one place that lists them."""
+    block = re.search(r"DOCUMENTATION = r'''(.*?)'''", FRAGMENT.read_text(), re.S).group(1)
+    return set(yaml.safe_load(block)["options"])
+
+
+CONTROLLER_ONLY = controller_only()
+# The attributes every module declares, and how much check and diff mode each supports.
+ATTRIBUTES = {"action": "full", "async": "none", "become": "full", "platform": "full"}
+CHECK_DIFF = {"socket_option": ("full", "full"), "socket_info": ("full", "none"),
+              "memory_lock": ("full", "full"), "preload_wrapper": ("full", "full")}
 JSON_TO_ANSIBLE = {"integer": "int", "boolean": "bool", "string": "str", "object": "dict"}
 # A documented type that the schema's type allows too (a path is a string to the executor).
 SAME_TYPE = {"path": "str"}
 # RETURN fields of socket_info that appear only when something could not be read.
 SOCKET_INFO_RARE = {"notes"}
+# RETURN fields of socket_option's sockets that appear only for a socket other processes hold too.
+SOCKET_OPTION_RARE = {"shared_with"}
 
 
 def module_blocks(module):
@@ -46,6 +63,8 @@ def module_blocks(module):
     if name not in rendered:
         raise AssertionError("ansible-doc does not know %s: run make install first" % name)
     doc = rendered[name]
+    # and the text a user reads renders too
+    subprocess.run(["ansible-doc", "-t", "module", name], check=True, env=env, capture_output=True, cwd=ROOT)
     return {"DOCUMENTATION": doc["doc"], "EXAMPLES": yaml.safe_load(doc["examples"]), "RETURN": doc["return"]}
 
 
@@ -118,8 +137,17 @@ def check_argument_types(check, module, docs, schema, names):
                   "%s: %s: documented elements %s, schema %s" % (module, name, docs[name].get("elements"), elements))
 
 
+def check_attributes(check, module, docs):
+    check_mode, diff_mode = CHECK_DIFF[module]
+    want = dict(ATTRIBUTES, check_mode=check_mode, diff_mode=diff_mode)
+    got = {name: value.get("support") for name, value in docs.get("attributes", {}).items()}
+    check(got == want, "%s: attributes %s, want %s" % (module, got, want))
+
+
 def check_socket_option(check, jar, registry):
-    docs = module_blocks("socket_option")["DOCUMENTATION"]["options"]
+    blocks = module_blocks("socket_option")
+    check_attributes(check, "socket_option", blocks["DOCUMENTATION"])
+    docs = blocks["DOCUMENTATION"]["options"]
     schema = executor(jar, "schema", "socket_option")["properties"]
     names = check_arguments(check, "socket_option", docs, schema)
     check_argument_types(check, "socket_option", docs, schema, names)
@@ -132,6 +160,33 @@ def check_socket_option(check, jar, registry):
         expected = JSON_TO_ANSIBLE[registry[name]["type"]]
         check(suboptions[name].get("type") == expected,
               "socket_option: options.%s: documented type %s, registry %s" % (name, suboptions[name].get("type"), expected))
+
+    # RETURN sockets: what the executor returns, in check mode, for a listener this test opens
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(7)
+    try:
+        result = executor_module(jar, "socket_option", {
+            "pid": os.getpid(), "state": "listen", "local_port": listener.getsockname()[1], "backlog": 9,
+            "_check_mode": True})
+    finally:
+        listener.close()
+    if result.get("failed") or len(result.get("sockets", [])) != 1:
+        raise AssertionError("socket_option in check mode on this test's listener: %s" % result)
+    ret = blocks["RETURN"]
+    documented = {k: v for k, v in ret["sockets"]["contains"].items() if k not in SOCKET_OPTION_RARE}
+    check_returned(check, "socket_option RETURN sockets", documented, result["sockets"])
+    check(set(ret) - {"drift", "persisted"} == set(result) - {"changed", "failed", "msg", "warnings", "diff"},
+          "socket_option RETURN: %s, returned %s" % (sorted(ret), sorted(result)))
+
+    uses = blocks["EXAMPLES"]
+    check(all("livetune.process.socket_option" in task for task in uses),
+          "socket_option EXAMPLES: every task uses the module")
+    for task in uses:
+        args = task.get("livetune.process.socket_option") or {}
+        if isinstance(args, dict):
+            check(set(args) <= set(docs), "socket_option EXAMPLES: undocumented arguments %s"
+                  % sorted(set(args) - set(docs)))
 
 
 def value_matches(json_type, value):
@@ -158,9 +213,7 @@ def check_socket_info(check, jar, registry):
                   "socket_info: %s: %s %r, socket_option documents %r"
                   % (name, key, docs["options"][name].get(key), option_docs[name].get(key)))
 
-    attributes = docs.get("attributes", {})
-    check(attributes.get("check_mode", {}).get("support") == "full", "socket_info: check_mode support must be full")
-    check(attributes.get("diff_mode", {}).get("support") == "none", "socket_info: diff_mode support must be none")
+    check_attributes(check, "socket_info", docs)
 
     # RETURN: every field the executor returns is documented, and the reverse.
     ret = blocks["RETURN"]["sockets"]["contains"]
@@ -274,10 +327,9 @@ def check_memory_lock(check, jar):
     names = check_arguments(check, "memory_lock", options, schema)
     check_argument_types(check, "memory_lock", options, schema, names)
 
-    attributes = docs.get("attributes", {})
-    for name in ("check_mode", "diff_mode"):
-        check(attributes.get(name, {}).get("support") == "full", "memory_lock: %s support must be full" % name)
-    check("linux" in attributes.get("platform", {}).get("platforms", ""), "memory_lock: platform must name linux")
+    check_attributes(check, "memory_lock", docs)
+    check("linux" in docs.get("attributes", {}).get("platform", {}).get("platforms", ""),
+          "memory_lock: platform must name linux")
 
     # RETURN: what the executor returns for a process, in check mode (nothing is changed,
     # the process is not even stopped) and without arguments beyond the selector, so the
@@ -343,10 +395,9 @@ def check_preload_wrapper(check, jar, tmp):
     check(full["mlock"].get("anyOf") and options["mlock"].get("type") == "raw",
           "preload_wrapper: mlock: a dict or a list, documented as raw")
 
-    attributes = docs.get("attributes", {})
-    for name in ("check_mode", "diff_mode"):
-        check(attributes.get(name, {}).get("support") == "full", "preload_wrapper: %s support must be full" % name)
-    check("linux" in attributes.get("platform", {}).get("platforms", ""), "preload_wrapper: platform must name linux")
+    check_attributes(check, "preload_wrapper", docs)
+    check("linux" in docs.get("attributes", {}).get("platform", {}).get("platforms", ""),
+          "preload_wrapper: platform must name linux")
 
     # RETURN: what the executor returns, in check mode (nothing is written): for a unit's
     # drop-in to remove, and for a wrapper to write (only where this jar carries the library)

@@ -23,6 +23,8 @@ import secrets
 import shlex
 import tempfile
 
+import yaml
+
 from ansible import constants as C
 from ansible.errors import AnsibleAction
 from ansible.module_utils.common.text.converters import to_bytes, to_native, to_text
@@ -30,6 +32,7 @@ from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.livetune.process.plugins.doc_fragments.executor import ModuleDocFragment
 from ansible_collections.livetune.process.plugins.plugin_utils.drift import drift_entries, drift_line
 
 display = Display()
@@ -40,24 +43,34 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 # (lexically: a symlinked plugins/ must not lead elsewhere)
 JAR_PATH = os.path.normpath(os.path.join(_HERE, '..', '..', 'files', JAR_NAME))
 REMOTE_SCRIPT_PATH = os.path.join(_HERE, 'executor_run.sh')
+JVM_FLAGS_PATH = os.path.join(_HERE, 'jvm.flags')
 
-# Task options that only the controller uses; the jar's schema does not know them.
-CONTROLLER_OPTIONS = ('java_executable',)
+# The oldest Java the jar runs on (the pom's release): the script refuses an older one.
+JAVA_MIN = 17
+
+# Task options that only the controller uses (the jar's schema does not know them): those of
+# the doc fragment every module shares, the one place that lists them.
+CONTROLLER_OPTIONS = tuple(yaml.safe_load(ModuleDocFragment.DOCUMENTATION)['options'])
 
 STATUS_PREFIX = 'LIVETUNE-STATUS\t'
+# executor_run.sh's exit status when it printed a status line instead of starting java
+# (the executor's cli.ExitStatus.NOT_STARTED)
+STATUS_EXIT = 90
 
 # become methods that cannot pass our stdin through (ansible itself never pipelines with su)
 _NO_STDIN_BECOME = frozenset(('su',))
 
-# What a user should install when a target has no JRE, by /etc/os-release ID or ID_LIKE.
+# What a user should install when a target has no JRE >= JAVA_MIN, by /etc/os-release ID or
+# ID_LIKE (named by version: Debian 11's and Ubuntu 22.04's default-jre-headless is 11).
 _JRE_PACKAGES = (
-    (('debian', 'ubuntu'), 'apt-get install default-jre-headless'),
+    (('debian', 'ubuntu'), 'apt-get install openjdk-17-jre-headless'),
     (('rhel', 'fedora', 'centos', 'rocky', 'almalinux', 'ol', 'amzn'), 'dnf install java-17-openjdk-headless'),
     (('suse', 'opensuse', 'sles', 'opensuse-leap', 'opensuse-tumbleweed'), 'zypper install java-17-openjdk-headless'),
     (('alpine',), 'apk add openjdk17-jre-headless'),
-    (('arch',), 'pacman -S jre-openjdk-headless'),
+    (('arch',), 'pacman -S jre17-openjdk-headless'),
 )
-_JRE_DEFAULT_HINT = 'apt-get install default-jre-headless (Debian/Ubuntu) or dnf install java-17-openjdk-headless (RHEL/Fedora)'
+_JRE_DEFAULT_HINT = ('apt-get install openjdk-17-jre-headless (Debian/Ubuntu) or '
+                     'dnf install java-17-openjdk-headless (RHEL/Fedora)')
 
 
 class TaskFailure(Exception):
@@ -119,17 +132,29 @@ def _write_atomic(path, text):
         pass
 
 
+def _without_comments(path):
+    """The file's lines without blank and comment lines: they would travel with every task."""
+    with open(path) as f:
+        return [ln for ln in f.read().splitlines() if ln.strip() and not ln.lstrip().startswith('#')]
+
+
 _script_text = None
+_jvm_flags = None
 
 
 def _remote_script():
     global _script_text
     if _script_text is None:
-        with open(REMOTE_SCRIPT_PATH) as f:
-            # drop the comment block: it travels with every task otherwise
-            lines = [ln for ln in f.read().splitlines() if ln.strip() and not ln.lstrip().startswith('#')]
-        _script_text = '\n'.join(lines)
+        _script_text = '\n'.join(_without_comments(REMOTE_SCRIPT_PATH))
     return _script_text
+
+
+def _jvm_flags_text():
+    """jvm.flags as one line of flags for the script (which splits it)."""
+    global _jvm_flags
+    if _jvm_flags is None:
+        _jvm_flags = ' '.join(ln.strip() for ln in _without_comments(JVM_FLAGS_PATH))
+    return _jvm_flags
 
 
 class LivetuneAction(ActionBase):
@@ -239,6 +264,8 @@ class LivetuneAction(ActionBase):
             'lt_sha': sha,
             'lt_module': self.MODULE,
             'lt_java': java or '',
+            'lt_java_min': str(JAVA_MIN),
+            'lt_jvm_flags': _jvm_flags_text(),
             'lt_args': args_file or '',
             'lt_install': install or '',
             'lt_debug': '1' if display.verbosity >= 4 else '0',
@@ -325,7 +352,9 @@ class LivetuneAction(ActionBase):
 
     @staticmethod
     def _status(res):
-        """The script's LIVETUNE-STATUS fields, or None when the jar ran."""
+        """The script's LIVETUNE-STATUS fields, or None when the jar ran (whatever its JSON says)."""
+        if res.get('rc') != STATUS_EXIT:
+            return None
         for line in res.get('stdout', '').splitlines():
             line = line.rstrip('\r')  # a tty (sudo requiretty) turns \n into \r\n
             if line.startswith(STATUS_PREFIX):
@@ -338,14 +367,15 @@ class LivetuneAction(ActionBase):
             return self._unsafe_message(*fields[:5])
         if word == 'no-java':
             return ('no Java runtime found on the target (looked at JAVA_HOME, PATH and /usr/lib/jvm); '
-                    'livetune needs a JRE >= 11: install one with the role livetune.process.java_runtime '
+                    'livetune needs a JRE >= %d: install one with the role livetune.process.java_runtime '
                     '(or %s), or point java_executable / livetune_java at one'
-                    % self._jre_hint(fields[0], fields[1]))
+                    % (JAVA_MIN, self._jre_hint(fields[0], fields[1])))
         if word == 'bad-java':
             return ('java_executable / livetune_java: %s is not an executable file on the target' % fields[0])
         if word == 'old-java':
-            return ('%s is Java %s; livetune needs a JRE >= 11 (%s), or point java_executable / livetune_java at one'
-                    % (fields[0], fields[1], _JRE_DEFAULT_HINT))
+            return ('%s is Java %s; livetune needs a JRE >= %d: install one (%s), '
+                    'or point java_executable / livetune_java at one'
+                    % (fields[0], fields[1], JAVA_MIN, self._jre_hint(fields[2], fields[3])))
         if word == 'install-failed':
             return 'could not install the executor jar in the target\'s cache: %s failed on %s%s' % (
                 fields[1], fields[0], ' (got sha256 %s, want %s)' % (fields[2], sha) if fields[2] else '')

@@ -1,40 +1,40 @@
 #!/bin/sh
 # Runs ON THE TARGET, as the user that runs the executor (after become), in ONE remote
-# command: check the jar cache, find java, run the jar. Read by executor.py, which puts
-# these assignments in front of it (values shell-quoted):
-#   lt_sha      sha256 of the controller's jar; names the cache directory
-#   lt_module   the module to run (socket_option)
-#   lt_java     java to use (java_executable / livetune_java); empty: search
-#   lt_args     file holding the module arguments; empty: they come on stdin
-#   lt_install  a jar just uploaded by the controller, to install first; may be empty
-#   lt_debug    1: say on stderr what is run
+# command: what must happen before a JVM starts, and nothing else (what the executor can do
+# itself, such as unpacking JNA's native part, it does in Java). Check the jar cache, find
+# java, run the jar. Read by executor.py, which puts these assignments in front of it
+# (values shell-quoted):
+#   lt_sha        sha256 of the controller's jar; names the cache directory
+#   lt_module     the module to run (socket_option)
+#   lt_java       java to use (java_executable / livetune_java); empty: search
+#   lt_java_min   the oldest Java feature release the jar runs on (17)
+#   lt_jvm_flags  the JVM flags of jvm.flags beside this script (bench/run.sh reads it too)
+#   lt_args       file holding the module arguments; empty: they come on stdin
+#   lt_install    a jar just uploaded by the controller, to install first; may be empty
+#   lt_debug      1: say on stderr what is run
 # POSIX sh (dash, busybox ash): no `local`, no arrays, few forks, nothing read from stdin
 # before java (stdin carries the arguments).
 #
 # When it cannot run the jar it prints ONE line "LIVETUNE-STATUS<TAB>word<TAB>detail..."
-# and exits with 90 + n; executor.py turns the word into the message the user sees.
+# and exits with 90 (cli.ExitStatus.NOT_STARTED, which the jar never uses); executor.py
+# reads the line only then, and turns the word into the message the user sees.
 # Otherwise java's stdout (the executor's JSON) is the command's stdout.
 
 # shellcheck disable=SC2154 # the lt_* inputs are assigned by executor.py
-: "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_debug=0}"
-# JVM flags for a short-lived executor: serial GC, C1 only, no perf-data file in /tmp.
-# bench/run.sh reads this line, so that benchmarks run the JVM the way tasks do.
-lt_jvm_flags='-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData'
+: "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_debug=0}" "${lt_jvm_flags=}" "${lt_java_min:=17}"
 # Everything we create (directories, jar, CDS archive) is for our user only.
 umask 077
 
 lt_status() {
-    lt_code=$1
-    shift
     printf 'LIVETUNE-STATUS'
     for lt_f in "$@"; do printf '\t%s' "$lt_f"; done
     printf '\n'
-    exit "$lt_code"
+    exit 90
 }
 
 # Refuses to run the jar because of $1 (reason $2, detail $3).
 lt_unsafe() {
-    lt_status 91 unsafe "$lt_jar" "$lt_uid" "$1" "$2" "${3-}"
+    lt_status unsafe "$lt_jar" "$lt_uid" "$1" "$2" "${3-}"
 }
 
 # Sets lt_mode (e.g. drwx------) and lt_owner (numeric uid) of $1, without following a
@@ -88,7 +88,7 @@ lt_check_parents() {
 lt_make_dir() {
     # umask 077 makes every level 0700 (mkdir -p -m would only set the last one)
     [ -d "$1" ] || mkdir -p -- "$1" 2>/dev/null || [ -d "$1" ] ||
-        lt_status 96 mkdir-failed "$1"
+        lt_status mkdir-failed "$1"
 }
 
 # Installs an uploaded jar under a temporary name in the cache, checks it, then renames
@@ -97,43 +97,19 @@ lt_install_jar() {
     case $lt_install in
         "$lt_dir"/*) lt_tmp=$lt_install ;;
         *)  # uploaded by the login user elsewhere (become): copy it into our directory
-            lt_tmp=$(mktemp "$lt_dir/.upload.XXXXXX") || lt_status 95 install-failed "$lt_dir" mktemp
-            cat -- "$lt_install" >"$lt_tmp" || { rm -f -- "$lt_tmp"; lt_status 95 install-failed "$lt_install" copy; } ;;
+            lt_tmp=$(mktemp "$lt_dir/.upload.XXXXXX") || lt_status install-failed "$lt_dir" mktemp
+            cat -- "$lt_install" >"$lt_tmp" || { rm -f -- "$lt_tmp"; lt_status install-failed "$lt_install" copy; } ;;
     esac
     if command -v sha256sum >/dev/null 2>&1; then
         lt_sum=$(sha256sum <"$lt_tmp")
         if [ "${lt_sum%% *}" != "$lt_sha" ]; then
             rm -f -- "$lt_tmp"
-            lt_status 95 install-failed "$lt_tmp" checksum "${lt_sum%% *}"
+            lt_status install-failed "$lt_tmp" checksum "${lt_sum%% *}"
         fi
     fi
     if ! { chmod 600 -- "$lt_tmp" && mv -f -- "$lt_tmp" "$lt_jar"; }; then
         rm -f -- "$lt_tmp"
-        lt_status 95 install-failed "$lt_jar" rename
-    fi
-}
-
-# JNA's native part, unpacked once next to the jar and loaded from there
-# (jna.boot.library.path): no exec from /tmp, no unpacking on every run. Best effort:
-# without unzip, or on an unlisted architecture, JNA unpacks into jna.tmpdir itself.
-lt_unpack_jna() {
-    [ ! -f "$lt_dir/jna/.unpack-failed" ] || return 0
-    lt_make_dir "$lt_dir/jna"
-    command -v unzip >/dev/null 2>&1 || return 0
-    case $(uname -m) in
-        x86_64 | amd64) lt_arch=x86-64 ;;
-        aarch64 | arm64) lt_arch=aarch64 ;;
-        *) lt_arch= ;;
-    esac
-    lt_tmp=$(mktemp "$lt_dir/jna/.lib.XXXXXX") || return 0
-    if [ -n "$lt_arch" ] &&
-        unzip -p "$lt_jar" "com/sun/jna/linux-$lt_arch/libjnidispatch.so" >"$lt_tmp" 2>/dev/null &&
-        [ -s "$lt_tmp" ]; then
-        mv -f -- "$lt_tmp" "$lt_dir/jna/libjnidispatch.so"
-    else
-        # not again on every run: JNA unpacks it into jna.tmpdir (our cache) itself
-        rm -f -- "$lt_tmp"
-        : >"$lt_dir/jna/.unpack-failed"
+        lt_status install-failed "$lt_jar" rename
     fi
 }
 
@@ -160,7 +136,7 @@ lt_java_version() {
 # Sets lt_javabin. Order: explicit, $JAVA_HOME, PATH, newest under /usr/lib/jvm.
 lt_find_java() {
     if [ -n "$lt_java" ]; then
-        if [ ! -f "$lt_java" ] || [ ! -x "$lt_java" ]; then lt_status 93 bad-java "$lt_java"; fi
+        if [ ! -f "$lt_java" ] || [ ! -x "$lt_java" ]; then lt_status bad-java "$lt_java"; fi
         lt_javabin=$lt_java
         return
     fi
@@ -177,17 +153,21 @@ lt_find_java() {
         if [ "$lt_major" -gt "$lt_best" ]; then lt_best=$lt_major lt_javabin=$lt_c; fi
     done
     [ -n "$lt_javabin" ] && return
+    lt_os_ids
+    lt_status no-java "$lt_os" "$lt_os_like"
+}
+
+# Sets lt_os and lt_os_like from /etc/os-release: executor.py names the JRE package to install.
+lt_os_ids() {
     lt_os=
     lt_os_like=
-    if [ -r /etc/os-release ]; then
-        while IFS= read -r lt_line; do
-            case $lt_line in
-                ID=*) lt_os=${lt_line#ID=} ;;
-                ID_LIKE=*) lt_os_like=${lt_line#ID_LIKE=} ;;
-            esac
-        done </etc/os-release
-    fi
-    lt_status 92 no-java "$lt_os" "$lt_os_like"
+    [ -r /etc/os-release ] || return 0
+    while IFS= read -r lt_line; do
+        case $lt_line in
+            ID=*) lt_os=${lt_line#ID=} ;;
+            ID_LIKE=*) lt_os_like=${lt_line#ID_LIKE=} ;;
+        esac
+    done </etc/os-release
 }
 
 # Class-data sharing: the first run on a host dumps the classes it loaded into an archive
@@ -259,7 +239,6 @@ lt_main() {
     lt_check_private "$lt_dir" d
     if [ -n "$lt_install" ]; then
         lt_install_jar
-        lt_unpack_jna
     fi
     if [ ! -e "$lt_jar" ] && [ ! -L "$lt_jar" ]; then
         # leftovers of transfers that broke off (best effort: -mmin is not POSIX)
@@ -269,17 +248,17 @@ lt_main() {
         lt_machine=$(uname -m)
         case $lt_machine in
             x86_64 | amd64 | aarch64 | arm64) ;;
-            *) lt_status 97 unsupported-machine "$lt_machine" ;;
+            *) lt_status unsupported-machine "$lt_machine" ;;
         esac
-        lt_status 90 need-jar "$lt_dir"
+        lt_status need-jar "$lt_dir"
     fi
     lt_check_private "$lt_jar" -
-    [ -f "$lt_dir/jna/libjnidispatch.so" ] || lt_unpack_jna
 
     lt_find_java
     lt_java_version "$lt_javabin"
-    if [ "$lt_major" -gt 0 ] && [ "$lt_major" -lt 11 ]; then
-        lt_status 94 old-java "$lt_javabin" "$lt_major"
+    if [ "$lt_major" -gt 0 ] && [ "$lt_major" -lt "$lt_java_min" ]; then
+        lt_os_ids
+        lt_status old-java "$lt_javabin" "$lt_major" "$lt_os" "$lt_os_like"
     fi
     lt_cds_prepare
 
@@ -289,7 +268,7 @@ lt_main() {
     if [ -n "$lt_aot" ]; then lt_share=; fi
     # shellcheck disable=SC2086 # the flags are split on purpose
     set -- $lt_jvm_flags -Xlog:disable -Xlog:all=error:stderr $lt_share \
-        -Djna.nosys=true -Djna.boot.library.path="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna"
+        -Djna.nosys=true -Dlivetune.jna.dir="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna"
     if [ -n "$lt_aot" ] && [ -n "$lt_cds_dump" ]; then
         # the JVM says "AOTConfiguration recorded" at exit: on stderr, not in our stdout
         set -- "$@" -XX:AOTMode=record -XX:AOTConfiguration="$lt_cds_dump.conf" -XX:+DisplayVMOutputToStderr

@@ -2,17 +2,6 @@
 # The tests of run.sh. Each runs in its own subshell (run_test) with errexit on; globals
 # from run.sh: WORK, JAR, SHA, REPO, HERE, and the hosts of lib/hosts.sh.
 
-# Every option of the Java registry (OptionRegistry), asked from the jar itself: the
-# module docs must list exactly these. One place holds the list: the registry.
-registry_options() { java -jar "$JAR" options --json | jq -r '.[].name'; }
-
-# The documented options of a module: what the executor's schema accepts, and java_executable
-# (used on the controller). Asked from the jar, which holds the schemas.
-module_options() {
-    (java -jar "$JAR" schema "$1" | jq -r '.properties | keys[] | select(startswith("_") | not)'; echo java_executable) |
-        sort | tr '\n' ' ' | sed 's/ $//'
-}
-
 ROOT_CACHE=/var/cache/livetune
 
 user_home() { getent passwd "$1" | cut -d: -f6; }
@@ -33,26 +22,6 @@ daemon_vars() {
 expect_untouched() { # the daemon still has what it set at start-up
     expect_eq "$(ss_backlog "$D_PORT")" 20 "backlog (ss Send-Q)"
     expect_eq "$(daemon_opt "$D_PORT" so_rcvbuf)" 8192 "SO_RCVBUF by the daemon's getsockopt"
-}
-
-# -- docs --------------------------------------------------------------------------------
-
-t_docs() {
-    local doc
-    ansible-doc -t module "$MODULE" >"$WORK/doc.txt"
-    doc=$(ansible-doc -t module "$MODULE" -j | jq ".[\"$MODULE\"]")
-    expect_eq "$(jq -r '.doc.options | keys | sort | join(" ")' <<<"$doc")" \
-        "$(module_options socket_option)" \
-        "module options"
-    expect_eq "$(jq -r '.doc.options.options.suboptions | keys | sort | join(" ")' <<<"$doc")" \
-        "$(registry_options | sort | tr '\n' ' ' | sed 's/ $//')" \
-        "options suboptions = the registry"
-    expect_eq "$(jq -r '.doc.attributes | keys | sort | join(" ")' <<<"$doc")" \
-        "action async become check_mode diff_mode platform" "attributes"
-    expect_eq "$(jq -r '.return.sockets.contains | keys | sort | join(" ")' <<<"$doc")" \
-        "after before changed family fd inode local method pid process protocol remote shared_with state" "RETURN sockets"
-    # EXAMPLES must be valid YAML tasks using the module
-    jq -r '.examples' <<<"$doc" | python3 -c 'import sys, yaml; t = yaml.safe_load(sys.stdin); assert all("livetune.process.socket_option" in x for x in t), t'
 }
 
 # -- ad hoc ------------------------------------------------------------------------------
@@ -245,7 +214,7 @@ t_cache_refused() {
 # -- the target's environment ------------------------------------------------------------
 
 # t_noexec_tmp: on a host whose /tmp (and ~/.cache) are noexec, JNA's native part must
-# come from the jar cache. With unzip hidden, JNA unpacks it itself (into jna.tmpdir).
+# come from the jar cache, where the executor unpacks it (nativeio.JnaBootLibrary).
 t_noexec_tmp() {
     local d=$ROOT_CACHE/$SHA out
     start_daemon noexec
@@ -258,15 +227,13 @@ t_noexec_tmp() {
     printf 'control: %s\n' "$out"
     expect_contains "$out" "UnsatisfiedLinkError" "JNA without livetune's settings"
 
-    WRAP=(unshare -m "$HERE/lib/noexec_tmp.sh" hide-unzip --)
-    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=256"
-    expect_eq "$(result local .changed)" true "changed (JNA unpacked by itself)"
-    expect_eq "$(ss_backlog "$D_PORT")" 256 "backlog (ss Send-Q)"
-
     WRAP=(unshare -m "$HERE/lib/noexec_tmp.sh" --)
     adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=257"
-    expect_eq "$(ss_backlog "$D_PORT")" 257 "backlog (ss Send-Q), JNA unpacked by the cache"
-    [ -f "$d/jna/libjnidispatch.so" ] || fail "the cache did not unpack JNA's native part"
+    expect_eq "$(result local .changed)" true "changed"
+    expect_eq "$(ss_backlog "$D_PORT")" 257 "backlog (ss Send-Q), JNA unpacked into the cache"
+    [ -f "$d/jna/libjnidispatch.so" ] || fail "the executor did not unpack JNA's native part into the cache"
+    expect_eq "$(stat -c '%U %a' "$d/jna" "$d/jna/libjnidispatch.so" | tr '\n' ' ')" "root 700 root 600 " \
+        "the unpacked library is root's alone"
 }
 
 t_bad_java() {
@@ -281,7 +248,20 @@ t_no_java() {
     # every JVM of this host disappears (the /usr/bin/java link dangles)
     WRAP=(env -u JAVA_HOME unshare -m "$HERE/lib/noexec_tmp.sh" hide-jvms --)
     if adhoc local "pid=$D_PID backlog=64"; then fail "ran without any JRE"; fi
-    expect_failed_with local "no Java runtime found" "livetune.process.java_runtime" "apt-get install default-jre-headless"
+    expect_failed_with local "no Java runtime found" "livetune.process.java_runtime" "apt-get install openjdk-17-jre-headless"
+    expect_untouched
+}
+
+t_old_java() {
+    local jdk=$WORK/jdk11
+    start_daemon old-java
+    # a JDK 11 as its release file says; its java would fail the task differently if it ran
+    mkdir -p "$jdk/bin"
+    printf '#!/bin/sh\necho "old java ran" >&2\nexit 3\n' >"$jdk/bin/java"
+    chmod +x "$jdk/bin/java"
+    echo 'JAVA_VERSION="11.0.22"' >"$jdk/release"
+    if adhoc local "pid=$D_PID backlog=64 java_executable=$jdk/bin/java"; then fail "ran on Java 11"; fi
+    expect_failed_with local "$jdk/bin/java is Java 11; livetune needs a JRE >= 17: install one (apt-get install openjdk-17-jre-headless)"
     expect_untouched
 }
 

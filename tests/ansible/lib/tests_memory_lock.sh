@@ -135,27 +135,6 @@ start_sleeper() {
     log "target: sleep, pid $T_PID, user $user${memlock:+, memlock $memlock}"
 }
 
-# -- docs --------------------------------------------------------------------------------
-
-t_lock_docs() {
-    local doc
-    ansible-doc -t module "$LOCK_MODULE" >"$WORK/doc.txt"
-    doc=$(ansible-doc -t module "$LOCK_MODULE" -j | jq ".[\"$LOCK_MODULE\"]")
-    expect_eq "$(jq -r '.doc.options | keys | sort | join(" ")' <<<"$doc")" \
-        "$(module_options memory_lock)" "module options"
-    expect_eq "$(jq -r '.doc.options | [.state.choices, .scope.choices, .missing.choices] | map(join(",")) | join(" ")' <<<"$doc")" \
-        "locked,unlocked all,text fail,ignore" "choices of state, scope, missing"
-    expect_eq "$(jq -r '.doc.attributes | to_entries | map("\(.key)=\(.value.support)") | sort | join(" ")' <<<"$doc")" \
-        "action=full async=none become=full check_mode=full diff_mode=full platform=full" "attributes"
-    expect_eq "$(jq -r '.return.processes.contains | keys | sort | join(" ")' <<<"$doc")" \
-        "after before changed limit_raised name pid scope state" "RETURN processes"
-    expect_eq "$(jq -r '.return.processes.contains.before.contains | keys | sort | join(" ")' <<<"$doc")" \
-        "future locked_kb mappings mappings_locked memlock_limit rss_kb" "RETURN processes.before"
-    expect_contains "$(cat "$WORK/doc.txt")" "RLIMIT_MEMLOCK and VmSize" "notes"
-    # EXAMPLES must be valid YAML tasks, and most use the module
-    jq -r '.examples' <<<"$doc" | python3 -c 'import sys, yaml; t = yaml.safe_load(sys.stdin); assert sum("livetune.process.memory_lock" in x for x in t) >= 5, t'
-}
-
 # -- ad hoc ------------------------------------------------------------------------------
 
 # t_lock_adhoc HOST: lock a sleep (root's), again (unchanged), unlock, again (unchanged)

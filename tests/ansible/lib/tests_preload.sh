@@ -108,24 +108,6 @@ for line in open(sys.argv[1]):
 EOF
 }
 
-# -- docs --------------------------------------------------------------------------------
-
-t_preload_docs() {
-    local doc
-    doc=$(ansible-doc -t module "$PRELOAD_MODULE" -j | jq ".[\"$PRELOAD_MODULE\"]")
-    ansible-doc -t module "$PRELOAD_MODULE" >"$WORK/doc.txt"
-    expect_eq "$(jq -r '.doc.options | keys | sort | join(" ")' <<<"$doc")" \
-        "$(module_options preload_wrapper)" "module options"
-    expect_eq "$(jq -r '.doc.options | [.state.choices, .trace.choices] | map(map(tostring) | join(",")) | join(" ")' <<<"$doc")" \
-        "present,absent true,false,stderr,syslog" "choices of state, trace"
-    expect_eq "$(jq -r '.doc.attributes | to_entries | map("\(.key)=\(.value.support)") | sort | join(" ")' <<<"$doc")" \
-        "action=full async=none become=full check_mode=full diff_mode=full platform=full" "attributes"
-    expect_eq "$(jq -r '.return | keys | sort | join(" ")' <<<"$doc")" \
-        "daemon_reloaded drift environment files library programs restart_required" "RETURN"
-    expect_contains "$(cat "$WORK/doc.txt")" "The environment is inherited" "notes"
-    jq -r '.examples' <<<"$doc" | python3 -c 'import sys, yaml; t = yaml.safe_load(sys.stdin); assert sum("livetune.process.preload_wrapper" in x for x in t) >= 5, t'
-}
-
 # -- a wrapper ---------------------------------------------------------------------------
 
 # t_preload_wrapper HOST: write the library and a wrapper, unchanged the second time, the

@@ -52,31 +52,6 @@ expect_listener_read() {
     expect_eq "$(jq -r '.options | has("so_broadcast")' <<<"$udp")" true "UDP options have so_broadcast"
 }
 
-# -- docs --------------------------------------------------------------------------------
-
-t_info_docs() {
-    local doc
-    ansible-doc -t module "$INFO_MODULE" >"$WORK/doc.txt"
-    doc=$(ansible-doc -t module "$INFO_MODULE" -j | jq ".[\"$INFO_MODULE\"]")
-    expect_eq "$(jq -r '.doc.options | keys | sort | join(" ")' <<<"$doc")" \
-        "$(module_options socket_info)" \
-        "module options"
-    expect_eq "$(jq -r '.doc.attributes | to_entries | map("\(.key)=\(.value.support)") | sort | join(" ")' <<<"$doc")" \
-        "action=full async=none become=full check_mode=full diff_mode=none platform=full" "attributes"
-    expect_eq "$(jq -r '.return.sockets.contains | keys | sort | join(" ")' <<<"$doc")" \
-        "accept_queue backlog diagnostics family inode local method netns notes options owners protocol recv_q remote send_q state" \
-        "RETURN sockets"
-    expect_eq "$(jq -r '.return.sockets.contains.owners.contains | keys | sort | join(" ")' <<<"$doc")" \
-        "fd pid process" "RETURN sockets.owners"
-    # the options sample is a TCP IPv4 listener's: the registry less so_broadcast and ipv6_*
-    # (ansible-doc sorts the keys; tests/docs/check_module_docs.py checks the order)
-    expect_eq "$(jq -r '.return.sockets.contains.options.sample | keys | join(" ")' <<<"$doc")" \
-        "$(registry_options | grep -v -e '^so_broadcast$' -e '^ipv6_' | sort | tr '\n' ' ' | sed 's/ $//')" \
-        "RETURN options sample = a TCP listener's registry options"
-    # EXAMPLES must be valid YAML tasks, and some use the module
-    jq -r '.examples' <<<"$doc" | python3 -c 'import sys, yaml; t = yaml.safe_load(sys.stdin); assert sum("livetune.process.socket_info" in x for x in t) >= 4, t'
-}
-
 # -- ad hoc ------------------------------------------------------------------------------
 
 # java_spy: a java_executable that records the executor's stdin in $WORK/spied.json and

@@ -108,7 +108,7 @@ def sent_commands(action):
         cmd = call.args[0] if call.args else call.kwargs['cmd']
         variables = {}
         lines = cmd.split('\n')
-        while lines and re.match(r'^lt_[a-z]+=', lines[0]):
+        while lines and re.match(r'^lt_[a-z_]+=', lines[0]):
             name, value = lines.pop(0).split('=', 1)
             variables[name] = ' '.join(shlex.split(value)) if value else ''
         sent.append(Sent(variables, '\n'.join(lines), call.kwargs.get('in_data'), call.kwargs.get('sudoable')))

@@ -41,13 +41,14 @@ def test_one_command_with_the_arguments_on_stdin():
 
     sent, = sent_commands(action)
     variables, script, in_data, sudoable = sent
-    assert variables == {'lt_sha': JAR_SHA, 'lt_module': 'socket_option', 'lt_java': '', 'lt_args': '',
-                         'lt_install': '', 'lt_debug': '0'}
+    assert variables == {'lt_sha': JAR_SHA, 'lt_module': 'socket_option', 'lt_java': '', 'lt_java_min': '17',
+                         'lt_jvm_flags': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData',
+                         'lt_args': '', 'lt_install': '', 'lt_debug': '0'}
     assert sudoable is True
     assert json.loads(in_data) == {'pid': 1234, 'state': 'listen', 'local_port': 8080, 'backlog': 4096,
                                    '_check_mode': False, '_diff': False, '_verbosity': 0}
     # the script travels without its comment block, and ends by running it
-    assert script.startswith('lt_jvm_flags=') or '\nlt_jvm_flags=' in script
+    assert script.startswith(': "${lt_java=}"')
     assert not [ln for ln in script.splitlines() if ln.lstrip().startswith('#')]
     assert script.rstrip().endswith('lt_main')
     # nothing transferred, no remote tmp dir made; the (absent) tmp dir is cleaned up
@@ -277,12 +278,12 @@ def run_with_status(*fields, **kwargs):
 
 
 @pytest.mark.parametrize('os_id, os_like, command', [
-    ('debian', '', 'apt-get install default-jre-headless'),
-    ('ubuntu', 'debian', 'apt-get install default-jre-headless'),
+    ('debian', '', 'apt-get install openjdk-17-jre-headless'),
+    ('ubuntu', 'debian', 'apt-get install openjdk-17-jre-headless'),
     ('rocky', '"rhel centos fedora"', 'dnf install java-17-openjdk-headless'),
     ('opensuse-leap', '"suse opensuse"', 'zypper install java-17-openjdk-headless'),
     ('alpine', '', 'apk add openjdk17-jre-headless'),
-    ('gentoo', '', 'apt-get install default-jre-headless (Debian/Ubuntu) or dnf install java-17-openjdk-headless'),
+    ('gentoo', '', 'apt-get install openjdk-17-jre-headless (Debian/Ubuntu) or dnf install java-17-openjdk-headless'),
 ])
 def test_no_jre_names_the_package_and_the_role(os_id, os_like, command):
     msg = run_with_status('no-java', os_id, os_like)
@@ -297,9 +298,31 @@ def test_java_executable_that_is_not_there():
         'java_executable / livetune_java: /nonexistent/bin/java is not an executable file on the target'
 
 
-def test_java_too_old():
-    msg = run_with_status('old-java', '/usr/lib/jvm/java-8/bin/java', '8')
-    assert msg.startswith('/usr/lib/jvm/java-8/bin/java is Java 8; livetune needs a JRE >= 11')
+@pytest.mark.parametrize('os_id, os_like, command', [
+    ('debian', '', 'apt-get install openjdk-17-jre-headless'),
+    ('almalinux', '"rhel centos fedora"', 'dnf install java-17-openjdk-headless'),
+])
+def test_java_too_old_names_the_package_of_a_new_enough_one(os_id, os_like, command):
+    msg = run_with_status('old-java', '/usr/lib/jvm/java-11/bin/java', '11', os_id, os_like)
+    assert msg == ('/usr/lib/jvm/java-11/bin/java is Java 11; livetune needs a JRE >= 17: install one (%s), '
+                   'or point java_executable / livetune_java at one' % command)
+
+
+def test_a_status_line_counts_only_with_the_scripts_exit_status():
+    """The jar's own output (rc 0 or 1) is its result, even if a line looks like a status."""
+    action = make_action(answers=[answer(STATUS + 'need-jar\t/x\n' + json.dumps({'changed': False, 'msg': 'ok'}))])
+    result = action.run(task_vars={})
+    assert (result.get('failed'), result['msg']) == (None, 'ok')
+    action._transfer_file.assert_not_called()
+
+
+def test_the_jvm_flags_come_from_jvm_flags_without_its_comments():
+    with open(executor.JVM_FLAGS_PATH) as f:
+        flags = [ln for ln in f.read().splitlines() if ln and not ln.startswith('#')]
+    assert flags and all(flag.startswith('-') for flag in flags)
+    action = make_action()
+    action.run(task_vars={})
+    assert sent_commands(action)[0].variables['lt_jvm_flags'].split() == flags
 
 
 def test_install_failed_with_a_checksum_names_both_digests():
@@ -314,7 +337,7 @@ def test_install_failed_without_a_digest():
 
 
 def test_unsupported_machine_is_refused_before_any_transfer():
-    action = make_action(transport='ssh', answers=[status('unsupported-machine', 'riscv64', rc=97)])
+    action = make_action(transport='ssh', answers=[status('unsupported-machine', 'riscv64')])
     result = action.run(task_vars={})
     assert result['msg'] == ('livetune runs on Linux x86_64 and aarch64 targets; this one is riscv64 (uname -m), '
                              'so nothing was transferred or changed')
@@ -326,6 +349,15 @@ def test_mkdir_failed():
         'could not create the executor cache directory /var/cache/livetune/x on the target'
 
 
+def test_every_status_word_of_the_script_has_its_own_message():
+    with open(executor.REMOTE_SCRIPT_PATH) as f:
+        words = set(re.findall(r'lt_status ([a-z-]+)', f.read())) - {'need-jar'}  # need-jar: the jar is sent
+    assert len(words) >= 7, words
+    for word in sorted(words):
+        msg = run_with_status(word, 'a', '0', 'c', 'd', 'e')
+        assert not msg.startswith('the livetune executor could not be started'), (word, msg)
+
+
 def test_an_unknown_status_is_shown_whole():
     assert run_with_status('something-new', 'a', 'b') == \
         'the livetune executor could not be started: something-new a b'
@@ -333,7 +365,7 @@ def test_an_unknown_status_is_shown_whole():
 
 def test_a_status_line_under_a_tty_ends_in_cr():
     """sudo requiretty runs the command in a tty, which turns \\n into \\r\\n."""
-    action = make_action(transport='ssh', answers=[answer(STATUS + 'bad-java\t/x/java\r\n', rc=93)])
+    action = make_action(transport='ssh', answers=[answer(STATUS + 'bad-java\t/x/java\r\n', rc=90)])
     assert action.run(task_vars={})['msg'].startswith('java_executable / livetune_java: /x/java is not')
 
 
@@ -381,7 +413,7 @@ def test_cache_refusal_for_a_non_root_user():
 
 
 def test_a_refused_cache_is_never_repaired_by_a_transfer():
-    action = make_action(transport='ssh', answers=[status('unsafe', JAR, '0', CACHE_DIR, 'symlink', rc=91)])
+    action = make_action(transport='ssh', answers=[status('unsafe', JAR, '0', CACHE_DIR, 'symlink')])
     action.run(task_vars={})
     action._transfer_file.assert_not_called()
 

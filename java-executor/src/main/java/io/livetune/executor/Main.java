@@ -1,6 +1,7 @@
 package io.livetune.executor;
 
 import io.livetune.executor.cli.AnsibleCommand;
+import io.livetune.executor.cli.ExitStatus;
 import io.livetune.executor.cli.Io;
 import io.livetune.executor.cli.LockCommand;
 import io.livetune.executor.cli.OptionsCommand;
@@ -8,6 +9,7 @@ import io.livetune.executor.cli.PreloadCommand;
 import io.livetune.executor.cli.SchemaCommand;
 import io.livetune.executor.cli.SetCommand;
 import io.livetune.executor.cli.SocketsCommand;
+import io.livetune.executor.nativeio.JnaBootLibrary;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -36,6 +38,7 @@ public final class Main implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        JnaBootLibrary.useCacheDirectory(); // before any JNA class loads
         System.exit(run(args, System.in, System.out, System.err));
     }
 
@@ -49,7 +52,7 @@ public final class Main implements Runnable {
             }
         } catch (IOException | RuntimeException e) {
             e.printStackTrace(stderr); // as picocli reports a command that threw
-            return 1;
+            return new ExitStatus.Mapper().getExitCode(e);
         }
         return runCommandLine(args, io, stdout, stderr);
     }
@@ -74,6 +77,7 @@ public final class Main implements Runnable {
         });
         commandLine.setOut(new PrintWriter(stdout, true));
         commandLine.setErr(new PrintWriter(stderr, true));
+        commandLine.setExitCodeExceptionMapper(new ExitStatus.Mapper());
         return commandLine.execute(args);
     }
 

@@ -1,22 +1,17 @@
 package io.livetune.executor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.livetune.executor.modules.ModuleRunner;
-import io.livetune.executor.modules.Modules;
 import io.livetune.executor.modules.memorylock.MemoryLockModule;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * The memory_lock module for people at a shell: lock a running process in RAM (or unlock
- * it), shown as a table of locked memory before and after. It runs the module itself.
+ * it), shown as a table of locked memory before and after. It runs the module ({@link ModuleCommand}).
  */
 @Command(name = "lock", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Lock the memory of running processes in RAM, or unlock it, without restarting them. "
@@ -27,15 +22,10 @@ import picocli.CommandLine.Spec;
             "  lock --process myd --text          lock only its executable mappings",
             "  lock -p 1234 --future --raise-limit   also future mappings; raise RLIMIT_MEMLOCK if needed",
             "  lock -p 1234 --unlock"})
-public final class LockCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+public final class LockCommand extends ModuleCommand {
     /** The module's argument names as this command's flags, for usage errors. */
     private static final Map<String, String> FLAGS = Map.of("future", "--future", "onfault", "--onfault",
-            "raise_limit", "--raise-limit", "scope", "--text", "state", "--unlock");
-    private final Io io;
-
-    @Spec
-    private CommandSpec spec;
+            "raise_limit", "--raise-limit", "scope", "--text", "state", "--unlock", "missing", "--missing");
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "Processes (exactly one):%n")
     private ProcessOptions processes;
@@ -50,17 +40,25 @@ public final class LockCommand implements Callable<Integer> {
     private boolean onfault;
     @Option(names = "--raise-limit", description = "Raise the process's RLIMIT_MEMLOCK with prlimit if too low.")
     private boolean raiseLimit;
-    @Option(names = {"-n", "--check"}, description = "Show what would change; change nothing.")
-    private boolean check;
-    @Option(names = "--json", description = "Print the module's JSON result.")
-    private boolean json;
+    @Mixin
+    private MissingOption missing;
 
     public LockCommand(Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
-    public Integer call() throws Exception {
+    String module() {
+        return MemoryLockModule.NAME;
+    }
+
+    @Override
+    Map<String, String> flags() {
+        return FLAGS;
+    }
+
+    @Override
+    ObjectNode arguments() {
         ObjectNode args = JSON.createObjectNode();
         processes.applyTo(args);
         args.put("state", unlock ? "unlocked" : "locked");
@@ -72,22 +70,12 @@ public final class LockCommand implements Callable<Integer> {
             args.put("onfault", true);
         }
         args.put("raise_limit", raiseLimit);
-        args.put("_check_mode", check);
-        ModuleRunner.Outcome outcome = ModuleRunner.execute(Modules.get(MemoryLockModule.NAME),
-                JSON.writeValueAsString(args));
-        ObjectNode result = outcome.json();
-        if (outcome.invalidArguments() && !json) {
-            throw UsageErrors.of(spec, result.path("msg").asText(), FLAGS);
-        }
-        if (json) {
-            io.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
-        } else {
-            print(result);
-        }
-        return outcome.invalidArguments() ? 2 : result.path("failed").asBoolean() ? 1 : 0;
+        missing.applyTo(args);
+        return args;
     }
 
-    private void print(ObjectNode result) {
+    @Override
+    void printTable(JsonNode result) {
         if (result.path("processes").size() > 0) {
             String format = "%-8s %-16s %-24s %-16s %s%n";
             io.out.printf(format, "PID", "PROCESS", "LOCKED kB", "MAPPINGS LOCKED", "RLIMIT_MEMLOCK (soft)");
@@ -100,7 +88,6 @@ public final class LockCommand implements Callable<Integer> {
                         change(before.path("memlock_limit").path("soft"), after.path("memlock_limit").path("soft")));
             }
         }
-        ResultText.printWarningsAndMessage(io, result);
     }
 
     private static String change(JsonNode before, JsonNode after) {

@@ -1,13 +1,10 @@
 package io.livetune.executor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.livetune.executor.modules.ModuleRunner;
-import io.livetune.executor.modules.Modules;
 import io.livetune.executor.modules.preload.PreloadWrapperModule;
 import java.util.List;
-import java.util.concurrent.Callable;
+import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +13,7 @@ import picocli.CommandLine.Parameters;
 /**
  * The preload_wrapper module for people at a shell: install the preload library and wire it
  * into a systemd service or an exec wrapper. It builds the module's JSON arguments and runs
- * the module, so it behaves exactly as the Ansible task does.
+ * the module ({@link ModuleCommand}), so it behaves exactly as the Ansible task does.
  */
 @Command(name = "preload", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Make settings hold from a program's first instruction and across restarts: install "
@@ -31,9 +28,13 @@ import picocli.CommandLine.Parameters;
             "  preload --unit redis-server --absent",
             "Option values as for `set`: integers, true/false, a name for tcp_congestion,",
             "so_linger='{\"enabled\":true,\"seconds\":5}'. List every option with: options"})
-public final class PreloadCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private final Io io;
+public final class PreloadCommand extends ModuleCommand {
+    /** The module's argument names as this command's flags, for usage errors. */
+    private static final Map<String, String> FLAGS = Map.ofEntries(Map.entry("unit", "--unit"),
+            Map.entry("wrapper", "--wrapper"), Map.entry("command", "COMMAND"), Map.entry("backlog", "--backlog"),
+            Map.entry("mlock", "--mlock"), Map.entry("trace", "--trace"), Map.entry("respect_app", "--respect-app"),
+            Map.entry("library_dir", "--library-dir"), Map.entry("daemon_reload", "--no-daemon-reload"),
+            Map.entry("state", "--absent"));
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "Where (exactly one):%n")
     private Where where;
@@ -67,33 +68,29 @@ public final class PreloadCommand implements Callable<Integer> {
     private boolean noDaemonReload;
     @Option(names = "--absent", description = "Remove the drop-in or wrapper instead (the library stays).")
     private boolean absent;
-    @Option(names = {"-n", "--check"}, description = "Show what would change; change nothing.")
-    private boolean check;
     @Option(names = "--diff", description = "Show the files' changes.")
     private boolean diff;
-    @Option(names = "--json", description = "Print the module's JSON result.")
-    private boolean json;
 
     @Parameters(paramLabel = "COMMAND", arity = "0..*",
             description = "With --wrapper: the program and the arguments it always gets, after --.")
     private List<String> command;
 
     public PreloadCommand(Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
-    public Integer call() throws Exception {
-        ObjectNode result = ModuleRunner.run(Modules.get(PreloadWrapperModule.NAME), JSON.writeValueAsString(args()));
-        if (json) {
-            io.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
-        } else {
-            print(result);
-        }
-        return result.path("failed").asBoolean() ? 1 : 0;
+    String module() {
+        return PreloadWrapperModule.NAME;
     }
 
-    private ObjectNode args() {
+    @Override
+    Map<String, String> flags() {
+        return FLAGS;
+    }
+
+    @Override
+    ObjectNode arguments() {
         ObjectNode args = JSON.createObjectNode();
         if (where.unit != null) {
             args.put("unit", where.unit);
@@ -132,21 +129,12 @@ public final class PreloadCommand implements Callable<Integer> {
         if (absent) {
             args.put("state", "absent");
         }
-        args.put("_check_mode", check);
         args.put("_diff", diff);
         return args;
     }
 
-    /** JSON where the text is JSON (numbers, true, objects), a string otherwise (congestion names). */
-    private static JsonNode parseValue(String text) {
-        try {
-            return JSON.readTree(text);
-        } catch (java.io.IOException e) {
-            return JSON.getNodeFactory().textNode(text);
-        }
-    }
-
-    private void print(ObjectNode result) {
+    @Override
+    void printTable(JsonNode result) {
         if (result.path("files").size() > 0) {
             io.out.printf("%-10s %-8s %s%n", "ACTION", "KIND", "FILE");
             for (JsonNode file : result.get("files")) {
@@ -159,7 +147,6 @@ public final class PreloadCommand implements Callable<Integer> {
             io.out.println("+++ " + entry.path("after_header").asText());
             lineDiff(lines(entry.path("before").asText()), lines(entry.path("after").asText())).forEach(io.out::println);
         }
-        ResultText.printWarningsAndMessage(io, result);
     }
 
     private static List<String> lines(String text) {

@@ -1,28 +1,22 @@
 package io.livetune.executor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.livetune.executor.modules.ModuleRunner;
-import io.livetune.executor.modules.Modules;
 import io.livetune.executor.modules.socketoption.SocketOptionModule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /**
  * The socket_option module for people at a shell: the same arguments, spelled as flags,
- * and the result as a table. It builds the module's JSON arguments and runs the module, so
- * it behaves exactly as the Ansible task does.
+ * and the result as a table. It builds the module's JSON arguments and runs the module
+ * ({@link ModuleCommand}), so it behaves exactly as the Ansible task does.
  */
 @Command(name = "set", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Set socket options (and the listen backlog) on sockets of running processes.",
@@ -30,18 +24,14 @@ import picocli.CommandLine.Spec;
             "  set -p 1234 -l --port 8080 backlog=4096 so_rcvbuf=8388608",
             "  set --process nginx -t so_keepalive=true tcp_keepidle=60",
             "  set --unit rsyslog.service -u --port 514 --check so_rcvbuf=8388608",
+            "  set -p 1234 -u --missing=ignore so_rcvbuf=8388608   no UDP socket is not an error",
             "Values: integers, true/false, a name for tcp_congestion, so_linger='{\"enabled\":true,\"seconds\":5}'.",
             "List every option with: options"})
-public final class SetCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
+public final class SetCommand extends ModuleCommand {
     /** The module's argument names as this command's flags, for usage errors. */
     private static final Map<String, String> FLAGS = Map.of("fd", "--fd", "local_port", "--port",
             "local_address", "--address", "remote_port", "--remote-port", "remote_address", "--remote-address",
-            "force", "--force");
-    private final Io io;
-
-    @Spec
-    private CommandSpec spec;
+            "force", "--force", "missing", "--missing");
 
     @ArgGroup(exclusive = true, multiplicity = "1", heading = "Processes (exactly one):%n")
     private ProcessOptions processes;
@@ -60,36 +50,29 @@ public final class SetCommand implements Callable<Integer> {
     private String remoteAddress;
     @Option(names = "--force", description = "Pass net.core.rmem_max/wmem_max (SO_RCVBUFFORCE/SO_SNDBUFFORCE).")
     private boolean force;
-    @Option(names = {"-n", "--check"}, description = "Show what would change; change nothing.")
-    private boolean check;
-    @Option(names = "--json", description = "Print the module's JSON result.")
-    private boolean json;
+    @Mixin
+    private MissingOption missing;
 
     @Parameters(paramLabel = "NAME=VALUE", arity = "1..*",
             description = "What to set: an option name (see `options`) or backlog, and its value.")
     private List<String> assignments;
 
     public SetCommand(Io io) {
-        this.io = io;
+        super(io);
     }
 
     @Override
-    public Integer call() throws Exception {
-        ModuleRunner.Outcome outcome = ModuleRunner.execute(Modules.get(SocketOptionModule.NAME),
-                JSON.writeValueAsString(args()));
-        ObjectNode result = outcome.json();
-        if (outcome.invalidArguments() && !json) {
-            throw UsageErrors.of(spec, result.path("msg").asText(), FLAGS);
-        }
-        if (json) {
-            io.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
-        } else {
-            print(result);
-        }
-        return outcome.invalidArguments() ? 2 : result.path("failed").asBoolean() ? 1 : 0;
+    String module() {
+        return SocketOptionModule.NAME;
     }
 
-    private ObjectNode args() {
+    @Override
+    Map<String, String> flags() {
+        return FLAGS;
+    }
+
+    @Override
+    ObjectNode arguments() {
         ObjectNode args = JSON.createObjectNode();
         processes.applyTo(args);
         if (fds != null) {
@@ -127,17 +110,8 @@ public final class SetCommand implements Callable<Integer> {
             args.remove("options");
         }
         args.put("force", force);
-        args.put("_check_mode", check);
+        missing.applyTo(args);
         return args;
-    }
-
-    /** JSON where the text is JSON (numbers, true, objects), a string otherwise (congestion names). */
-    private static JsonNode parseValue(String text) {
-        try {
-            return JSON.readTree(text);
-        } catch (java.io.IOException e) {
-            return JSON.getNodeFactory().textNode(text);
-        }
     }
 
     private static void putIfSet(ObjectNode args, String key, String value) {
@@ -146,7 +120,8 @@ public final class SetCommand implements Callable<Integer> {
         }
     }
 
-    private void print(ObjectNode result) {
+    @Override
+    void printTable(JsonNode result) {
         if (result.path("sockets").size() > 0) {
             io.out.printf("%-8s %-15s %-4s %-5s %-24s %-24s %-12s %s%n",
                     "PID", "PROCESS", "FD", "PROTO", "LOCAL", "REMOTE", "STATE", "CHANGES");
@@ -157,7 +132,6 @@ public final class SetCommand implements Callable<Integer> {
                         socket.path("remote").asText(), socket.path("state").asText(), changes(socket));
             }
         }
-        ResultText.printWarningsAndMessage(io, result);
     }
 
     private static String changes(JsonNode socket) {

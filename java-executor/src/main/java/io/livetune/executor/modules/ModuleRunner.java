@@ -19,7 +19,7 @@ public final class ModuleRunner {
     }
 
     public static ObjectNode run(Module module, String input) {
-        return execute(module, input, null).json();
+        return execute(module, input, Front.ANSIBLE, null).json();
     }
 
     /**
@@ -27,15 +27,22 @@ public final class ModuleRunner {
      * preload drop-in on {@code host} (tests: a temporary root; null: this host) after the live change.
      */
     public static ObjectNode run(Module module, String input, PreloadHost host) {
-        return execute(module, input, host).json();
+        return execute(module, input, Front.ANSIBLE, host).json();
     }
 
     /** The result object, and whether it failed on the arguments themselves ({@link InvalidArguments}). */
     public static Outcome execute(Module module, String input) {
-        return execute(module, input, null);
+        return execute(module, input, Front.ANSIBLE, null);
     }
 
-    private static Outcome execute(Module module, String input, PreloadHost host) {
+    /**
+     * The same for a caller that is not an Ansible task ({@code front}: its messages name arguments its way).
+     */
+    public static Outcome execute(Module module, String input, Front front) {
+        return execute(module, input, front, null);
+    }
+
+    private static Outcome execute(Module module, String input, Front front, PreloadHost host) {
         JsonNode raw;
         try {
             raw = Json.read(input);
@@ -48,7 +55,7 @@ public final class ModuleRunner {
         if (raw == null || !raw.isObject()) {
             return new Outcome(failure("module arguments must be one JSON object"), true);
         }
-        Task task = Task.from(raw);
+        Task task = Task.from(raw, front);
         try {
             // normalise sees the arguments as written (a module that wants them coerced first coerces them)
             JsonNode args = module.schema().coerce(module.normalise(raw));

@@ -12,20 +12,26 @@ public final class Task {
     private final boolean checkMode;
     private final boolean diff;
     private final int verbosity;
+    private final Front front;
     private final ObjectNode result = JsonNodeFactory.instance.objectNode();
     private final Set<String> warnings = new LinkedHashSet<>();
     private final ArrayNode diffs = JsonNodeFactory.instance.arrayNode();
     private boolean changed;
 
     public Task(boolean checkMode, boolean diff, int verbosity) {
+        this(checkMode, diff, verbosity, Front.ANSIBLE);
+    }
+
+    private Task(boolean checkMode, boolean diff, int verbosity, Front front) {
         this.checkMode = checkMode;
         this.diff = diff;
         this.verbosity = verbosity;
+        this.front = front;
     }
 
-    static Task from(JsonNode args) {
+    static Task from(JsonNode args, Front front) {
         return new Task(args.path("_check_mode").asBoolean(false), args.path("_diff").asBoolean(false),
-                args.path("_verbosity").asInt(0));
+                args.path("_verbosity").asInt(0), front);
     }
 
     public boolean checkMode() {
@@ -38,6 +44,11 @@ public final class Task {
 
     public int verbosity() {
         return verbosity;
+    }
+
+    /** Who asked: messages name arguments as that front spells them. */
+    public Front front() {
+        return front;
     }
 
     /** The module's own result fields. */

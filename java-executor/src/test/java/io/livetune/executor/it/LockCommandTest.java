@@ -41,6 +41,12 @@ class LockCommandTest {
         Cli.Result result = Cli.run("lock", "-p", "999999999");
         assertEquals(1, result.status(), result::toString);
         assertTrue(result.stderr().contains("no such process: 999999999"), result::toString);
+        assertTrue(result.stderr().contains("(add --missing=ignore to accept that)"), result::toString);
         assertTrue(!result.stderr().contains("\tat "), "no stack trace" + result);
+
+        Cli.Result ignored = Cli.run("lock", "-p", "999999999", "--missing", "ignore");
+        assertEquals(0, ignored.status(), ignored::toString);
+        assertTrue(ignored.stdout().startsWith("no such process: 999999999"), ignored::toString);
+        assertTrue(ignored.stdout().contains("; nothing to do (--missing=ignore)"), ignored::toString);
     }
 }

@@ -64,6 +64,19 @@ class PreloadCommandTest {
         assertFalse(result.stderr().contains("\tat "), result::toString);
     }
 
+    @Test
+    void refusedArgumentsAreUsageErrorsNamedAsTypedAndWriteNothing(@TempDir Path dir) {
+        String wrapper = dir.resolve("w").toString();
+        Cli.Result backlog = Cli.run("preload", "--wrapper", wrapper, "--backlog", "-5", "--", "sleep", "1");
+        assertEquals(2, backlog.status(), backlog::toString);
+        assertTrue(backlog.stderr().startsWith("--backlog: must be an integer >= 0"), backlog::toString);
+
+        Cli.Result option = Cli.run("preload", "--wrapper", wrapper, "-o", "so_rcvbf=1", "--", "sleep", "1");
+        assertEquals(2, option.status(), option::toString);
+        assertTrue(option.stderr().startsWith("so_rcvbf: unknown option; did you mean so_rcvbuf?"), option::toString);
+        assertFalse(Files.exists(dir.resolve("w")), "nothing written");
+    }
+
     private static String[] append(String[] argv, String more) {
         String[] all = java.util.Arrays.copyOf(argv, argv.length + 1);
         System.arraycopy(all, argv.length - 3, all, argv.length - 2, 3);

@@ -52,11 +52,34 @@ class SetCommandTest extends LiveProcessTest {
         // found on the process, not in the arguments: a failure, exit status 1
         Cli.Result udpOnTcp = Cli.run("set", "-p", pid, "-u", "tcp_nodelay=true");
         assertEquals(1, udpOnTcp.status(), udpOnTcp::toString);
+        // the hint names the flag this front has, not the Ansible argument
+        assertTrue(udpOnTcp.stderr().startsWith("error: no protocol=udp socket found in pid " + pid + " "),
+                udpOnTcp::toString);
+        assertTrue(udpOnTcp.stderr().contains("(add --missing=ignore to accept that)"), udpOnTcp::toString);
+        assertFalse(udpOnTcp.stderr().contains("missing: ignore"), udpOnTcp::toString);
 
         for (Cli.Result result : new Cli.Result[] {misspelt, wrongType, udpOnTcp}) {
             assertFalse(result.stderr().contains("\tat "), "no stack trace" + result);
         }
         assertEquals(20, Ss.tcp(target.pid()).byInode(listener.inode()).backlog(), "nothing changed");
         assertEquals(8192, target.ownOption(listener, "so_rcvbuf"), "nothing changed");
+    }
+
+    @Test
+    void missingIgnoreAcceptsNoMatchingSocketAndChangesNothing() {
+        TargetProcess target = start(target().tcpListener("ipv4", 20, 4096));
+        TargetSocket listener = target.socket("listener");
+        String pid = Long.toString(target.pid());
+
+        Cli.Result ignored = Cli.run("set", "-p", pid, "-u", "--missing=ignore", "so_rcvbuf=65536");
+        assertEquals(0, ignored.status(), ignored::toString);
+        assertTrue(ignored.stdout().contains("no protocol=udp socket found in pid " + pid), ignored::toString);
+        assertTrue(ignored.stdout().contains("nothing to do (--missing=ignore)"), ignored::toString);
+        assertEquals(8192, target.ownOption(listener, "so_rcvbuf"), "nothing changed");
+
+        Cli.Result wrong = Cli.run("set", "-p", pid, "--missing=maybe", "so_rcvbuf=65536");
+        assertEquals(2, wrong.status(), wrong::toString);
+        assertTrue(wrong.stderr().contains("--missing"), wrong::toString);
+        assertTrue(wrong.stderr().contains("fail, ignore"), "picocli names the choices" + wrong);
     }
 }

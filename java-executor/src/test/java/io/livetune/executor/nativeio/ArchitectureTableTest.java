@@ -53,16 +53,12 @@ class ArchitectureTableTest {
     }
 
     @Test
-    void executorRunShAcceptsExactlyTheseMachinesAndUnpacksTheirJnaLibrary() throws IOException {
+    void executorRunShAcceptsExactlyTheseMachines() throws IOException {
+        // (JNA's library is unpacked by JnaBootLibrary, from this table)
         String script = read("ansible_collection/plugins/plugin_utils/executor_run.sh");
         List<String> names = new ArrayList<>();
         for (Architecture architecture : Architecture.values()) {
             names.addAll(architecture.names());
-            // lt_unpack_jna: "x86_64 | amd64) lt_arch=x86-64 ;;" and then linux-$lt_arch
-            String pattern = String.join(" \\| ", architecture.names()) + "\\) lt_arch=([a-z0-9-]+) ;;";
-            Matcher unpack = Pattern.compile(pattern).matcher(script);
-            assertTrue(unpack.find(), "executor_run.sh unpacks JNA for " + architecture + " (" + pattern + ")");
-            assertEquals(architecture.jnaNativeDirectory(), "linux-" + unpack.group(1), architecture.toString());
         }
         String accepted = String.join(" | ", names) + ") ;;";
         assertTrue(script.contains(accepted), "executor_run.sh accepts exactly: " + accepted);

@@ -11,6 +11,7 @@ import io.livetune.executor.procfs.PidfileException;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleSchema;
 import io.livetune.executor.modules.Selection;
+import io.livetune.executor.modules.NothingMatched;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.ResourceLimits;
@@ -60,10 +61,7 @@ public final class MemoryLockModule implements Module {
                 what = e.getMessage();
             }
             if (processes.isEmpty()) {
-                if (!request.ignoreMissing) {
-                    throw new TaskFailure(what + " (set missing: ignore to accept that)");
-                }
-                task.result().put("msg", what + "; nothing to do (missing: ignore)");
+                NothingMatched.handle(what, request.ignoreMissing, task);
                 return;
             }
             try (Injector injector = new Injector()) {

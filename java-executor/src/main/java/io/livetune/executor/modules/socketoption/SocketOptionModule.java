@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleSchema;
 import io.livetune.executor.modules.Selection;
+import io.livetune.executor.modules.NothingMatched;
 import io.livetune.executor.modules.Task;
 import io.livetune.executor.modules.InvalidArguments;
 import io.livetune.executor.modules.TaskFailure;
@@ -191,10 +192,7 @@ public final class SocketOptionModule implements Module {
     }
 
     private static void nothingMatched(String what, SocketOptionRequest request, Task task) {
-        if (!request.ignoreMissing) {
-            throw new TaskFailure(what + " (set missing: ignore to accept that)");
-        }
-        task.result().put("msg", what + "; nothing to do (missing: ignore)");
+        NothingMatched.handle(what, request.ignoreMissing, task);
         task.result().putArray("sockets");
     }
 

@@ -26,10 +26,13 @@ final class SockDiagTable {
 
     private final LinuxSyscalls sys;
     private final NetworkNamespaces namespaces;
+    private final boolean optionValues;
 
-    SockDiagTable(LinuxSyscalls sys, NetworkNamespaces namespaces) {
+    /** @param optionValues whether to ask for the option values too, or the table only */
+    SockDiagTable(LinuxSyscalls sys, NetworkNamespaces namespaces, boolean optionValues) {
         this.sys = sys;
         this.namespaces = namespaces;
+        this.optionValues = optionValues;
     }
 
     /**
@@ -49,7 +52,7 @@ final class SockDiagTable {
             Map<Long, InetSocket> sockets = new HashMap<>();
             for (int[] dump : DUMPS) {
                 Protocol protocol = dump[1] == InetDiag.IPPROTO_TCP ? Protocol.TCP : Protocol.UDP;
-                for (InetDiagMessage message : InetDiag.dump(sys, fd, dump[0], dump[1], wanted)) {
+                for (InetDiagMessage message : InetDiag.dump(sys, fd, dump[0], dump[1], wanted, optionValues)) {
                     sockets.put(message.inode(), socket(protocol, message));
                 }
             }

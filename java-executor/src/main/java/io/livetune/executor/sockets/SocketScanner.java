@@ -26,7 +26,7 @@ import java.util.Set;
 public final class SocketScanner {
     private final ProcFs proc;
     private final KernelFactsReader namespaces;
-    private final SockDiagTable sockDiag;
+    private SockDiagTable sockDiag;
     private final Map<String, InetSocketTable> tables = new HashMap<>();
     private final boolean lenient;
     private final List<String> skipped = new ArrayList<>();
@@ -38,8 +38,18 @@ public final class SocketScanner {
     public SocketScanner(ProcFs proc, KernelFactsReader namespaces, boolean lenient) {
         this.proc = proc;
         this.namespaces = namespaces;
-        this.sockDiag = new SockDiagTable(LinuxSyscalls.get(), namespaces.namespaces());
+        this.sockDiag = new SockDiagTable(LinuxSyscalls.get(), namespaces.namespaces(), false);
         this.lenient = lenient;
+    }
+
+    /**
+     * Has the scan also take from the kernel's socket diagnostics the option values they
+     * carry (see {@link SockDiagField}), for a listing that reads every option; a scan for a
+     * change reads the table only.
+     */
+    public SocketScanner withOptionValues() {
+        sockDiag = new SockDiagTable(LinuxSyscalls.get(), namespaces.namespaces(), true);
+        return this;
     }
 
     /** Why processes were passed over, one line each (lenient scans only). */

@@ -115,7 +115,7 @@ class SockDiagTest extends LiveProcessTest {
         int fd = InetDiag.open(sys); // the target lives in our namespace
         try {
             Map<Long, InetDiagMessage> byInode = new java.util.HashMap<>();
-            for (InetDiagMessage message : InetDiag.dump(sys, fd, family, protocol, inodes)) {
+            for (InetDiagMessage message : InetDiag.dump(sys, fd, family, protocol, inodes, true)) {
                 byInode.put(message.inode(), message);
             }
             return byInode;

@@ -79,7 +79,7 @@ public final class SocketInfoModule implements Module {
         try {
             KernelFactsReader kernel = new KernelFactsReader(proc, sys);
             List<ProcessInfo> processes = find(selection, args, task);
-            SocketScanner scanner = new SocketScanner(proc, kernel, !strict);
+            SocketScanner scanner = new SocketScanner(proc, kernel, !strict).withOptionValues();
             List<ScannedSocket> sockets = scanner.scan(processes, selection.sockets());
             scanner.skipped().forEach(task::warn);
             if (!selection.processes().isEverything() && !sockets.isEmpty()) {

@@ -46,14 +46,16 @@ public final class InetDiag {
      * in the kernel's order.
      *
      * @param wanted the inodes to keep, or null for all: the others are not parsed
+     * @param values whether to ask for the extensions that carry option values and tcp_info
+     *               (a third of the reply's bytes when not needed)
      * @throws ErrnoException          the kernel refused (no tcp_diag/udp_diag module: ENOENT)
      * @throws MalformedReplyException a reply that does not parse
      */
-    public static List<InetDiagMessage> dump(LinuxSyscalls sys, int fd, int family, int protocol, Set<Long> wanted)
-            throws ErrnoException, MalformedReplyException {
+    public static List<InetDiagMessage> dump(LinuxSyscalls sys, int fd, int family, int protocol, Set<Long> wanted,
+            boolean values) throws ErrnoException, MalformedReplyException {
         int seq = SEQ.incrementAndGet();
-        byte[] request = InetDiagRequest.dump(family, protocol,
-                protocol == IPPROTO_TCP ? TCP_EXTENSIONS : UDP_EXTENSIONS, seq);
+        int extensions = !values ? 0 : protocol == IPPROTO_TCP ? TCP_EXTENSIONS : UDP_EXTENSIONS;
+        byte[] request = InetDiagRequest.dump(family, protocol, extensions, seq);
         Collector collector = new Collector(family == AF_INET ? 4 : 16, wanted);
         NetlinkDump.run(sys, fd, request, seq, collector);
         if (collector.malformed != null) {

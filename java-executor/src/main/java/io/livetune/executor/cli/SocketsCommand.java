@@ -157,18 +157,28 @@ public final class SocketsCommand implements Callable<Integer> {
         KernelDefaults defaults = all ? null
                 : new KernelDefaults(LinuxSyscalls.get(), new NetworkNamespaces(LinuxSyscalls.get(), new ProcFs()));
         String format = "%-5s %6s %6s %-28s %-28s %-12s %-22s %s%n";
-        io.out.printf(format, "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State",
+        // Rows go out some 64 KiB at a time: stdout flushes at every line it is given, which
+        // for 20,000 sockets was 20,000 write(2) calls.
+        StringBuilder rows = new StringBuilder(1 << 17);
+        java.util.Formatter table = new java.util.Formatter(rows);
+        table.format(format, "Proto", "Recv-Q", "Send-Q", "Local Address", "Foreign Address", "State",
                 "PID/Program", "Options");
         for (JsonNode socket : result.path("sockets")) {
             boolean listener = socket.has("backlog");
-            io.out.printf(format, socket.path("protocol").asText() + (socket.path("family").asText().equals("ipv6")
+            table.format(format, socket.path("protocol").asText() + (socket.path("family").asText().equals("ipv6")
                             ? "6" : ""),
                     listener ? socket.path("accept_queue").asText() : socket.path("recv_q").asText(),
                     listener ? socket.path("backlog").asText() : socket.path("send_q").asText(),
                     socket.path("local").asText(), socket.path("remote").asText(),
                     socket.path("state").asText().toUpperCase(Locale.ROOT), owners(socket),
                     options(socket, defaults));
+            if (rows.length() >= 1 << 16) {
+                io.out.print(rows);
+                rows.setLength(0);
+            }
         }
+        io.out.print(rows);
+        io.out.flush();
     }
 
     private static String owners(JsonNode socket) {

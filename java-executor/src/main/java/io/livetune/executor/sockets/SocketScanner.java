@@ -26,6 +26,7 @@ import java.util.Set;
 public final class SocketScanner {
     private final ProcFs proc;
     private final KernelFactsReader namespaces;
+    private final LinuxSyscalls sys;
     private SockDiagTable sockDiag;
     private final Map<String, InetSocketTable> tables = new HashMap<>();
     private final boolean lenient;
@@ -36,9 +37,15 @@ public final class SocketScanner {
      *                passed over (and listed in {@link #skipped()}) instead of failing the scan
      */
     public SocketScanner(ProcFs proc, KernelFactsReader namespaces, boolean lenient) {
+        this(proc, namespaces, lenient, LinuxSyscalls.get());
+    }
+
+    /** @param sys how the kernel's socket diagnostics are reached (tests: one that refuses them) */
+    SocketScanner(ProcFs proc, KernelFactsReader namespaces, boolean lenient, LinuxSyscalls sys) {
         this.proc = proc;
         this.namespaces = namespaces;
-        this.sockDiag = new SockDiagTable(LinuxSyscalls.get(), namespaces.namespaces(), false);
+        this.sys = sys;
+        this.sockDiag = new SockDiagTable(sys, namespaces.namespaces(), false);
         this.lenient = lenient;
     }
 
@@ -48,7 +55,7 @@ public final class SocketScanner {
      * change reads the table only.
      */
     public SocketScanner withOptionValues() {
-        sockDiag = new SockDiagTable(LinuxSyscalls.get(), namespaces.namespaces(), true);
+        sockDiag = new SockDiagTable(sys, namespaces.namespaces(), true);
         return this;
     }
 

@@ -8,13 +8,15 @@
 #   (b) one option applied to 10,000 established TCP connections of one process
 #   (c) size of the jar
 #   (d) `sockets --all --json` (every option of every socket) vs `ss -tanpie`, 10,000
-#       connections held by two processes, alternating runs, median ratio
+#       connections held by two processes, alternating runs, median ratio; and the CPU share
+#       of `sockets --watch 1` on them
 #   (e) target stop per ptrace injection vs gdb, measured inside the target; and (f) a
 #       1,000-injection soak into a threaded server under load
 #   (g) the LD_PRELOAD shim on 100,000 connect/accept/close cycles vs no preload, with
 #       Debian's libkeepalive as the peer (bench/preload_bench.sh)
 #
 # Knobs: BENCH_PAIRS (15), BENCH_CONNS (10000), BENCH_ONLY (e.g. "a c"), BENCH_JAVAS (paths),
+#        BENCH_WATCH_READINGS (10),
 #        BENCH_PRELOAD_ROUNDS (7), BENCH_PRELOAD_CYCLES (100000).
 # Needs root (sshd, remote login as root, 10,000 descriptors) and `make install` done.
 set -euo pipefail
@@ -396,6 +398,31 @@ with open(results, "a") as f:
     if cds:
         f.write("    with a class-data archive\t%.2f\t<= 1.5\n" % (statistics.median(cds) / statistics.median(peer)))
 print("ratio (median livetune / median ss): %.2f   target: 1.5 or less" % ratio)
+
+# --watch 1 on the same sockets: the processor time a watch uses in its steady state, as a
+# share of one CPU. Two watches, of 3 and of 3 + N readings: the difference is N readings
+# and N intervals, without the JVM start and the first reading (and its table). A watch is
+# run by hand, so with a plain `java -jar` (a JVM that lasts gets its C2 compiler).
+def watch(readings):
+    cmd = [java, "-jar", jar, "sockets", "--watch", "1", "--count", str(readings)]
+    t0 = time.perf_counter()
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(p.pid, 0)
+    return time.perf_counter() - t0, usage.ru_utime + usage.ru_stime, status
+
+extra = int(os.environ.get("BENCH_WATCH_READINGS", "10"))
+short_wall, short_cpu, s1 = watch(3)
+long_wall, long_cpu, s2 = watch(3 + extra)
+if s1 or s2 or long_wall <= short_wall:
+    print("sockets --watch 1: a watch failed (status %d, %d)" % (s1, s2))
+    sys.exit(1)
+share = (long_cpu - short_cpu) / (long_wall - short_wall)
+print("sockets --watch 1 on %d sockets: %.3f s of CPU per reading, %.0f%% of one CPU (%d readings: %.1f s wall, "
+      "%.1f s CPU more than 3 readings)" % (sockets, (long_cpu - short_cpu) / extra, 100 * share, extra,
+                                             long_wall - short_wall, long_cpu - short_cpu))
+with open(results, "a") as f:
+    f.write("    sockets --watch 1, share of one CPU (CPU per reading)\t%.0f%%  (%.2f s)\t\n"
+            % (100 * share, (long_cpu - short_cpu) / extra))
 PY
         errors=$((errors + 1))
     fi

@@ -95,6 +95,11 @@ notes:
     listed once, with every holder in C(owners); its options are read through the first.
   - The list is a snapshot. Sockets opened or closed while it is read may be missing or listed
     without options (with a note).
+  - The socket table, and the values the kernel's socket diagnostics carry (I(so_rcvbuf),
+    I(so_sndbuf), I(so_mark), I(ip_tos), I(ipv6_tclass), I(tcp_congestion), the backlog and
+    accept queue), are read in bulk over C(NETLINK_SOCK_DIAG) as C(ss) reads them, once per
+    network namespace; the other options with getsockopt(2). Where the diagnostics cannot be read
+    (no C(inet_diag) module, a refusal) the same values come from C(/proc/net) and getsockopt(2).
   - The executor on the target also has a command line for people,
     C(java -jar /var/cache/livetune/*/livetune-executor.jar sockets), a table like C(netstat -tan)
     with the owning process and an options column, and C(--watch) to print changes as they happen.

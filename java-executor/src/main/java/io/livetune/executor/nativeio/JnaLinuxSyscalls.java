@@ -45,6 +45,10 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
         static native int setns(int fd, int nstype) throws LastErrorException;
 
+        static native long send(int fd, byte[] buffer, long length, int flags) throws LastErrorException;
+
+        static native long recv(int fd, byte[] buffer, long length, int flags) throws LastErrorException;
+
         static native int open(String path, int flags) throws LastErrorException;
 
         static native String strerror(int errnum);
@@ -223,6 +227,26 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
             return Libc.socket(domain, type, protocol);
         } catch (LastErrorException e) {
             throw failure("socket", e);
+        }
+    }
+
+    @Override
+    public void send(int fd, byte[] message) throws ErrnoException {
+        awaitBinding();
+        try {
+            Libc.send(fd, message, message.length, 0);
+        } catch (LastErrorException e) {
+            throw failure("send", e);
+        }
+    }
+
+    @Override
+    public int receive(int fd, byte[] buffer) throws ErrnoException {
+        awaitBinding();
+        try {
+            return (int) Libc.recv(fd, buffer, buffer.length, 0);
+        } catch (LastErrorException e) {
+            throw failure("recv", e);
         }
     }
 

@@ -37,6 +37,12 @@ public interface LinuxSyscalls {
     /** socket(2). */
     int socket(int domain, int type, int protocol) throws ErrnoException;
 
+    /** send(2) of one whole message (a netlink request: the kernel takes it whole or not at all). */
+    void send(int fd, byte[] message) throws ErrnoException;
+
+    /** recv(2) into {@code buffer}; returns the bytes received (one netlink datagram at most). */
+    int receive(int fd, byte[] buffer) throws ErrnoException;
+
     /** open(2) read-only with O_CLOEXEC, for namespace files that must be passed to setns. */
     int openReadOnly(String path) throws ErrnoException;
 

@@ -1,8 +1,12 @@
 package io.livetune.executor.sockets;
 
+import io.livetune.executor.sockets.diag.InetDiagMessage;
 import java.net.InetAddress;
 
-/** One line of /proc/PID/net/{tcp,tcp6,udp,udp6}: a socket of some process's network namespace. */
+/**
+ * A socket of some process's network namespace, as one line of /proc/PID/net/{tcp,tcp6,udp,udp6}
+ * or one socket of the kernel's socket diagnostics describes it.
+ */
 public final class InetSocket {
     private final Protocol protocol;
     private final Family family;
@@ -14,9 +18,17 @@ public final class InetSocket {
     private final long sendQueue;
     private final long receiveQueue;
     private final long inode;
+    private final InetDiagMessage diag;
 
     public InetSocket(Protocol protocol, Family family, SocketState state, InetAddress localAddress, int localPort,
             InetAddress remoteAddress, int remotePort, long sendQueue, long receiveQueue, long inode) {
+        this(protocol, family, state, localAddress, localPort, remoteAddress, remotePort, sendQueue, receiveQueue,
+                inode, null);
+    }
+
+    InetSocket(Protocol protocol, Family family, SocketState state, InetAddress localAddress, int localPort,
+            InetAddress remoteAddress, int remotePort, long sendQueue, long receiveQueue, long inode,
+            InetDiagMessage diag) {
         this.protocol = protocol;
         this.family = family;
         this.state = state;
@@ -27,6 +39,12 @@ public final class InetSocket {
         this.sendQueue = sendQueue;
         this.receiveQueue = receiveQueue;
         this.inode = inode;
+        this.diag = diag;
+    }
+
+    /** What the kernel's socket diagnostics said of it at the scan, or null when it was read from /proc. */
+    InetDiagMessage diag() {
+        return diag;
     }
 
     public Protocol protocol() {

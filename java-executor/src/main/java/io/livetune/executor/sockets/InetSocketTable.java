@@ -23,7 +23,7 @@ public final class InetSocketTable {
 
     private final Map<Long, InetSocket> byInode;
 
-    private InetSocketTable(Map<Long, InetSocket> byInode) {
+    InetSocketTable(Map<Long, InetSocket> byInode) {
         this.byInode = byInode;
     }
 
@@ -56,6 +56,11 @@ public final class InetSocketTable {
     /** The socket with that inode, or null when it is not a TCP/UDP socket of this namespace. */
     public InetSocket get(long inode) {
         return byInode.get(inode);
+    }
+
+    /** The inodes of its sockets. */
+    public java.util.Set<Long> inodes() {
+        return java.util.Collections.unmodifiableSet(byInode.keySet());
     }
 
     public int size() {

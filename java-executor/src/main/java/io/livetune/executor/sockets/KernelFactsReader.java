@@ -32,6 +32,11 @@ public final class KernelFactsReader {
         this.namespaces = new NetworkNamespaces(sys, proc);
     }
 
+    /** How work enters a process's network namespace. */
+    NetworkNamespaces namespaces() {
+        return namespaces;
+    }
+
     /** The namespace id of a process ("net:[4026531840]"). */
     public String namespaceOf(int pid) throws IOException {
         return namespaces.of(pid);

@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * Every socket option livetune knows: the one place that says, per option, its level and
  * optname, its value type and range, which sockets take it, and how the kernel reports it
- * back. The JSON Schema, the module documentation (checked by a test) and the planner all
+ * back, and whether the kernel's socket diagnostics carry its value. The JSON Schema, the module documentation (checked by a test) and the planner all
  * read it from here.
  *
  * <p>Numbers are from the kernel's uapi headers; they are the same on x86_64 and aarch64.
@@ -37,15 +37,17 @@ public final class OptionRegistry {
 
     static {
         add(option("so_rcvbuf", SOL_SOCKET, SO_RCVBUF, INT).force(33).reported(KernelReport.RECEIVE_BUFFER)
+                .inSockDiag(SockDiagField.RECEIVE_BUFFER)
                 .build("Receive buffer in bytes (SO_RCVBUF). The kernel doubles it and caps the request at "
                         + "net.core.rmem_max unless force is set. Setting it turns off receive autotuning."));
         add(option("so_sndbuf", SOL_SOCKET, SO_SNDBUF, INT).force(32).reported(KernelReport.SEND_BUFFER)
+                .inSockDiag(SockDiagField.SEND_BUFFER)
                 .build("Send buffer in bytes (SO_SNDBUF). The kernel doubles it and caps the request at "
                         + "net.core.wmem_max unless force is set."));
         add(option("so_keepalive", SOL_SOCKET, 9, BOOL).build("Send keepalive probes (SO_KEEPALIVE)."));
         add(option("so_priority", SOL_SOCKET, 12, INT)
                 .build("Queueing priority (SO_PRIORITY); above 6 needs CAP_NET_ADMIN."));
-        add(option("so_mark", SOL_SOCKET, 36, UINT)
+        add(option("so_mark", SOL_SOCKET, 36, UINT).inSockDiag(SockDiagField.MARK)
                 .build("Firewall mark for routing and filtering (SO_MARK); needs CAP_NET_ADMIN."));
         add(option("so_linger", SOL_SOCKET, 13, LINGER).reported(KernelReport.LINGER)
                 .build("Linger on close (SO_LINGER), as {enabled: bool, seconds: int}."));
@@ -78,7 +80,7 @@ public final class OptionRegistry {
         add(option("tcp_user_timeout", IPPROTO_TCP, 18, INT).only(Protocol.TCP)
                 .build("Milliseconds sent data may stay unacknowledged before the connection is dropped "
                         + "(TCP_USER_TIMEOUT); 0 means the system default."));
-        add(option("tcp_congestion", IPPROTO_TCP, 13, STRING).only(Protocol.TCP)
+        add(option("tcp_congestion", IPPROTO_TCP, 13, STRING).only(Protocol.TCP).inSockDiag(SockDiagField.CONGESTION)
                 .build("Congestion control algorithm (TCP_CONGESTION), one of "
                         + "net.ipv4.tcp_available_congestion_control."));
         add(option("tcp_notsent_lowat", IPPROTO_TCP, 25, INT).only(Protocol.TCP)
@@ -99,11 +101,12 @@ public final class OptionRegistry {
         add(option("tcp_thin_linear_timeouts", IPPROTO_TCP, 16, BOOL).only(Protocol.TCP)
                 .build("Linear retransmission timeouts for thin streams (TCP_THIN_LINEAR_TIMEOUTS)."));
         add(option("ip_tos", IPPROTO_IP, 1, INT).range(0, 255).reported(KernelReport.TOS_KEEPING_ECN)
+                .inSockDiag(SockDiagField.TOS)
                 .build("Type of service / DSCP byte of IPv4 packets (IP_TOS); TCP keeps the two ECN bits."));
         add(option("ip_ttl", IPPROTO_IP, 2, INT).range(1, 255)
                 .build("Time to live of IPv4 packets (IP_TTL)."));
         add(option("ipv6_tclass", IPPROTO_IPV6, 67, INT).only(Family.IPV6).range(0, 255)
-                .reported(KernelReport.TOS_KEEPING_ECN)
+                .reported(KernelReport.TOS_KEEPING_ECN).inSockDiag(SockDiagField.TRAFFIC_CLASS)
                 .build("Traffic class of IPv6 packets (IPV6_TCLASS); TCP keeps the two ECN bits."));
         add(option("ipv6_unicast_hops", IPPROTO_IPV6, 16, INT).only(Family.IPV6).range(1, 255)
                 .build("Hop limit of unicast IPv6 packets (IPV6_UNICAST_HOPS)."));

@@ -39,6 +39,11 @@ public final class SocketInspector {
     public static void inspect(LiveSocket duplicate, InetSocket socket, ObjectNode into, List<String> notes) {
         ObjectNode options = JsonNodeFactory.instance.objectNode();
         for (SocketOption option : optionsFor(socket)) {
+            JsonNode carried = option.fromSockDiag(socket.diag());
+            if (carried != null) {
+                options.set(option.name(), carried); // read at the scan, in bulk: no getsockopt
+                continue;
+            }
             try {
                 options.set(option.name(), option.read(duplicate));
             } catch (ErrnoException e) {
@@ -54,7 +59,8 @@ public final class SocketInspector {
     private static void tcpInfo(LiveSocket duplicate, InetSocket socket, ObjectNode into, List<String> notes) {
         TcpInfo info;
         try {
-            info = TcpInfo.of(duplicate);
+            byte[] carried = socket.diag() == null ? null : socket.diag().tcpInfo();
+            info = carried != null ? TcpInfo.of(carried) : TcpInfo.of(duplicate);
         } catch (ErrnoException e) {
             notes.add("TCP_INFO: not readable: " + e.getMessage());
             return;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.sockets.diag.InetDiagMessage;
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -24,6 +25,7 @@ public final class SocketOption implements SocketSetting {
     private final Long minimum;
     private final Long maximum;
     private final KernelReport report;
+    private final SockDiagField sockDiag;
     private final String description;
 
     private SocketOption(Builder b) {
@@ -38,6 +40,7 @@ public final class SocketOption implements SocketSetting {
         this.minimum = b.minimum;
         this.maximum = b.maximum;
         this.report = b.report;
+        this.sockDiag = b.sockDiag;
         this.description = b.description;
     }
 
@@ -92,6 +95,14 @@ public final class SocketOption implements SocketSetting {
     @Override
     public JsonNode read(LiveSocket socket) throws ErrnoException {
         return type.decode(socket.getsockopt(level, optname, type.size()));
+    }
+
+    /**
+     * The value the kernel's socket diagnostics gave at the scan, which is what {@link #read}
+     * would return; null when they do not carry this option (or did not this time).
+     */
+    JsonNode fromSockDiag(InetDiagMessage diag) {
+        return sockDiag == null || diag == null ? null : sockDiag.of(diag);
     }
 
     @Override
@@ -160,6 +171,7 @@ public final class SocketOption implements SocketSetting {
         private Long minimum;
         private Long maximum;
         private KernelReport report = KernelReport.EXACT;
+        private SockDiagField sockDiag;
         private String description = "";
 
         private Builder(String name, int level, int optname, ValueType type) {
@@ -201,6 +213,12 @@ public final class SocketOption implements SocketSetting {
 
         Builder reported(KernelReport report) {
             this.report = report;
+            return this;
+        }
+
+        /** The kernel's socket diagnostics carry its value (so a listing needs no getsockopt for it). */
+        Builder inSockDiag(SockDiagField field) {
+            this.sockDiag = field;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package io.livetune.executor.sockets;
 
+import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.procfs.SocketDescriptors;
@@ -15,7 +16,8 @@ import java.util.Set;
 /**
  * Finds the TCP and UDP sockets that processes hold: the inode behind each socket
  * descriptor in /proc/PID/fd, looked up in the socket table of the process's own network
- * namespace (read once per namespace). A socket held by several processes is listed once.
+ * namespace (read once per namespace, from the kernel's socket diagnostics where it has
+ * them, else from /proc). A socket held by several processes is listed once.
  *
  * <p>Only readlink, never a duplicate, tells which descriptors are sockets: closing a
  * duplicate of a file on FUSE or NFS would send a flush to its filesystem (and a FUSE
@@ -24,6 +26,8 @@ import java.util.Set;
 public final class SocketScanner {
     private final ProcFs proc;
     private final KernelFactsReader namespaces;
+    private final LinuxSyscalls sys;
+    private SockDiagTable sockDiag;
     private final Map<String, InetSocketTable> tables = new HashMap<>();
     private final boolean lenient;
     private final List<String> skipped = new ArrayList<>();
@@ -33,9 +37,26 @@ public final class SocketScanner {
      *                passed over (and listed in {@link #skipped()}) instead of failing the scan
      */
     public SocketScanner(ProcFs proc, KernelFactsReader namespaces, boolean lenient) {
+        this(proc, namespaces, lenient, LinuxSyscalls.get());
+    }
+
+    /** @param sys how the kernel's socket diagnostics are reached (tests: one that refuses them) */
+    SocketScanner(ProcFs proc, KernelFactsReader namespaces, boolean lenient, LinuxSyscalls sys) {
         this.proc = proc;
         this.namespaces = namespaces;
+        this.sys = sys;
+        this.sockDiag = new SockDiagTable(sys, namespaces.namespaces(), false);
         this.lenient = lenient;
+    }
+
+    /**
+     * Has the scan also take from the kernel's socket diagnostics the option values they
+     * carry (see {@link SockDiagField}), for a listing that reads every option; a scan for a
+     * change reads the table only.
+     */
+    public SocketScanner withOptionValues() {
+        sockDiag = new SockDiagTable(sys, namespaces.namespaces(), true);
+        return this;
     }
 
     /** Why processes were passed over, one line each (lenient scans only). */
@@ -69,7 +90,10 @@ public final class SocketScanner {
             try {
                 InetSocketTable table = tables.get(process.namespace);
                 if (table == null) {
-                    table = InetSocketTable.read(proc, process.info.pid(), wanted.get(process.namespace));
+                    table = sockDiag.read(process.namespace, process.info.pid(), wanted.get(process.namespace));
+                    if (table == null) { // no socket diagnostics there: the same table from /proc
+                        table = InetSocketTable.read(proc, process.info.pid(), wanted.get(process.namespace));
+                    }
                     tables.put(process.namespace, table);
                 }
                 collect(process, table, filter, byInode);

@@ -53,6 +53,11 @@ public final class TcpInfo {
         return new TcpInfo(socket.getsockopt(OptionRegistry.IPPROTO_TCP, TCP_INFO, LENGTH));
     }
 
+    /** The struct as the kernel's socket diagnostics carry it (INET_DIAG_INFO: the same tcp_get_info). */
+    static TcpInfo of(byte[] raw) {
+        return new TcpInfo(raw);
+    }
+
 
     /** For a listener the kernel reports sk_max_ack_backlog in tcpi_sacked: the backlog in force. */
     public int listenBacklog() {

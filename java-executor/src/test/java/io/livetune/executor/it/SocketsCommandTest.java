@@ -236,6 +236,33 @@ class SocketsCommandTest extends LiveProcessTest {
                         "local_port", target.socket("udp").localPort()));
     }
 
+    @Test
+    void jsonIsOneCompactLineAndPrettyIndentsTheSameResult() throws IOException {
+        TargetProcess target = start(target().tcpListener("ipv4", 20, 4096).tcpPair("ipv6"));
+        String pid = Long.toString(target.pid());
+        Cli.Result compact = Cli.run("sockets", "--json", "-p", pid);
+        Cli.Result pretty = Cli.run("sockets", "--json", "--pretty", "-p", pid);
+        assertEquals(0, compact.status(), compact::toString);
+        assertEquals(0, pretty.status(), pretty::toString);
+        assertEquals(1, compact.stdout().strip().lines().count(), "compact: one line" + compact);
+        assertTrue(pretty.stdout().strip().lines().count() > 50, "--pretty: a field a line" + pretty);
+        JsonNode fromCompact = JSON.readTree(compact.stdout());
+        JsonNode fromPretty = JSON.readTree(pretty.stdout());
+        int sockets = target.sockets().size();
+        assertEquals(sockets, fromCompact.path("sockets").size(), compact.toString());
+        assertEquals(sockets, fromPretty.path("sockets").size(), pretty.toString());
+        // Two readings of live sockets: identity and options are the same (queues may move).
+        for (int i = 0; i < sockets; i++) {
+            JsonNode a = fromCompact.path("sockets").path(i);
+            JsonNode b = fromPretty.path("sockets").path(i);
+            assertEquals(a.path("inode"), b.path("inode"), "same order" + compact + pretty);
+            assertEquals(a.path("options"), b.path("options"), "same options" + compact + pretty);
+        }
+        Cli.Result alone = Cli.run("sockets", "--pretty", "-p", pid);
+        assertEquals(2, alone.status(), alone::toString);
+        assertTrue(alone.stderr().contains("--pretty"), "the error names --pretty" + alone);
+    }
+
     private static void compareWithModule(Cli.Result cli, Map<String, Object> moduleArgs) throws IOException {
         assertEquals(0, cli.status(), cli::toString);
         JsonNode printed = JSON.readTree(cli.stdout());
@@ -274,7 +301,7 @@ class SocketsCommandTest extends LiveProcessTest {
         Cli.Result help = Cli.run("sockets", "--help");
         assertEquals(0, help.status(), help::toString);
         assertTrue(help.stdout().contains("Examples:"), help::toString);
-        for (String option : List.of("-t", "-u", "-l", "-4", "-6", "-p", "--port", "--process", "--all", "--json",
+        for (String option : List.of("-t", "-u", "-l", "-4", "-6", "-p", "--port", "--process", "--all", "--json", "--pretty",
                 "--watch")) {
             assertTrue(help.stdout().contains(option), "--help documents " + option + help);
         }

@@ -51,6 +51,20 @@ public final class SocketInfoModule implements Module {
     private final ModuleSchema schema = ModuleSchema.load(NAME, Selection::addTo);
     private final ProcFs proc = new ProcFs();
     private final LinuxSyscalls sys = LinuxSyscalls.get();
+    /** Where entries go instead of the result's array; null: into the array. */
+    private final SocketEntrySink sink;
+
+    public SocketInfoModule() {
+        this(null);
+    }
+
+    /**
+     * The module handing each entry to {@code sink} as soon as it is read; the result's
+     * {@code sockets} array then stays empty (the caller puts its own in its place).
+     */
+    public SocketInfoModule(SocketEntrySink sink) {
+        this.sink = sink;
+    }
 
     @Override
     public ModuleSchema schema() {
@@ -65,7 +79,7 @@ public final class SocketInfoModule implements Module {
         try {
             KernelFactsReader kernel = new KernelFactsReader(proc, sys);
             List<ProcessInfo> processes = find(selection, args, task);
-            SocketScanner scanner = new SocketScanner(proc, kernel, !strict);
+            SocketScanner scanner = new SocketScanner(proc, kernel, !strict).withOptionValues();
             List<ScannedSocket> sockets = scanner.scan(processes, selection.sockets());
             scanner.skipped().forEach(task::warn);
             if (!selection.processes().isEverything() && !sockets.isEmpty()) {
@@ -76,7 +90,7 @@ public final class SocketInfoModule implements Module {
             AccessMethod method = AccessMethod.of(args);
             try (InjectedSockets ptrace = new InjectedSockets();
                     OpenedProcesses targets = new OpenedProcesses(sys, proc, method, ptrace)) {
-                results.addAll(new SocketReadings(targets, strict).read(sockets));
+                new SocketReadings(targets, strict).read(sockets, sink != null ? sink : results::add);
                 if (ptrace.used() && method == AccessMethod.AUTO) {
                     task.warn("this kernel (" + Sysctl.readOr("kernel.osrelease", "?") + ") has no pidfd_getfd: the "
                             + "sockets were read from inside their processes with ptrace, each stop holding one "

@@ -16,10 +16,10 @@ import io.livetune.executor.sockets.OpenedProcess;
 import io.livetune.executor.sockets.OpenedProcesses;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 /**
  * Reads every option of the listed sockets, each into its result entry. Sockets reached
@@ -31,6 +31,8 @@ import java.util.stream.Collectors;
 final class SocketReadings {
     /** Below this many sockets, threads cost more than they save. */
     private static final int PARALLEL_FROM = 512;
+    /** Sockets read before their entries are handed on. */
+    private static final int CHUNK = 1024;
 
     private final OpenedProcesses targets;
     private final boolean strict;
@@ -41,13 +43,42 @@ final class SocketReadings {
         this.strict = strict;
     }
 
-    /** The entries, in the order of {@code sockets}. */
-    List<ObjectNode> read(List<ScannedSocket> sockets) throws IOException {
-        List<ScannedSocket> throughDuplicates = new ArrayList<>();
+    /**
+     * Reads the sockets and hands each entry to {@code sink}, in the order of {@code sockets}.
+     * They are read a chunk at a time and each chunk handed on before the next is read, so a
+     * listing of tens of thousands of sockets never holds more than one chunk of entries
+     * (with {@code strict}, all at once: nothing is handed on before all were read).
+     */
+    void read(List<ScannedSocket> sockets, SocketEntrySink sink) throws IOException {
+        Map<ProcessInfo, OpenedProcess> opened = new HashMap<>();
         for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : ScannedSocket.byProcess(sockets).entrySet()) {
             OpenedProcess target = target(process.getKey(), process.getValue());
+            if (target != null) {
+                opened.put(process.getKey(), target);
+            }
+        }
+        int chunk = strict ? Math.max(1, sockets.size()) : CHUNK;
+        for (int from = 0; from < sockets.size(); from += chunk) {
+            List<ScannedSocket> part = sockets.subList(from, Math.min(sockets.size(), from + chunk));
+            readChunk(part, opened);
+            if (strict) {
+                for (ScannedSocket socket : part) {
+                    reading(socket).failIfUnreadable();
+                }
+            }
+            for (ScannedSocket socket : part) {
+                sink.accept(finished(socket).entry());
+            }
+        }
+    }
+
+    /** Reads these sockets: through ptrace process by process, through duplicates on every core when many. */
+    private void readChunk(List<ScannedSocket> sockets, Map<ProcessInfo, OpenedProcess> opened) {
+        List<ScannedSocket> throughDuplicates = new ArrayList<>();
+        for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : ScannedSocket.byProcess(sockets).entrySet()) {
+            OpenedProcess target = opened.get(process.getKey());
             if (target == null) {
-                continue;
+                continue; // unreachable: its sockets already carry the reason
             }
             if (target.usesPtrace()) {
                 visit(target, process.getValue());
@@ -63,12 +94,6 @@ final class SocketReadings {
                         reading(socket).unreadable(e);
                     }
                 });
-        if (strict) {
-            for (ScannedSocket socket : sockets) {
-                reading(socket).failIfUnreadable();
-            }
-        }
-        return sockets.stream().map(socket -> reading(socket).entry()).collect(Collectors.toList());
     }
 
     /** The process's target, or null when it cannot be reached (its sockets then carry the reason). */
@@ -107,6 +132,12 @@ final class SocketReadings {
 
     private synchronized Reading reading(ScannedSocket socket) {
         return readings.computeIfAbsent(socket, Reading::new);
+    }
+
+    /** Its reading, let go of: the entry is handed on. */
+    private synchronized Reading finished(ScannedSocket socket) {
+        Reading reading = readings.remove(socket);
+        return reading != null ? reading : new Reading(socket);
     }
 
 

@@ -1,0 +1,105 @@
+package io.livetune.executor.sockets;
+
+import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.sockets.diag.InetDiag;
+import io.livetune.executor.sockets.diag.InetDiagMessage;
+import io.livetune.executor.sockets.diag.MalformedReplyException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * The socket table of a network namespace read from the kernel's socket diagnostics
+ * ({@link InetDiag}) instead of /proc/PID/net: the same sockets with the same state,
+ * addresses and queues, and with the option values the diagnostics carry (see
+ * {@link SockDiagField}), so that those need no getsockopt.
+ */
+final class SockDiagTable {
+    private static final int[][] DUMPS = {
+        {InetDiag.AF_INET, InetDiag.IPPROTO_TCP}, {InetDiag.AF_INET6, InetDiag.IPPROTO_TCP},
+        {InetDiag.AF_INET, InetDiag.IPPROTO_UDP}, {InetDiag.AF_INET6, InetDiag.IPPROTO_UDP},
+    };
+
+    private final LinuxSyscalls sys;
+    private final NetworkNamespaces namespaces;
+    private final boolean optionValues;
+
+    /** @param optionValues whether to ask for the option values too, or the table only */
+    SockDiagTable(LinuxSyscalls sys, NetworkNamespaces namespaces, boolean optionValues) {
+        this.sys = sys;
+        this.namespaces = namespaces;
+        this.optionValues = optionValues;
+    }
+
+    /**
+     * The table of the namespace {@code pid} lives in, or null when the kernel's
+     * diagnostics cannot be read there (no inet_diag / tcp_diag / udp_diag, a refusal, the
+     * namespace cannot be entered): the caller then reads /proc, which gives the same sockets.
+     *
+     * @param wanted the inodes to keep, or null for all
+     */
+    InetSocketTable read(String namespace, int pid, Set<Long> wanted) {
+        Integer fd = namespaces.isOurs(namespace) ? new Opener(sys).get()
+                : namespaces.inNamespaceOf(pid, new Opener(sys), null);
+        if (fd == null) {
+            return null;
+        }
+        try {
+            Map<Long, InetSocket> sockets = new HashMap<>();
+            for (int[] dump : DUMPS) {
+                Protocol protocol = dump[1] == InetDiag.IPPROTO_TCP ? Protocol.TCP : Protocol.UDP;
+                for (InetDiagMessage message : InetDiag.dump(sys, fd, dump[0], dump[1], wanted, optionValues)) {
+                    sockets.put(message.inode(), socket(protocol, message));
+                }
+            }
+            return new InetSocketTable(sockets);
+        } catch (ErrnoException | MalformedReplyException e) {
+            return null;
+        } finally {
+            sys.close(fd);
+        }
+    }
+
+    /** The socket as /proc/net would have listed it, with what the diagnostics carry besides. */
+    static InetSocket socket(Protocol protocol, InetDiagMessage message) {
+        Family family = message.family() == InetDiag.AF_INET ? Family.IPV4 : Family.IPV6;
+        SocketState state = SocketState.of(protocol, message.state());
+        // For a TCP listener idiag_wqueue is its backlog, where /proc/net/tcp prints
+        // write_seq - snd_una, always 0 for a socket that never sends.
+        long sendQueue = state == SocketState.LISTEN ? 0 : message.sendQueue();
+        return new InetSocket(protocol, family, state, address(message.localAddress()), message.localPort(),
+                address(message.remoteAddress()), message.remotePort(), sendQueue, message.receiveQueue(),
+                message.inode(), message);
+    }
+
+    /** As for /proc: an IPv4-mapped IPv6 address becomes the IPv4 address (InetAddress's rule). */
+    private static InetAddress address(byte[] networkOrder) {
+        try {
+            return InetAddress.getByAddress(networkOrder);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("impossible: address of length " + networkOrder.length, e);
+        }
+    }
+
+    /** Opens the netlink socket on the calling thread (null when refused), as NetworkNamespaces wants. */
+    private static final class Opener implements Supplier<Integer> {
+        private final LinuxSyscalls sys;
+
+        Opener(LinuxSyscalls sys) {
+            this.sys = sys;
+        }
+
+        @Override
+        public Integer get() {
+            try {
+                return InetDiag.open(sys);
+            } catch (ErrnoException e) {
+                return null;
+            }
+        }
+    }
+}

@@ -164,9 +164,10 @@ main() {
     run_test "java_runtime: Java present: check mode, real run change nothing" t_jr_present local
     run_test "java_runtime: Java present, ssh non-root + sudo" t_jr_present ssh_user
     run_test "java_runtime: RHEL 9 facts: dnf installs java-17-openjdk-headless" \
-        t_jr_other_os RedHat 9 dnf "Install the headless JRE (RHEL family)" java-17-openjdk-headless
-    run_test "java_runtime: RHEL 7 facts: yum installs java-11-openjdk-headless" \
-        t_jr_other_os RedHat 7 yum "Install the headless JRE (other package managers)" java-11-openjdk-headless
+        t_jr_other_os RedHat/RedHat 9 dnf "Install the headless JRE (RHEL family)" java-17-openjdk-headless
+    run_test "java_runtime: Ubuntu 22.04 facts: apt installs openjdk-17-jre-headless" \
+        t_jr_other_os Debian/Ubuntu 22 apt "Install the headless JRE (Debian family)" openjdk-17-jre-headless false
+    run_test "java_runtime: RHEL 7 facts: no Java 17 there, a clear failure" t_jr_no_package RedHat/CentOS 7 yum
     run_test "java_runtime: a copy of this host with no Java at all" t_jr_no_java
 
     preload_setup

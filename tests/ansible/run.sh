@@ -13,6 +13,8 @@
 # `ss` and the daemon's own getsockopt (its OPTS answer).
 # Prints "N passed, M failed" last; exits non-zero when anything failed.
 # LIVETUNE_KEEP_WORK=1 keeps the work directory (logs, inventory) for a post-mortem.
+# LIVETUNE_TEST_JAVA=/path/to/java runs the executor on that java on every host (its
+# livetune_java), with LIVETUNE_TESTS=REGEX for a subset: `make test-ansible-jdk25`.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -79,6 +81,7 @@ main() {
     rm -rf /var/cache/livetune # every test run starts without a cached jar
     log "collection jar: $JAR ($SHA)"
 
+    run_test "java: the executor runs on LIVETUNE_TEST_JAVA when set" t_test_java
     run_test "docs render with ansible-doc" t_docs
 
     run_test "ad hoc -c local: backlog (ss Send-Q)" t_adhoc_backlog

@@ -13,7 +13,7 @@ need() { # need PACKAGE TEST-COMMAND...
     fi
 }
 have() { command -v "$1"; }
-javac_ok() { # a JDK >= 17 (the build compiles tests for 17; targets only need a JRE >= 11)
+javac_ok() { # a JDK >= 17: the build compiles for release 17, the oldest Java targets may run
     have javac || return 1
     local v
     v=$(javac -version 2>&1 | awk '{print $2}')
@@ -65,6 +65,16 @@ need python3-apt            sys_py apt_pkg
 if [ "${1-}" = bench ]; then
     need gdb         have gdb       # bench (e): the peer it is measured against
     need libkeepalive0 test -e /usr/lib/libkeepalive.so   # bench (g): the preload library the shim is measured against
+fi
+
+# JDK 25, for `make test-junit-jdk25` and `test-ansible-jdk25` (README "Testing"): Temurin's,
+# which Debian does not package, so it is only looked for, never installed from here. Without
+# it those steps are skipped (in CI they fail).
+jdk25=${JDK25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+if [ ! -x "$jdk25/bin/java" ]; then
+    echo "  note: no JDK 25 at $jdk25 (JDK25_HOME): make test skips its JDK 25 steps, CI fails them."
+    echo "        Get it from Adoptium's apt repository (https://adoptium.net/installation/linux/):"
+    echo "        apt-get install temurin-25-jdk puts it there."
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -13,6 +13,8 @@
 # `ss` and the daemon's own getsockopt (its OPTS answer).
 # Prints "N passed, M failed" last; exits non-zero when anything failed.
 # LIVETUNE_KEEP_WORK=1 keeps the work directory (logs, inventory) for a post-mortem.
+# LIVETUNE_TEST_JAVA=/path/to/java runs the executor on that java on every host (its
+# livetune_java), with LIVETUNE_TESTS=REGEX for a subset: `make test-ansible-jdk25`.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -79,6 +81,7 @@ main() {
     rm -rf /var/cache/livetune # every test run starts without a cached jar
     log "collection jar: $JAR ($SHA)"
 
+    run_test "java: the executor runs on LIVETUNE_TEST_JAVA when set" t_test_java
 
     run_test "ad hoc -c local: backlog (ss Send-Q)" t_adhoc_backlog
     run_test "ad hoc -c local: option=so_rcvbuf value= short form" t_adhoc_short_form
@@ -162,9 +165,10 @@ main() {
     run_test "java_runtime: Java present: check mode, real run change nothing" t_jr_present local
     run_test "java_runtime: Java present, ssh non-root + sudo" t_jr_present ssh_user
     run_test "java_runtime: RHEL 9 facts: dnf installs java-17-openjdk-headless" \
-        t_jr_other_os RedHat 9 dnf "Install the headless JRE (RHEL family)" java-17-openjdk-headless
-    run_test "java_runtime: RHEL 7 facts: yum installs java-11-openjdk-headless" \
-        t_jr_other_os RedHat 7 yum "Install the headless JRE (other package managers)" java-11-openjdk-headless
+        t_jr_other_os RedHat/RedHat 9 dnf "Install the headless JRE (RHEL family)" java-17-openjdk-headless
+    run_test "java_runtime: Ubuntu 22.04 facts: apt installs openjdk-17-jre-headless" \
+        t_jr_other_os Debian/Ubuntu 22 apt "Install the headless JRE (Debian family)" openjdk-17-jre-headless false
+    run_test "java_runtime: RHEL 7 facts: no Java 17 there, a clear failure" t_jr_no_package RedHat/CentOS 7 yum
     run_test "java_runtime: a copy of this host with no Java at all" t_jr_no_java
 
     preload_setup

@@ -15,7 +15,7 @@ class ModuleDocFragment(object):
 options:
   java_executable:
     description:
-      - Path of the java binary on the target.
+      - Path of the java binary on the target. It must be Java 17 or newer (tested on 17 and 25).
       - When not set, the host variable C(livetune_java) is used, then C($JAVA_HOME/bin/java), the
         C(java) on C(PATH), and the newest C(/usr/lib/jvm/*/bin/java). Without any, the task fails
         naming the package to install.

@@ -33,7 +33,7 @@ description:
   - The work is done on the target by the livetune executor, a Java program shipped with this
     collection. The action plugin copies it to the target once per version (into
     C(/var/cache/livetune) for root, C(~/.cache/livetune) otherwise, keyed by its sha256) and
-    runs it there. The target needs a Java runtime 11 or later, not Python.
+    runs it there. The target needs a Java runtime 17 or later, not Python.
   - Exactly one of I(pid), I(pidfile), I(process), I(cmdline), I(unit) selects the processes.
 author:
   - livetune developers (@livetune)
@@ -122,7 +122,7 @@ attributes:
   platform:
     support: full
     platforms: linux
-    description: Linux on x86_64 or aarch64, with a Java runtime 11 or later.
+    description: Linux on x86_64 or aarch64, with a Java runtime 17 or later.
 notes:
   - How it works. One thread of the process is stopped with C(PTRACE_SEIZE) and C(PTRACE_INTERRUPT),
     its registers are saved, the system call is run at a C(syscall) instruction already in the

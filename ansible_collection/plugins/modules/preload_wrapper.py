@@ -37,7 +37,7 @@ description:
     this executor has no library build for. A C(#!) script is judged by its interpreter.
   - The work is done on the target by the livetune executor, a Java program shipped with this
     collection. The action plugin copies it to the target once per version and runs it there. The
-    target needs a Java runtime 11 or later, not Python.
+    target needs a Java runtime 17 or later, not Python.
 author:
   - livetune developers (@livetune)
 extends_documentation_fragment:
@@ -170,7 +170,7 @@ attributes:
   platform:
     support: full
     platforms: linux
-    description: Linux on x86_64 or aarch64 (the machines the library is built for), with a Java runtime 11 or later.
+    description: Linux on x86_64 or aarch64 (the machines the library is built for), with a Java runtime 17 or later.
 notes:
   - The environment is inherited. Every program the unit starts (C(ExecStartPre=) too) and every child
     they fork and exec gets the library and its settings. The same goes for the program a wrapper runs

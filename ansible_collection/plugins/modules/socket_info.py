@@ -44,7 +44,7 @@ description:
   - The work is done on the target by the livetune executor, a Java program shipped with this
     collection. The action plugin copies it to the target once per version (into
     C(/var/cache/livetune) for root, C(~/.cache/livetune) otherwise, keyed by its sha256) and
-    runs it there. The target needs a Java runtime 11 or later, not Python.
+    runs it there. The target needs a Java runtime 17 or later, not Python.
 author:
   - livetune developers (@livetune)
 extends_documentation_fragment:
@@ -86,7 +86,7 @@ attributes:
   platform:
     support: full
     platforms: linux
-    description: Linux 5.6 or later (pidfd_getfd) with a Java runtime 11 or later.
+    description: Linux 5.6 or later (pidfd_getfd) with a Java runtime 17 or later.
 notes:
   - Permission to read a process's socket options is the permission to ptrace it
     (C(PTRACE_MODE_ATTACH)); as root this can still be refused by C(kernel.yama.ptrace_scope) or a

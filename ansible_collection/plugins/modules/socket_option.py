@@ -35,7 +35,7 @@ description:
   - The work is done on the target by the livetune executor, a Java program shipped with this
     collection. The action plugin copies it to the target once per version (into
     C(/var/cache/livetune) for root, C(~/.cache/livetune) otherwise, keyed by its sha256) and
-    runs it there. The target needs a Java runtime 11 or later, not Python.
+    runs it there. The target needs a Java runtime 17 or later, not Python.
   - A cached jar in a directory that another user can write to is never run.
   - Exactly one of I(pid), I(pidfile), I(process), I(cmdline), I(unit) selects the processes.
     The socket filters (I(fd), I(protocol), I(family), I(state), I(local_port), I(local_address),
@@ -277,7 +277,7 @@ attributes:
   platform:
     support: full
     platforms: linux
-    description: Linux with a Java runtime 11 or later; on kernels before 5.6 (no pidfd_getfd) through ptrace, see I(method).
+    description: Linux with a Java runtime 17 or later; on kernels before 5.6 (no pidfd_getfd) through ptrace, see I(method).
 notes:
   - Permission to change a process's sockets is the permission to ptrace it (C(PTRACE_MODE_ATTACH));
     as root this can still be refused by C(kernel.yama.ptrace_scope) or a security module, and the

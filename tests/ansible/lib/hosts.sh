@@ -65,6 +65,8 @@ EOF
     on_exit 'for s in "$WORK"/cp/*; do ssh -O exit -o ControlPath="$s" x; done'
 }
 
+# write_inventory: the test hosts. LIVETUNE_TEST_JAVA=/path/to/java makes it every host's
+# livetune_java (Makefile: test-ansible-jdk25), unless a test passes its own.
 write_inventory() {
     cat >"$WORK/inventory" <<EOF
 [all:vars]
@@ -73,6 +75,7 @@ ansible_ssh_private_key_file=$SSH_KEY
 ansible_ssh_common_args='-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR'
 ansible_port=$SSH_PORT
 ansible_host=127.0.0.1
+${LIVETUNE_TEST_JAVA:+livetune_java=$LIVETUNE_TEST_JAVA}
 
 [local_hosts]
 local ansible_connection=local

@@ -274,6 +274,18 @@ t_unsupported_machine() {
     expect_untouched
 }
 
+# t_test_java: with LIVETUNE_TEST_JAVA, the runs of this suite are on that java (the
+# inventory's livetune_java), and they change a live socket there; without it, nothing to check
+t_test_java() {
+    local out
+    [ -n "${LIVETUNE_TEST_JAVA:-}" ] || skip "LIVETUNE_TEST_JAVA is not set: the tests run on the java the executor finds"
+    start_daemon test-java
+    out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=95" -vvvv 2>&1)
+    printf '%s\n' "$out"
+    expect_contains "$out" "livetune: $LIVETUNE_TEST_JAVA " "the java that ran"
+    expect_eq "$(ss_backlog "$D_PORT")" 95 "backlog (ss Send-Q)"
+}
+
 t_livetune_java() {
     local java out
     # the last JVM of /usr/lib/jvm (temurin-25 on the dev machines), maybe not the default

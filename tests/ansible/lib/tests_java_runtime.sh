@@ -7,7 +7,9 @@
 # LIVETUNE_TEST_APT_INSTALL=1 the role also installs it there for real (apt fetches the
 # packages from the Debian mirror: not loopback, hence not by default), a second run
 # changes nothing, and livetune then changes a live socket with that JRE.
-# The RHEL branch: with the facts of a RHEL host faked, the role runs dnf with its package.
+# Other OSes: with their facts faked, the role picks their package and runs their package
+# manager's task (RHEL 9: dnf; Ubuntu 22.04, whose default JRE is 11: apt, for
+# openjdk-17-jre-headless), or, on RHEL 7 which has no Java 17, fails saying so.
 
 # jr_line OUTPUT: the "java_runtime: ..." line of the playbook's debug task
 jr_line() { printf '%s\n' "$1" | sed -n 's/.*"msg": "java_runtime: \(.*\)"$/\1/p' | tail -n 1; }
@@ -28,26 +30,48 @@ t_jr_present() {
 # the feature release of the java on PATH (tests.sh's java_major takes a path)
 path_java_major() { java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p'; }
 
-# t_jr_other_os FAMILY MAJOR PKG_MGR TASK PACKAGE: with the facts of another OS (and the
-# java livetune is told to use missing), the role decides to install PACKAGE and runs TASK
-# for it. That task's package manager is not on this Debian machine: its failure (ignored
-# by the playbook, so that it still prints the decision) shows it ran.
-t_jr_other_os() {
-    local family=$1 major=$2 pkg_mgr=$3 task=$4 package=$5 tasks decision
+# jr_faked_os FAMILY/DISTRIBUTION MAJOR PKG_MGR: the role in check mode with the facts of
+# another OS, and the java livetune is told to use missing; its tasks as JSON lines
+# {name, skipped, failed, msg} on stdout
+jr_faked_os() {
+    local family=${1%/*} distribution=${1#*/} major=$2 pkg_mgr=$3
     ANSIBLE_LOAD_CALLBACK_PLUGINS=1 ANSIBLE_STDOUT_CALLBACK=json \
         ansible-playbook -i "$WORK/inventory" "$HERE/playbooks/java_runtime.yml" --check \
-        -e target=local -e "fake_os_family=$family" -e "fake_major=$major" -e "fake_pkg_mgr=$pkg_mgr" \
-        -e java_runtime_java=/nonexistent/bin/java >"$WORK/jr.json"
-    tasks=$(jq -c '.plays[0].tasks[] | {name: (.task.name | sub("^livetune.process.java_runtime : "; "")),
+        -e target=local -e "fake_os_family=$family" -e "fake_distribution=$distribution" -e "fake_major=$major" \
+        -e "fake_pkg_mgr=$pkg_mgr" -e java_runtime_java=/nonexistent/bin/java >"$WORK/jr.json"
+    jq -c '.plays[0].tasks[] | {name: (.task.name | sub("^livetune.process.java_runtime : "; "")),
         skipped: (.hosts.local.skipped // false), failed: (.hosts.local.failed // false), msg: .hosts.local.msg}' \
-        "$WORK/jr.json")
+        "$WORK/jr.json"
+}
+
+# t_jr_other_os FAMILY/DISTRIBUTION MAJOR PKG_MGR TASK PACKAGE [FAILED]: with the facts of
+# another OS, the role decides to install PACKAGE and runs TASK for it. FAILED (default
+# true): that task's package manager is not on this Debian machine, and its failure (ignored
+# by the playbook, so that it still prints the decision) shows it ran; false for apt in check
+# mode, which finds PACKAGE here.
+t_jr_other_os() {
+    local task=$4 package=$5 failed=${6:-true} tasks decision
+    tasks=$(jr_faked_os "$1" "$2" "$3")
     printf '%s\n' "$tasks"
     decision=$(jq -r 'select(.name | startswith("Say what it found")) | .msg' <<<"$tasks")
     expect_contains "$decision" "executable= version=0 package=$package install=True" "the role's decision"
     expect_eq "$(jq -r 'select(.name | startswith("Install the headless JRE")) | select(.skipped | not) | .name' <<<"$tasks")" \
         "$task" "the one install task that ran"
-    expect_eq "$(jq -r "select(.name == \"$task\") | .failed" <<<"$tasks")" true \
-        "$task failed (no $pkg_mgr on Debian)"
+    expect_eq "$(jq -r "select(.name == \"$task\") | .failed" <<<"$tasks")" "$failed" "$task failed"
+}
+
+# t_jr_no_package FAMILY/DISTRIBUTION MAJOR PKG_MGR: an OS with no Java 17 package (RHEL 7):
+# the role fails before any package manager runs, naming the OS and what to do instead
+t_jr_no_package() {
+    local tasks msg
+    tasks=$(jr_faked_os "$1" "$2" "$3")
+    printf '%s\n' "$tasks"
+    msg=$(jq -r 'select(.name | startswith("Fail when no package is known")) | select(.failed) | .msg' <<<"$tasks")
+    expect_contains "$msg" "No Java runtime >= 17 here" "the role's message"
+    expect_contains "$msg" "${1#*/} $2 (OS family ${1%/*})" "the role's message"
+    expect_contains "$msg" "java_runtime_package" "the role's message"
+    expect_eq "$(jq -r 'select(.name | startswith("Install the headless JRE")) | select(.skipped | not) | .name' <<<"$tasks")" \
+        "" "install tasks that ran"
 }
 
 # t_jr_no_java: a copy of this machine that never had Java

@@ -20,7 +20,11 @@ import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** livetune's executor: the Ansible front ({@code ansible MODULE}) and the human one share every module. */
+/**
+ * livetune's executor: the Ansible front ({@code ansible MODULE}) and the human one share every module.
+ * It needs Java 17 or newer: its class files are release 17, so an older JVM refuses the jar with
+ * UnsupportedClassVersionError before any of this runs (on targets, executor_run.sh checks first).
+ */
 @Command(name = "livetune",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,

@@ -3,19 +3,13 @@ package io.livetune.executor.inject;
 /**
  * One line of /proc/PID/maps (also the header line of each /proc/PID/smaps entry):
  * {@code 7f1c2a000000-7f1c2a1d5000 r-xp 00026000 fe:01 1234  /usr/lib/x86_64-linux-gnu/libc.so.6}.
+ *
+ * @param start first address
+ * @param end the address after the last one
+ * @param permissions "r-xp", "rw-s"
+ * @param path the file, "[stack]", "[vdso]", or "" for anonymous memory
  */
-public final class Mapping {
-    private final long start;
-    private final long end;
-    private final String permissions;
-    private final String path;
-
-    public Mapping(long start, long end, String permissions, String path) {
-        this.start = start;
-        this.end = end;
-        this.permissions = permissions;
-        this.path = path;
-    }
+public record Mapping(long start, long end, String permissions, String path) {
 
     /** Parses a maps line; null when the line is not one (an smaps field line such as "Rss: 4 kB"). */
     public static Mapping parse(String line) {
@@ -42,26 +36,8 @@ public final class Mapping {
         return to > from;
     }
 
-    public long start() {
-        return start;
-    }
-
-    public long end() {
-        return end;
-    }
-
     public long size() {
         return end - start;
-    }
-
-    /** "r-xp", "rw-s". */
-    public String permissions() {
-        return permissions;
-    }
-
-    /** The file, "[stack]", "[vdso]", or "" for anonymous memory. */
-    public String path() {
-        return path;
     }
 
     public boolean readable() {

@@ -18,25 +18,12 @@ import java.util.List;
  * <p>Preference: the vdso (mapped in every process, never unmapped), then libc's text, then
  * any other executable file mapping. [vsyscall] is skipped (its page cannot be read and its
  * syscalls are emulated).
+ *
+ * @param address where the instruction starts
+ * @param mapping the mapping that holds it
  */
-public final class SyscallSite {
+public record SyscallSite(long address, Mapping mapping) {
     private static final int CHUNK = 64 * 1024;
-
-    private final long address;
-    private final Mapping mapping;
-
-    SyscallSite(long address, Mapping mapping) {
-        this.address = address;
-        this.mapping = mapping;
-    }
-
-    public long address() {
-        return address;
-    }
-
-    public Mapping mapping() {
-        return mapping;
-    }
 
     /** Finds a site in process {@code pid}; {@link InjectionException} when it has none (no vdso, no readable text). */
     public static SyscallSite find(int pid, RegisterLayout layout, PtraceCalls memory, ProcFs proc)

@@ -78,8 +78,13 @@ final class Tracee implements RemoteCalls {
         }
     }
 
-    /** One ptrace-stop, as {@link #poll()} classified it. */
-    static final class Stop {
+    /**
+     * One ptrace-stop, as {@link #poll()} classified it.
+     *
+     * @param kind what the stop is
+     * @param status what waitpid reported
+     */
+    record Stop(Kind kind, WaitStatus status) {
         enum Kind {
             /** PTRACE_EVENT_STOP with SIGTRAP: our PTRACE_INTERRUPT. It carries no signal. */
             INTERRUPT,
@@ -91,15 +96,9 @@ final class Tracee implements RemoteCalls {
             SIGNAL
         }
 
-        final Kind kind;
         /** The signal that stopped the thread (SIGTRAP for our interrupt and our trap). */
-        final int signal;
-        final WaitStatus status;
-
-        private Stop(Kind kind, WaitStatus status) {
-            this.kind = kind;
-            this.signal = status.stopSignal();
-            this.status = status;
+        int signal() {
+            return status.stopSignal();
         }
 
         /**
@@ -120,14 +119,11 @@ final class Tracee implements RemoteCalls {
 
         /** The state the thread is in at this stop. */
         State state() {
-            switch (kind) {
-                case INTERRUPT:
-                    return State.INTERRUPT_STOP;
-                case GROUP_STOP:
-                    return State.GROUP_STOP;
-                default:
-                    return State.SIGNAL_DELIVERY_STOP;
-            }
+            return switch (kind) {
+                case INTERRUPT -> State.INTERRUPT_STOP;
+                case GROUP_STOP -> State.GROUP_STOP;
+                default -> State.SIGNAL_DELIVERY_STOP;
+            };
         }
 
         @Override
@@ -196,17 +192,17 @@ final class Tracee implements RemoteCalls {
                             + " did not stop within " + deadline.millis() + " ms (it may be in uninterruptible "
                             + "sleep, state D); nothing was changed", false);
                 }
-                switch (stop.kind) {
+                switch (stop.kind()) {
                     case INTERRUPT:
                         return;
                     case GROUP_STOP:
                         // Someone stopped the process (SIGSTOP, SIGTSTP...); leave it stopped.
                         throw new InjectionException(Kind.STOPPED, "pid " + pid + " was stopped by signal "
-                                + stop.signal + " while livetune attached; it is left stopped and unchanged");
+                                + stop.signal() + " while livetune attached; it is left stopped and unchanged");
                     default:
                         // A signal-delivery-stop came first; it used up our interrupt. Deliver the
                         // signal as it was meant to be, then ask for the stop again.
-                        cont(stop.signal);
+                        cont(stop.signal());
                         ptrace.interrupt(tid);
                 }
             }
@@ -261,7 +257,7 @@ final class Tracee implements RemoteCalls {
                 if (pc != site.address()) {
                     throw new InjectionException(Kind.FAILED, "thread " + tid + " of pid " + pid
                             + " stopped at an unexpected address 0x" + Long.toHexString(pc) + " while running "
-                            + call.callName() + " (" + stop.status + ")");
+                            + call.callName() + " (" + stop.status() + ")");
                 }
                 // Stopped before the instruction ran (a signal, a group-stop): step it again.
             }
@@ -318,8 +314,8 @@ final class Tracee implements RemoteCalls {
         try {
             while (scratchWrites.size() > mark) {
                 ScratchWrite write = scratchWrites.pop();
-                ptrace.writeMemory(pid, write.address, write.original);
-                scratchTop = write.previousTop;
+                ptrace.writeMemory(pid, write.address(), write.original());
+                scratchTop = write.previousTop();
             }
         } catch (ErrnoException e) {
             throw failure("restoring the stack of", e);
@@ -351,7 +347,7 @@ final class Tracee implements RemoteCalls {
         try {
             while (!scratchWrites.isEmpty()) {
                 ScratchWrite write = scratchWrites.pop();
-                ptrace.writeMemory(pid, write.address, write.original);
+                ptrace.writeMemory(pid, write.address(), write.original());
             }
             if (saved != null) {
                 ptrace.setRegset(tid, PtraceCalls.NT_PRSTATUS, saved);
@@ -369,16 +365,16 @@ final class Tracee implements RemoteCalls {
             int onDetach = 0;
             if (state == State.SIGNAL_DELIVERY_STOP && !heldSignals.isEmpty()) {
                 HeldSignal first = heldSignals.remove(0);
-                if (first.siginfo != null) {
-                    ptrace.setSiginfo(tid, first.siginfo);
+                if (first.siginfo() != null) {
+                    ptrace.setSiginfo(tid, first.siginfo());
                 }
-                onDetach = first.signal;
+                onDetach = first.signal();
             }
             for (HeldSignal other : heldSignals) {
                 if (other.queueableWithSiginfo()) {
-                    ptrace.queueSignal(pid, tid, other.signal, other.siginfo);
+                    ptrace.queueSignal(pid, tid, other.signal(), other.siginfo());
                 } else {
-                    ptrace.tgkill(pid, tid, other.signal);
+                    ptrace.tgkill(pid, tid, other.signal());
                 }
             }
             ptrace.detach(tid, onDetach);
@@ -419,15 +415,15 @@ final class Tracee implements RemoteCalls {
      * the process still stops once we let go; our interrupt carries no signal.
      */
     private void absorb(Stop stop) throws ErrnoException {
-        switch (stop.kind) {
+        switch (stop.kind()) {
             case STEP_TRAP:
                 stepTrapQueued = false;
                 break;
             case SIGNAL:
-                heldSignals.add(new HeldSignal(stop.signal, ptrace.getSiginfo(tid)));
+                heldSignals.add(new HeldSignal(stop.signal(), ptrace.getSiginfo(tid)));
                 break;
             case GROUP_STOP:
-                heldSignals.add(new HeldSignal(stop.signal, null));
+                heldSignals.add(new HeldSignal(stop.signal(), null));
                 break;
             default:
                 break;
@@ -533,32 +529,15 @@ final class Tracee implements RemoteCalls {
     }
 
     /** Stack bytes we overwrote with call arguments: where, what was there, and the scratch top before. */
-    private static final class ScratchWrite {
-        final long address;
-        final byte[] original;
-        final long previousTop;
-
-        ScratchWrite(long address, byte[] original, long previousTop) {
-            this.address = address;
-            this.original = original;
-            this.previousTop = previousTop;
-        }
+    private record ScratchWrite(long address, byte[] original, long previousTop) {
     }
 
-    /** A signal held back during the injection, and its siginfo_t when the kernel gave us one. */
-    private static final class HeldSignal {
+    /** A signal held back during the injection, and its siginfo_t when the kernel gave us one (else null). */
+    private record HeldSignal(int signal, byte[] siginfo) {
         /** siginfo_t starts with int si_signo, int si_errno, int si_code on Linux. */
         private static final int SI_CODE_OFFSET = 8;
         /** tgkill's own si_code, which rt_tgsigqueueinfo refuses from another process. */
         private static final int SI_TKILL = -6;
-
-        final int signal;
-        final byte[] siginfo;
-
-        HeldSignal(int signal, byte[] siginfo) {
-            this.signal = signal;
-            this.siginfo = siginfo;
-        }
 
         /** Whether rt_tgsigqueueinfo from us may re-queue it as it was (see PtraceCalls.queueSignal). */
         boolean queueableWithSiginfo() {

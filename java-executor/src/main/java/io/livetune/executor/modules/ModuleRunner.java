@@ -80,25 +80,13 @@ public final class ModuleRunner {
         }
     }
 
-    /** What {@link #execute} returns. */
-    public static final class Outcome {
-        private final ObjectNode json;
-        private final boolean invalidArguments;
-
-        Outcome(ObjectNode json, boolean invalidArguments) {
-            this.json = json;
-            this.invalidArguments = invalidArguments;
-        }
-
-        /** The one result object of docs/executor-protocol.md. */
-        public ObjectNode json() {
-            return json;
-        }
-
-        /** The task failed on its arguments, before any process was looked at. */
-        public boolean invalidArguments() {
-            return invalidArguments;
-        }
+    /**
+     * What {@link #execute} returns.
+     *
+     * @param json the one result object of docs/executor-protocol.md
+     * @param invalidArguments the task failed on its arguments, before any process was looked at
+     */
+    public record Outcome(ObjectNode json, boolean invalidArguments) {
     }
 
     private static ObjectNode finish(Task task, boolean failed, String msg) {

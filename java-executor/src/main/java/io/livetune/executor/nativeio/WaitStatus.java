@@ -3,52 +3,39 @@ package io.livetune.executor.nativeio;
 /**
  * What waitpid(2) reported for one thread: the raw status word decoded as the W* macros of
  * {@code <sys/wait.h>} do (the same on x86_64 and aarch64).
+ *
+ * @param tid the thread waitpid returned
+ * @param raw the status word waitpid wrote
  */
-public final class WaitStatus {
-    private final int tid;
-    private final int status;
-
-    public WaitStatus(int tid, int status) {
-        this.tid = tid;
-        this.status = status;
-    }
-
-    public int tid() {
-        return tid;
-    }
-
-    public int raw() {
-        return status;
-    }
-
+public record WaitStatus(int tid, int raw) {
     public boolean exited() {
-        return (status & 0x7f) == 0;
+        return (raw & 0x7f) == 0;
     }
 
     public int exitCode() {
-        return (status >> 8) & 0xff;
+        return (raw >> 8) & 0xff;
     }
 
     public boolean killed() {
-        return ((status & 0x7f) + 1) >> 1 > 0 && !stopped();
+        return ((raw & 0x7f) + 1) >> 1 > 0 && !stopped();
     }
 
     public int termSignal() {
-        return status & 0x7f;
+        return raw & 0x7f;
     }
 
     public boolean stopped() {
-        return (status & 0xff) == 0x7f;
+        return (raw & 0xff) == 0x7f;
     }
 
     /** The signal of a stop (SIGTRAP for ptrace events and single steps). */
     public int stopSignal() {
-        return (status >> 8) & 0xff;
+        return (raw >> 8) & 0xff;
     }
 
     /** The PTRACE_EVENT_* of a stop (0 for a signal-delivery-stop). */
     public int event() {
-        return (status >> 16) & 0xff;
+        return (raw >> 16) & 0xff;
     }
 
     @Override

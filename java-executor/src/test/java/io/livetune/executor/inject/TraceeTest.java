@@ -54,9 +54,9 @@ class TraceeTest {
 
     private static void assertStop(Stop.Kind kind, State state, WaitStatus status, boolean stepOutstanding) {
         Stop stop = Stop.classify(status, stepOutstanding);
-        assertEquals(kind, stop.kind, status + (stepOutstanding ? " while stepping" : ""));
+        assertEquals(kind, stop.kind(), status + (stepOutstanding ? " while stepping" : ""));
         assertEquals(state, stop.state(), status.toString());
-        assertEquals(status.stopSignal(), stop.signal);
+        assertEquals(status.stopSignal(), stop.signal());
     }
 
     @Test

@@ -76,7 +76,9 @@ public final class WithoutPidfd {
         }
         String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath,
+                .toString(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
+                "--enable-native-access=ALL-UNNAMED", // as the jar's manifest: JDK 24+ warns on stderr otherwise
+                "-cp", classPath,
                 WithoutPidfd.class.getName()));
         command.addAll(List.of(argv));
         try {

@@ -48,22 +48,15 @@ final class FutureLockProbe {
                 }
             }
         });
-        if (RemoteErrno.failed(outcome.mmapResult)) {
+        if (RemoteErrno.failed(outcome.mmapResult())) {
             throw new TaskFailure("future: cannot tell whether MCL_FUTURE is in force in " + plan.describe()
-                    + ": mapping one probe page in it failed (errno " + RemoteErrno.errno(outcome.mmapResult) + ")");
+                    + ": mapping one probe page in it failed (errno " + RemoteErrno.errno(outcome.mmapResult()) + ")");
         }
-        return outcome.locked;
+        return outcome.locked();
     }
 
     /** What the probe saw: mmap's raw result (an address, or -errno), and whether that page was locked. */
-    private static final class Outcome {
-        final long mmapResult;
-        final boolean locked;
-
-        Outcome(long mmapResult, boolean locked) {
-            this.mmapResult = mmapResult;
-            this.locked = locked;
-        }
+    private record Outcome(long mmapResult, boolean locked) {
     }
 
     private boolean lockedAt(int pid, long address) {
@@ -71,7 +64,7 @@ final class FutureLockProbe {
             for (MappingUsage mapping : MemoryState.parseSmaps(proc.read(pid, "smaps"))) {
                 // Find the mapping that holds the page: the kernel may have merged it with a neighbour
                 // whose flags are the same, which then tell the same thing.
-                if (mapping.mapping.start() <= address && address < mapping.mapping.end()) {
+                if (mapping.mapping().start() <= address && address < mapping.mapping().end()) {
                     return mapping.locked();
                 }
             }

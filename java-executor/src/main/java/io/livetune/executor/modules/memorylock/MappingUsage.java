@@ -3,27 +3,21 @@ package io.livetune.executor.modules.memorylock;
 import io.livetune.executor.inject.Mapping;
 import java.util.Set;
 
-/** One entry of /proc/PID/smaps: the mapping, its sizes and its VmFlags. */
-final class MappingUsage {
+/**
+ * One entry of /proc/PID/smaps: the mapping, its sizes and its VmFlags.
+ *
+ * @param mapping the entry's header line
+ * @param sizeKb its "Size:"
+ * @param rssKb its "Rss:"
+ * @param lockedKb its "Locked:"
+ * @param flags its "VmFlags:" ("lo", "ex"...)
+ */
+record MappingUsage(Mapping mapping, long sizeKb, long rssKb, long lockedKb, Set<String> flags) {
     /**
      * VmFlags of mappings that mlock/mlockall leave alone (mm/mlock.c, mlock_fixup: VM_SPECIAL =
      * io, pf, de, mm; hugetlb ht; also the [vsyscall] gate page).
      */
     private static final Set<String> NEVER_LOCKED = Set.of("io", "pf", "de", "mm", "ht");
-
-    final Mapping mapping;
-    final long sizeKb;
-    final long rssKb;
-    final long lockedKb;
-    final Set<String> flags;
-
-    MappingUsage(Mapping mapping, long sizeKb, long rssKb, long lockedKb, Set<String> flags) {
-        this.mapping = mapping;
-        this.sizeKb = sizeKb;
-        this.rssKb = rssKb;
-        this.lockedKb = lockedKb;
-        this.flags = flags;
-    }
 
     /** VM_LOCKED, set by mlock/mlockall (also with the on-fault variants). */
     boolean locked() {

@@ -53,15 +53,15 @@ public final class MemoryLockModule implements Module {
         List<ProcessPlan> plans = new ArrayList<>();
         try {
             List<ProcessInfo> processes;
-            String what = "no process matched " + request.processes.describe();
+            String what = "no process matched " + request.processes().describe();
             try {
-                processes = new ProcessFinder(proc).find(request.processes);
+                processes = new ProcessFinder(proc).find(request.processes());
             } catch (NoSuchProcessException | PidfileException e) {
                 processes = List.of(); // a service that is not running
                 what = e.getMessage();
             }
             if (processes.isEmpty()) {
-                NothingMatched.handle(what, request.ignoreMissing, task);
+                NothingMatched.handle(what, request.ignoreMissing(), task);
                 return;
             }
             try (Injector injector = new Injector()) {
@@ -109,19 +109,19 @@ public final class MemoryLockModule implements Module {
         }
         MemoryState state = plan.before;
         if (plan.needsChange() && plan.limitTooLow()) {
-            if (!request.raiseLimit) {
+            if (!request.raiseLimit()) {
                 throw new TaskFailure(state.softLimit == 0
                         ? "not permitted: " + plan.describe() + " has no CAP_IPC_LOCK and its RLIMIT_MEMLOCK is 0, so "
                                 + "it may not lock memory; set raise_limit: true (as root) to raise the limit"
-                        : (request.textOnly ? "mlock" : "mlockall") + " would fail with ENOMEM in " + plan.describe()
+                        : (request.textOnly() ? "mlock" : "mlockall") + " would fail with ENOMEM in " + plan.describe()
                                 + ": it needs " + plan.neededLimit() / 1024 + " kB of RLIMIT_MEMLOCK ("
-                                + (request.textOnly ? "locked now plus its code" : "its whole mapped size, VmSize")
+                                + (request.textOnly() ? "locked now plus its code" : "its whole mapped size, VmSize")
                                 + ") but the limit is " + MemoryState.limitText(state.softLimit)
                                 + " and it has no CAP_IPC_LOCK; set raise_limit: true to raise it with prlimit");
             }
             plan.raiseTo = plan.raisedLimits();
         }
-        if (request.future && plan.needsChange()) {
+        if (request.future() && plan.needsChange()) {
             task.warn("future: " + plan.describe() + " will lock every mapping it creates from now on; "
                     + (state.canLockWithoutLimit
                             ? "it has CAP_IPC_LOCK, so no limit stops it, and everything it allocates stays in RAM"
@@ -141,7 +141,7 @@ public final class MemoryLockModule implements Module {
                 + "CAP_IPC_LOCK";
         if (task.checkMode()) {
             plan.changed = true;
-            plan.futureApplied = plan.request.future;
+            plan.futureApplied = plan.request.future();
             task.changed();
             if (raise != null) {
                 plan.limitRaised = true;
@@ -166,7 +166,7 @@ public final class MemoryLockModule implements Module {
                 }
             }
             plan.changed = true; // the calls succeeded: the kernel changed the lock state
-            plan.futureApplied = plan.request.future;
+            plan.futureApplied = plan.request.future();
             task.changed();
             verify(plan, task);
         }
@@ -193,12 +193,12 @@ public final class MemoryLockModule implements Module {
             return;
         }
         long wrong = plan.after.inScope(plan.request.scope()).stream()
-                .filter(mapping -> !mapping.asRequested(plan.request.lock, plan.request.onFault)).count();
+                .filter(mapping -> !mapping.asRequested(plan.request.lock(), plan.request.onFault())).count();
         if (wrong > 0) {
             task.warn(plan.describe() + ": " + wrong + " mapping(s) in scope " + plan.request.scopeName() + " are "
-                    + (plan.request.lock ? "not locked" + (plan.request.onFault ? " on fault" : " with every page in RAM")
+                    + (plan.request.lock() ? "not locked" + (plan.request.onFault() ? " on fault" : " with every page in RAM")
                             : "still locked") + " afterwards"
-                    + (plan.request.lock && !plan.request.future
+                    + (plan.request.lock() && !plan.request.future()
                             ? " (mapped after the lock; future: true locks new mappings too)" : ""));
         }
     }
@@ -209,7 +209,7 @@ public final class MemoryLockModule implements Module {
         if (changed == 0) {
             return "all " + scope + " already " + request.stateName();
         }
-        String verb = request.lock ? "lock" : "unlock";
+        String verb = request.lock() ? "lock" : "unlock";
         return (task.checkMode() ? "would " + verb + " " : verb + "ed ") + changed + " of " + scope;
     }
 

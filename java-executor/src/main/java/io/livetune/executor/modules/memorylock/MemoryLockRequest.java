@@ -6,26 +6,19 @@ import io.livetune.executor.modules.InvalidArguments;
 import io.livetune.executor.procfs.ProcessCriteria;
 import java.util.function.Predicate;
 
-/** The arguments of one memory_lock task, after schema validation. */
-final class MemoryLockRequest {
-    final ProcessCriteria processes;
-    final boolean lock;
-    final boolean textOnly;
-    final boolean future;
-    final boolean onFault;
-    final boolean raiseLimit;
-    final boolean ignoreMissing;
-
-    private MemoryLockRequest(ProcessCriteria processes, boolean lock, boolean textOnly, boolean future,
-            boolean onFault, boolean raiseLimit, boolean ignoreMissing) {
-        this.processes = processes;
-        this.lock = lock;
-        this.textOnly = textOnly;
-        this.future = future;
-        this.onFault = onFault;
-        this.raiseLimit = raiseLimit;
-        this.ignoreMissing = ignoreMissing;
-    }
+/**
+ * The arguments of one memory_lock task, after schema validation ({@link #parse}).
+ *
+ * @param processes which processes
+ * @param lock state: locked (else unlocked)
+ * @param textOnly scope: text (else all)
+ * @param future future: MCL_FUTURE too
+ * @param onFault onfault: MCL_ONFAULT / MLOCK_ONFAULT
+ * @param raiseLimit raise_limit: raise RLIMIT_MEMLOCK with prlimit where it is too low
+ * @param ignoreMissing missing: ignore
+ */
+record MemoryLockRequest(ProcessCriteria processes, boolean lock, boolean textOnly, boolean future,
+        boolean onFault, boolean raiseLimit, boolean ignoreMissing) {
 
     static MemoryLockRequest parse(JsonNode args) {
         boolean lock = !"unlocked".equals(args.path("state").asText("locked"));

@@ -39,7 +39,7 @@ final class MemoryLocker {
 
     /** Runs the calls; throws {@link TaskFailure} with the kernel's reason when one fails. */
     void apply(ProcessPlan plan) throws IOException, InjectionException {
-        String failure = injector.inject(plan.process.pid(), calls -> plan.request.textOnly
+        String failure = injector.inject(plan.process.pid(), calls -> plan.request.textOnly()
                 ? eachMapping(plan, calls) : whole(plan, calls));
         if (failure != null) {
             throw new TaskFailure(failure);
@@ -47,13 +47,13 @@ final class MemoryLocker {
     }
 
     private String whole(ProcessPlan plan, RemoteCalls calls) throws InjectionException {
-        if (!plan.request.lock) {
+        if (!plan.request.lock()) {
             long result = calls.call(Syscall.MUNLOCKALL);
             return RemoteErrno.failed(result) ? "munlockall in " + plan.describe() + " failed: "
                     + reason(RemoteErrno.errno(result)) : null;
         }
-        long flags = Mman.MCL_CURRENT | (plan.request.future ? Mman.MCL_FUTURE : 0)
-                | (plan.request.onFault ? Mman.MCL_ONFAULT : 0);
+        long flags = Mman.MCL_CURRENT | (plan.request.future() ? Mman.MCL_FUTURE : 0)
+                | (plan.request.onFault() ? Mman.MCL_ONFAULT : 0);
         long result = calls.call(Syscall.MLOCKALL, flags);
         return RemoteErrno.failed(result) ? lockFailure("mlockall", plan, RemoteErrno.errno(result)) : null;
     }
@@ -61,14 +61,14 @@ final class MemoryLocker {
     private String eachMapping(ProcessPlan plan, RemoteCalls calls) throws InjectionException {
         int done = 0;
         for (MappingUsage mapping : plan.toChange) {
-            long start = mapping.mapping.start();
-            long length = mapping.mapping.size();
+            long start = mapping.mapping().start();
+            long length = mapping.mapping().size();
             long result;
             String call;
-            if (!plan.request.lock) {
+            if (!plan.request.lock()) {
                 call = "munlock";
                 result = calls.call(Syscall.MUNLOCK, start, length);
-            } else if (plan.request.onFault) {
+            } else if (plan.request.onFault()) {
                 call = "mlock2(MLOCK_ONFAULT)";
                 result = calls.call(Syscall.MLOCK2, start, length, Mman.MLOCK_ONFAULT);
             } else {
@@ -76,8 +76,8 @@ final class MemoryLocker {
                 result = calls.call(Syscall.MLOCK, start, length);
             }
             if (RemoteErrno.failed(result)) {
-                String what = call + " of " + mapping.mapping.describe();
-                return (plan.request.lock ? lockFailure(what, plan, RemoteErrno.errno(result))
+                String what = call + " of " + mapping.mapping().describe();
+                return (plan.request.lock() ? lockFailure(what, plan, RemoteErrno.errno(result))
                         : what + " in " + plan.describe() + " failed: " + reason(RemoteErrno.errno(result)))
                         + (done > 0 ? "; " + done + " mapping(s) before it were already changed" : "");
             }
@@ -97,12 +97,12 @@ final class MemoryLocker {
                             + state.sizeKb + " kB), or a range is no longer mapped";
                 }
                 return call + " in " + plan.describe() + " failed with ENOMEM: it would lock "
-                        + (plan.request.textOnly ? plan.neededLimit() / 1024 + " kB" : "its whole mapped size (VmSize "
+                        + (plan.request.textOnly() ? plan.neededLimit() / 1024 + " kB" : "its whole mapped size (VmSize "
                                 + state.sizeKb + " kB)") + ", above its " + limit + ", and it has no CAP_IPC_LOCK"
-                        + (plan.request.raiseLimit ? "" : "; set raise_limit: true to raise the limit with prlimit");
+                        + (plan.request.raiseLimit() ? "" : "; set raise_limit: true to raise the limit with prlimit");
             case RemoteErrno.EPERM:
                 return "not permitted: " + call + " in " + plan.describe() + " failed with EPERM: it has no CAP_IPC_LOCK "
-                        + "and its " + limit + (plan.request.raiseLimit ? " could not be raised"
+                        + "and its " + limit + (plan.request.raiseLimit() ? " could not be raised"
                                 : "; set raise_limit: true (as root) to raise the limit");
             case RemoteErrno.EAGAIN:
                 return call + " in " + plan.describe() + " failed with EAGAIN: some of its memory could not be locked "

@@ -44,20 +44,20 @@ final class ProcessPlan {
         List<MappingUsage> inScope = before.inScope(request.scope());
         long flipping = 0;
         for (MappingUsage mapping : inScope) {
-            if (!mapping.asRequested(request.lock, request.onFault)) {
+            if (!mapping.asRequested(request.lock(), request.onFault())) {
                 toChange.add(mapping);
-                if (mapping.locked() != request.lock) {
-                    flipping += mapping.sizeKb; // locked on fault or not, VmLck counts it already
+                if (mapping.locked() != request.lock()) {
+                    flipping += mapping.sizeKb(); // locked on fault or not, VmLck counts it already
                 }
             }
         }
         changingKb = flipping;
         // VmLck is the kernel's locked_vm: the full size of every VM_LOCKED mapping, resident or not.
-        if (request.lock) {
-            predictedLockedKb = request.textOnly ? before.lockedKb + changingKb
-                    : before.inScope(m -> true).stream().mapToLong(m -> m.sizeKb).sum();
+        if (request.lock()) {
+            predictedLockedKb = request.textOnly() ? before.lockedKb + changingKb
+                    : before.inScope(m -> true).stream().mapToLong(MappingUsage::sizeKb).sum();
         } else {
-            predictedLockedKb = request.textOnly ? Math.max(0, before.lockedKb - changingKb) : 0;
+            predictedLockedKb = request.textOnly() ? Math.max(0, before.lockedKb - changingKb) : 0;
         }
     }
 
@@ -67,17 +67,17 @@ final class ProcessPlan {
 
     /** Whether it takes the probe to know: future asked, and every mapping in scope locked already. */
     boolean futureUnknown() {
-        return request.lock && request.future && toChange.isEmpty();
+        return request.lock() && request.future() && toChange.isEmpty();
     }
 
     /** Bytes of RLIMIT_MEMLOCK the lock needs, when the limit applies (no CAP_IPC_LOCK); 0 otherwise. */
     long neededLimit() {
-        if (!request.lock || !needsChange() || before.canLockWithoutLimit) {
+        if (!request.lock() || !needsChange() || before.canLockWithoutLimit) {
             return 0;
         }
         // mm/mlock.c: mlockall(MCL_CURRENT) needs the whole mapped size (total_vm, VmSize) under the limit,
         // also when it runs again only to add MCL_FUTURE; mlock needs what is locked already plus the new range.
-        return (request.textOnly ? before.lockedKb + changingKb : before.sizeKb) * 1024;
+        return (request.textOnly() ? before.lockedKb + changingKb : before.sizeKb) * 1024;
     }
 
     /** Whether the current soft limit is below what the lock needs. */
@@ -119,7 +119,7 @@ final class ProcessPlan {
         json.put("scope", request.scopeName());
         ObjectNode beforeJson = before.toJson(request.scope());
         ObjectNode afterJson = after != null ? after.toJson(request.scope()) : predictedJson();
-        if (request.future) {
+        if (request.future()) {
             // Known only where it was asked of the kernel or set by this task: null otherwise.
             putFuture(beforeJson, futureBefore);
             putFuture(afterJson, futureApplied ? Boolean.TRUE : futureBefore);
@@ -139,7 +139,7 @@ final class ProcessPlan {
         int total = before.inScope(request.scope()).size();
         json.put("locked_kb", predictedLockedKb);
         json.putNull("rss_kb");
-        json.put("mappings_locked", request.lock ? total : 0);
+        json.put("mappings_locked", request.lock() ? total : 0);
         if (raiseTo != null) {
             ObjectNode limit = json.putObject("memlock_limit");
             MemoryState.putLimit(limit, "soft", raiseTo.soft());

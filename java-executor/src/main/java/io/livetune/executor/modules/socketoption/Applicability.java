@@ -25,7 +25,7 @@ final class Applicability {
         Set<SocketSetting> usedSomewhere = new LinkedHashSet<>();
         for (ScannedSocket socket : sockets) {
             List<SocketSetting> settings = new ArrayList<>();
-            for (SocketSetting setting : request.settings.keySet()) {
+            for (SocketSetting setting : request.settings().keySet()) {
                 if (!setting.takes(socket.socket().protocol(), socket.socket().family())) {
                     throw refused(setting, socket);
                 }
@@ -39,7 +39,7 @@ final class Applicability {
                 applicable.put(socket, settings);
             }
         }
-        for (SocketSetting setting : request.settings.keySet()) {
+        for (SocketSetting setting : request.settings().keySet()) {
             if (!usedSomewhere.contains(setting)) {
                 throw new TaskFailure(setting.name() + ": applies to listening TCP sockets only, and none of the "
                         + sockets.size() + " matched socket(s) is a TCP listener (add state: listen, or check local_port)");

@@ -152,16 +152,16 @@ public final class SocketOptionModule implements Module {
                 return;
             }
             try (InjectedSockets ptrace = new InjectedSockets();
-                    OpenedProcesses targets = new OpenedProcesses(sys, proc, request.method, ptrace)) {
-                List<ScannedSocket> sockets = new SocketScanner(proc, kernel, false).scan(processes, request.selection.sockets());
+                    OpenedProcesses targets = new OpenedProcesses(sys, proc, request.method(), ptrace)) {
+                List<ScannedSocket> sockets = new SocketScanner(proc, kernel, false).scan(processes, request.selection().sockets());
                 if (sockets.isEmpty()) {
-                    nothingMatched("no " + request.selection.socketsText() + " socket found in " + describe(processes),
+                    nothingMatched("no " + request.selection().socketsText() + " socket found in " + describe(processes),
                             request, task);
                     return;
                 }
                 Map<ScannedSocket, List<SocketSetting>> applicable = Applicability.check(sockets, request);
                 new SocketOptionRun(targets, kernel, request, task).run(applicable);
-                if (targets.anyPtrace() && request.method == AccessMethod.AUTO) {
+                if (targets.anyPtrace() && request.method() == AccessMethod.AUTO) {
                     task.warn("this kernel (" + Sysctl.readOr("kernel.osrelease", "?") + ") has no pidfd_getfd: the "
                             + "calls ran inside the targets with ptrace, each stopping one thread for an instant");
                 }
@@ -180,19 +180,19 @@ public final class SocketOptionModule implements Module {
     private List<ProcessInfo> findProcesses(SocketOptionRequest request, Task task) throws IOException {
         List<ProcessInfo> processes;
         try {
-            processes = new ProcessFinder(proc).find(request.selection.processes());
+            processes = new ProcessFinder(proc).find(request.selection().processes());
         } catch (NoSuchProcessException | PidfileException e) {
             nothingMatched(e.getMessage(), request, task); // a service that is not running
             return List.of();
         }
         if (processes.isEmpty()) {
-            nothingMatched("no process matched " + request.selection.processes().describe(), request, task);
+            nothingMatched("no process matched " + request.selection().processes().describe(), request, task);
         }
         return processes;
     }
 
     private static void nothingMatched(String what, SocketOptionRequest request, Task task) {
-        NothingMatched.handle(what, request.ignoreMissing, task);
+        NothingMatched.handle(what, request.ignoreMissing(), task);
         task.result().putArray("sockets");
     }
 

@@ -13,26 +13,17 @@ import java.util.Map;
 
 /**
  * The arguments of one socket_option task, after schema validation: which sockets (a
- * {@link Selection}, with exactly one process selector) and what to set on them.
+ * {@link Selection}, with exactly one process selector) and what to set on them ({@link #parse}).
+ *
+ * @param selection which sockets of which processes
+ * @param settings what to set, in the order given
+ * @param force force: past net.core.rmem_max/wmem_max
+ * @param ignoreMissing missing: ignore
+ * @param strict a socket that goes away mid-task fails the task instead of being left alone with a warning
+ * @param method how sockets are reached (pidfd, ptrace, auto)
  */
-final class SocketOptionRequest {
-    final Selection selection;
-    final Map<SocketSetting, JsonNode> settings;
-    final boolean force;
-    final boolean ignoreMissing;
-    /** A socket that goes away mid-task fails the task instead of being left alone with a warning. */
-    final boolean strict;
-    final AccessMethod method;
-
-    private SocketOptionRequest(Selection selection, Map<SocketSetting, JsonNode> settings, boolean force,
-            boolean ignoreMissing, boolean strict, AccessMethod method) {
-        this.selection = selection;
-        this.settings = settings;
-        this.force = force;
-        this.ignoreMissing = ignoreMissing;
-        this.strict = strict;
-        this.method = method;
-    }
+record SocketOptionRequest(Selection selection, Map<SocketSetting, JsonNode> settings, boolean force,
+        boolean ignoreMissing, boolean strict, AccessMethod method) {
 
     static SocketOptionRequest parse(JsonNode args) {
         return new SocketOptionRequest(Selection.parse(args, true), settings(args), args.path("force").asBoolean(false),

@@ -73,7 +73,7 @@ final class SocketOptionRun {
                     plan.changed = true;
                 }
             }
-            if (request.strict && !vanished.isEmpty()) {
+            if (request.strict() && !vanished.isEmpty()) {
                 throw new TaskFailure("strict: " + vanished.sentence() + alreadyChanged());
             }
         } finally {
@@ -130,9 +130,9 @@ final class SocketOptionRun {
             SocketPlan plan = new SocketPlan(socket);
             plan.method = live.method();
             for (SocketSetting setting : applicable.get(socket)) {
-                JsonNode requested = request.settings.get(setting);
+                JsonNode requested = request.settings().get(setting);
                 JsonNode current = read(setting, live, socket);
-                Expected expected = setting.expect(requested, current, facts, request.force,
+                Expected expected = setting.expect(requested, current, facts, request.force(),
                         socket.socket().protocol());
                 if (expected.warning() != null) {
                     task.warn(expected.warning()); // about the value asked for: the same for every socket
@@ -171,7 +171,7 @@ final class SocketOptionRun {
             List<SocketSetting> done = new ArrayList<>();
             for (Map.Entry<SocketSetting, JsonNode> change : differences.entrySet()) {
                 try {
-                    change.getKey().write(live, change.getValue(), request.force);
+                    change.getKey().write(live, change.getValue(), request.force());
                 } catch (ErrnoException e) {
                     String undo = rollBack(done, live, plan);
                     failure = change.getKey().name() + ": the kernel refused " + change.getValue() + " on "
@@ -232,7 +232,7 @@ final class SocketOptionRun {
             }
         }
         task.result().set("vanished", vanished.toJson());
-        if (!vanished.isEmpty() && !request.strict) {
+        if (!vanished.isEmpty() && !request.strict()) {
             task.warn(vanished.sentence());
         }
         task.result().put("msg", summary());

@@ -38,12 +38,12 @@ class SmapsTest {
         List<MappingUsage> entries = MemoryState.parseSmaps(SMAPS);
         assertEquals(5, entries.size());
         MappingUsage text = entries.get(0);
-        assertEquals(16, text.sizeKb);
-        assertEquals(16, text.lockedKb);
+        assertEquals(16, text.sizeKb());
+        assertEquals(16, text.lockedKb());
         assertTrue(text.locked() && text.executable() && text.lockable());
         MappingUsage heap = entries.get(1);
-        assertEquals(12, heap.sizeKb);
-        assertEquals(4, heap.rssKb);
+        assertEquals(12, heap.sizeKb());
+        assertEquals(4, heap.rssKb());
         assertFalse(heap.locked() || heap.executable());
         assertFalse(entries.get(2).lockable(), "vvar: VM_PFNMAP|VM_IO");
         assertFalse(entries.get(3).lockable(), "vdso: VM_DONTEXPAND");

@@ -85,6 +85,12 @@ final class CTarget implements AutoCloseable {
         return shell.exitValue();
     }
 
+    /** Kills the target and returns once its shell has reaped it: its pid no longer exists. */
+    void killAndAwaitExit() throws InterruptedException {
+        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        exitStatus(30);
+    }
+
     @Override
     public void close() {
         shell.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -234,4 +234,31 @@ class RaceWindowTest extends LiveProcessTest {
             assertFalse(other.has("notes"), "the other connection reads clean" + result);
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void socketInfoNotesTheSocketsOfAProcessThatExitsWhileTheyAreReadEvenWhenStrict() throws Exception {
+        try (Target target = new Target()) {
+            AtomicInteger killed = new AtomicInteger();
+            VisitMoments.install((reached, pid, fd) -> {
+                if (reached == Moment.BEFORE_OPEN && pid == target.process.pid() && killed.compareAndSet(0, 1)) {
+                    try {
+                        target.process.killAndAwaitExit();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                }
+            });
+            ExecutorResult result = Executor.ansible("socket_info", args("pid", target.process.pid(), "protocol", "tcp",
+                    "state", "established", "local_port", target.port, "strict", true));
+            assertEquals(1, killed.get(), "the target was killed once, before its first socket was read" + result);
+            assertFalse(ProcessHandle.of(target.process.pid()).isPresent(), "the target is gone");
+            assertFalse(result.failed(), "a process that exits during an inventory is a note, not an error" + result);
+            assertEquals(2, result.sockets().size(), "both scanned connections are still listed" + result);
+            for (JsonNode socket : result.sockets()) {
+                assertTrue(socket.path("notes").path(0).asText().startsWith("its process exited while livetune read it"),
+                        result::toString);
+            }
+        }
+    }
 }

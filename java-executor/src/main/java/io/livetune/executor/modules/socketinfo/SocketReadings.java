@@ -5,6 +5,7 @@ import io.livetune.executor.inject.InjectedSockets;
 import io.livetune.executor.modules.AccessAdvice;
 import io.livetune.executor.modules.TaskFailure;
 import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.procfs.ProcessGoneException;
 import io.livetune.executor.procfs.ProcessInfo;
 import io.livetune.executor.sockets.LiveSocket;
 import io.livetune.executor.sockets.DescriptorAccessDeniedException;
@@ -26,7 +27,8 @@ import java.util.Map;
  * through pidfd duplicates are read on every core when there are many (each is some thirty
  * getsockopt calls); sockets reached with ptrace are read process by process, in as few
  * stops as the engine makes. What cannot be read becomes a note on the entry, or with
- * {@code strict} a failure; a socket its process closes while it is read is always a note.
+ * {@code strict} a failure; a socket its process closes while it is read, or whose process
+ * exits meanwhile, is always a note: on a busy host processes come and go during an inventory.
  */
 final class SocketReadings {
     /** Below this many sockets, threads cost more than they save. */
@@ -90,6 +92,8 @@ final class SocketReadings {
                 .forEach(socket -> {
                     try {
                         visit(targets.get(socket.process()), List.of(socket));
+                    } catch (ProcessGoneException e) {
+                        reading(socket).processExited(e);
                     } catch (IOException | DescriptorAccessDeniedException e) {
                         reading(socket).unreadable(e);
                     }
@@ -100,6 +104,11 @@ final class SocketReadings {
     private OpenedProcess target(ProcessInfo process, List<ScannedSocket> sockets) throws IOException {
         try {
             return targets.get(process);
+        } catch (ProcessGoneException e) { // exited since the scan: an inventory goes on without it
+            for (ScannedSocket socket : sockets) {
+                reading(socket).processExited(e);
+            }
+            return null;
         } catch (DescriptorAccessDeniedException e) {
             for (ScannedSocket socket : sockets) {
                 reading(socket).unreadable(e);
@@ -121,7 +130,13 @@ final class SocketReadings {
                     reading(socket).vanished(why);
                 }
             });
-        } catch (IOException | ErrnoException | InjectedSockets.Failure e) { // exited, refused, not traceable
+        } catch (ProcessGoneException e) { // exited while its sockets were read
+            for (ScannedSocket socket : sockets) {
+                if (!reading(socket).done()) {
+                    reading(socket).processExited(e);
+                }
+            }
+        } catch (IOException | ErrnoException | InjectedSockets.Failure e) { // refused, not traceable
             for (ScannedSocket socket : sockets) {
                 if (!reading(socket).done()) {
                     reading(socket).unreadable(e);
@@ -162,6 +177,13 @@ final class SocketReadings {
 
         void vanished(SocketGoneException why) {
             gone = "closed by its process while livetune read it (" + why.getMessage() + ")"
+                    + (entry.has("options") ? ": the values are those it had then" : "");
+            done = true;
+        }
+
+        /** Its process exited between the scan and this reading: a note, like a socket it closed. */
+        void processExited(ProcessGoneException why) {
+            gone = "its process exited while livetune read it (" + why.getMessage() + ")"
                     + (entry.has("options") ? ": the values are those it had then" : "");
             done = true;
         }

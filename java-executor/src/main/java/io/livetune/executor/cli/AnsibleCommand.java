@@ -87,7 +87,7 @@ public final class AnsibleCommand implements Callable<Integer> {
             String input = null;
             try {
                 input = argsFile != null ? new String(Files.readAllBytes(argsFile), StandardCharsets.UTF_8)
-                        : new String(io.in.readAllBytes(), StandardCharsets.UTF_8);
+                        : new String(io.in().readAllBytes(), StandardCharsets.UTF_8);
             } catch (NoSuchFileException e) {
                 result = failure("--args-file: " + argsFile + " does not exist");
             } catch (IOException e) {
@@ -96,8 +96,8 @@ public final class AnsibleCommand implements Callable<Integer> {
             }
             result = input == null ? result : ModuleRunner.run(module, input);
         }
-        io.out.println(Json.write(result));
-        io.out.flush();
+        io.out().println(Json.write(result));
+        io.out().flush();
         return result.path("failed").asBoolean() ? 1 : 0;
     }
 }

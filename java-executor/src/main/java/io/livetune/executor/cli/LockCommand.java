@@ -78,11 +78,11 @@ public final class LockCommand extends ModuleCommand {
     void printTable(JsonNode result) {
         if (result.path("processes").size() > 0) {
             String format = "%-8s %-16s %-24s %-16s %s%n";
-            io.out.printf(format, "PID", "PROCESS", "LOCKED kB", "MAPPINGS LOCKED", "RLIMIT_MEMLOCK (soft)");
+            io.out().printf(format, "PID", "PROCESS", "LOCKED kB", "MAPPINGS LOCKED", "RLIMIT_MEMLOCK (soft)");
             for (JsonNode process : result.get("processes")) {
                 JsonNode before = process.path("before");
                 JsonNode after = process.path("after");
-                io.out.printf(format, process.path("pid").asText(), process.path("name").asText(),
+                io.out().printf(format, process.path("pid").asText(), process.path("name").asText(),
                         change(before.path("locked_kb"), after.path("locked_kb")),
                         after.path("mappings_locked").asText() + "/" + after.path("mappings").asText(),
                         change(before.path("memlock_limit").path("soft"), after.path("memlock_limit").path("soft")));

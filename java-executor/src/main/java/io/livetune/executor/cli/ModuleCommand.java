@@ -54,7 +54,7 @@ abstract class ModuleCommand implements Callable<Integer> {
             throw UsageErrors.of(spec, result.path("msg").asText(), flags());
         }
         if (output.json) {
-            io.out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            io.out().println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(result));
         } else {
             printTable(result);
             ResultText.printWarningsAndMessage(io, result);

@@ -40,12 +40,12 @@ public final class OptionsCommand implements Callable<Integer> {
                 entry.put("listeners_only", option.listenersOnly());
                 entry.put("description", option.description());
             }
-            io.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(list));
+            io.out().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(list));
             return 0;
         }
-        io.out.printf("%-26s %-8s %-13s %s%n", "OPTION", "TYPE", "SOCKETS", "DESCRIPTION");
+        io.out().printf("%-26s %-8s %-13s %s%n", "OPTION", "TYPE", "SOCKETS", "DESCRIPTION");
         for (SocketOption option : OptionRegistry.all()) {
-            io.out.printf("%-26s %-8s %-13s %s%n", option.name(), option.type().jsonType(), sockets(option),
+            io.out().printf("%-26s %-8s %-13s %s%n", option.name(), option.type().jsonType(), sockets(option),
                     option.description());
         }
         return 0;

@@ -136,16 +136,16 @@ public final class PreloadCommand extends ModuleCommand {
     @Override
     void printTable(JsonNode result) {
         if (result.path("files").size() > 0) {
-            io.out.printf("%-10s %-8s %s%n", "ACTION", "KIND", "FILE");
+            io.out().printf("%-10s %-8s %s%n", "ACTION", "KIND", "FILE");
             for (JsonNode file : result.get("files")) {
-                io.out.printf("%-10s %-8s %s%n", file.path("action").asText(), file.path("kind").asText(),
+                io.out().printf("%-10s %-8s %s%n", file.path("action").asText(), file.path("kind").asText(),
                         file.path("path").asText());
             }
         }
         for (JsonNode entry : result.path("diff")) {
-            io.out.println("--- " + entry.path("before_header").asText());
-            io.out.println("+++ " + entry.path("after_header").asText());
-            lineDiff(lines(entry.path("before").asText()), lines(entry.path("after").asText())).forEach(io.out::println);
+            io.out().println("--- " + entry.path("before_header").asText());
+            io.out().println("+++ " + entry.path("after_header").asText());
+            lineDiff(lines(entry.path("before").asText()), lines(entry.path("after").asText())).forEach(io.out()::println);
         }
     }
 

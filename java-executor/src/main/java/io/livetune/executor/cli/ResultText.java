@@ -9,9 +9,9 @@ final class ResultText {
 
     static void printWarningsAndMessage(Io io, JsonNode result) {
         for (JsonNode warning : result.path("warnings")) {
-            io.err.println("warning: " + warning.asText());
+            io.err().println("warning: " + warning.asText());
         }
         boolean failed = result.path("failed").asBoolean();
-        (failed ? io.err : io.out).println((failed ? "error: " : "") + result.path("msg").asText());
+        (failed ? io.err() : io.out()).println((failed ? "error: " : "") + result.path("msg").asText());
     }
 }

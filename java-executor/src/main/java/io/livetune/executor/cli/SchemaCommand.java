@@ -25,11 +25,11 @@ public final class SchemaCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Module module = Modules.get(moduleName);
         if (module == null) {
-            io.err.println("unknown module '" + moduleName + "'; known: " + String.join(", ", Modules.names())
+            io.err().println("unknown module '" + moduleName + "'; known: " + String.join(", ", Modules.names())
                     + Suggestions.didYouMean(moduleName, Modules.names()));
             return 2;
         }
-        io.out.println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(module.schema().json()));
+        io.out().println(new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(module.schema().json()));
         return 0;
     }
 }

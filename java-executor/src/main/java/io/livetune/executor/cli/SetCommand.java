@@ -123,10 +123,10 @@ public final class SetCommand extends ModuleCommand {
     @Override
     void printTable(JsonNode result) {
         if (result.path("sockets").size() > 0) {
-            io.out.printf("%-8s %-15s %-4s %-5s %-24s %-24s %-12s %s%n",
+            io.out().printf("%-8s %-15s %-4s %-5s %-24s %-24s %-12s %s%n",
                     "PID", "PROCESS", "FD", "PROTO", "LOCAL", "REMOTE", "STATE", "CHANGES");
             for (JsonNode socket : result.get("sockets")) {
-                io.out.printf("%-8s %-15s %-4s %-5s %-24s %-24s %-12s %s%n",
+                io.out().printf("%-8s %-15s %-4s %-5s %-24s %-24s %-12s %s%n",
                         socket.path("pid").asText(), socket.path("process").asText(), socket.path("fd").asText(),
                         socket.path("protocol").asText(), socket.path("local").asText(),
                         socket.path("remote").asText(), socket.path("state").asText(), changes(socket));

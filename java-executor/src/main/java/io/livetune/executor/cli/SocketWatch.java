@@ -31,7 +31,7 @@ final class SocketWatch {
             Thread.sleep(intervalMillis); // the interval the user asked for between readings
             ObjectNode next = reader.call();
             if (next.path("failed").asBoolean()) {
-                io.err.println(now() + " error: " + next.path("msg").asText());
+                io.err().println(now() + " error: " + next.path("msg").asText());
                 continue;
             }
             Map<Long, JsonNode> current = byInode(next);
@@ -45,7 +45,7 @@ final class SocketWatch {
         for (Map.Entry<Long, JsonNode> entry : after.entrySet()) {
             JsonNode old = before.get(entry.getKey());
             if (old == null) {
-                io.out.println(time + " opened " + describe(entry.getValue()));
+                io.out().println(time + " opened " + describe(entry.getValue()));
                 continue;
             }
             Iterator<Map.Entry<String, JsonNode>> options = entry.getValue().path("options").fields();
@@ -53,22 +53,22 @@ final class SocketWatch {
                 Map.Entry<String, JsonNode> option = options.next();
                 JsonNode was = old.path("options").get(option.getKey());
                 if (was != null && !was.equals(option.getValue())) {
-                    io.out.println(time + " " + describe(entry.getValue()) + ": "
+                    io.out().println(time + " " + describe(entry.getValue()) + ": "
                             + SocketInspector.compact(option.getKey(), was) + " -> "
                             + SocketInspector.compact(option.getKey(), option.getValue()));
                 }
             }
             if (entry.getValue().has("backlog") && !entry.getValue().path("backlog").equals(old.path("backlog"))) {
-                io.out.println(time + " " + describe(entry.getValue()) + ": backlog " + old.path("backlog").asText()
+                io.out().println(time + " " + describe(entry.getValue()) + ": backlog " + old.path("backlog").asText()
                         + " -> " + entry.getValue().path("backlog").asText());
             }
         }
         for (Map.Entry<Long, JsonNode> entry : before.entrySet()) {
             if (!after.containsKey(entry.getKey())) {
-                io.out.println(time + " closed " + describe(entry.getValue()));
+                io.out().println(time + " closed " + describe(entry.getValue()));
             }
         }
-        io.out.flush();
+        io.out().flush();
     }
 
     private static Map<Long, JsonNode> byInode(ObjectNode result) {

@@ -84,8 +84,8 @@ public final class SocketsCommand implements Callable<Integer> {
             // Straight onto stdout: 20,000 sockets make a 10 MB document, which as a String
             // first would cost twice its size in memory.
             (pretty ? JSON.writerWithDefaultPrettyPrinter() : JSON.writer())
-                    .without(JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(io.out, result);
-            io.out.println();
+                    .without(JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(io.out(), result);
+            io.out().println();
         } else {
             printTable(result);
         }
@@ -148,10 +148,10 @@ public final class SocketsCommand implements Callable<Integer> {
 
     private void printTable(ObjectNode result) throws Exception {
         for (JsonNode warning : result.path("warnings")) {
-            io.err.println("warning: " + warning.asText());
+            io.err().println("warning: " + warning.asText());
         }
         if (result.path("failed").asBoolean()) {
-            io.err.println("error: " + result.path("msg").asText());
+            io.err().println("error: " + result.path("msg").asText());
             return;
         }
         KernelDefaults defaults = all ? null
@@ -173,12 +173,12 @@ public final class SocketsCommand implements Callable<Integer> {
                     socket.path("state").asText().toUpperCase(Locale.ROOT), owners(socket),
                     options(socket, defaults));
             if (rows.length() >= 1 << 16) {
-                io.out.print(rows);
+                io.out().print(rows);
                 rows.setLength(0);
             }
         }
-        io.out.print(rows);
-        io.out.flush();
+        io.out().print(rows);
+        io.out().flush();
     }
 
     private static String owners(JsonNode socket) {

@@ -7,15 +7,7 @@ import io.livetune.executor.nativeio.ErrnoException;
  * An option the registry does not know, given as {level, optname, value}: an int set and
  * read back as is. The kernel decides whether the socket takes it.
  */
-public final class RawOption implements SocketSetting {
-    private final int level;
-    private final int optname;
-
-    public RawOption(int level, int optname) {
-        this.level = level;
-        this.optname = optname;
-    }
-
+public record RawOption(int level, int optname) implements SocketSetting {
     @Override
     public String name() {
         return "raw:" + level + ":" + optname;

@@ -63,21 +63,9 @@ public final class ScannedSocket {
     }
 
     /** One process's descriptor for the socket. */
-    public static final class Holder {
-        private final ProcessInfo process;
-        private final int fd;
-
-        Holder(ProcessInfo process, int fd) {
-            this.process = process;
-            this.fd = fd;
-        }
-
+    public record Holder(ProcessInfo process, int fd) {
         public int pid() {
             return process.pid();
-        }
-
-        public int fd() {
-            return fd;
         }
 
         public String name() {

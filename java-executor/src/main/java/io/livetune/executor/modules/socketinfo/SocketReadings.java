@@ -27,8 +27,9 @@ import java.util.Map;
  * through pidfd duplicates are read on every core when there are many (each is some thirty
  * getsockopt calls); sockets reached with ptrace are read process by process, in as few
  * stops as the engine makes. What cannot be read becomes a note on the entry, or with
- * {@code strict} a failure; a socket its process closes while it is read, or whose process
- * exits meanwhile, is always a note: on a busy host processes come and go during an inventory.
+ * {@code strict} a failure; a socket its process closes while it is read is always a note. A
+ * process that exits meanwhile is a note too (on a busy host processes come and go during an
+ * inventory), and a failure only with {@code strict}.
  */
 final class SocketReadings {
     /** Below this many sockets, threads cost more than they save. */
@@ -181,10 +182,19 @@ final class SocketReadings {
             done = true;
         }
 
-        /** Its process exited between the scan and this reading: a note, like a socket it closed. */
+        /**
+         * Its process exited between the scan and this reading: a note, like a socket it closed,
+         * so that an inventory of a busy host survives processes that come and go; with
+         * {@code strict}, which asks for every value of every socket, a failure.
+         */
         void processExited(ProcessGoneException why) {
-            gone = "its process exited while livetune read it (" + why.getMessage() + ")"
+            String note = "its process exited while livetune read it (" + why.getMessage() + ")"
                     + (entry.has("options") ? ": the values are those it had then" : "");
+            if (strict) {
+                notes.add(note);
+            } else {
+                gone = note;
+            }
             done = true;
         }
 

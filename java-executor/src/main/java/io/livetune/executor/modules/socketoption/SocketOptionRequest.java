@@ -38,8 +38,14 @@ record SocketOptionRequest(Selection selection, Map<SocketSetting, JsonNode> set
             Map.Entry<String, JsonNode> entry = options.next();
             settings.put(OptionRegistry.get(entry.getKey()), entry.getValue());
         }
+        int index = 0;
         for (JsonNode raw : args.path("raw")) {
-            settings.put(new RawOption(raw.get("level").asInt(), raw.get("optname").asInt()), raw.get("value"));
+            RawOption option = new RawOption(raw.get("level").asInt(), raw.get("optname").asInt());
+            if (settings.put(option, raw.get("value")) != null) {
+                throw new InvalidArguments("raw[" + index + "]: level " + option.level() + " optname " + option.optname()
+                        + " is given twice; give it once");
+            }
+            index++;
         }
         if (args.has("backlog")) {
             settings.put(Backlog.INSTANCE, args.get("backlog"));

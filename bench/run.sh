@@ -14,10 +14,14 @@
 #       1,000-injection soak into a threaded server under load
 #   (g) the LD_PRELOAD shim on 100,000 connect/accept/close cycles vs no preload, with
 #       Debian's libkeepalive as the peer (bench/preload_bench.sh)
+#   (h) a fleet of 32 sshd targets (bench/lib/fleet.sh), forks 16: a play with one
+#       unchanged socket_option task vs the same play with sysctl; first run (jar
+#       transferred to every target) and cached
 #
 # Knobs: BENCH_PAIRS (15), BENCH_CONNS (10000), BENCH_ONLY (e.g. "a c"), BENCH_JAVAS (paths),
 #        BENCH_WATCH_READINGS (10),
-#        BENCH_PRELOAD_ROUNDS (7), BENCH_PRELOAD_CYCLES (100000).
+#        BENCH_PRELOAD_ROUNDS (7), BENCH_PRELOAD_CYCLES (100000),
+#        BENCH_FLEET (32 targets), BENCH_FLEET_FORKS (16), BENCH_FLEET_ROUNDS (3).
 # Needs root (sshd, remote login as root, 10,000 descriptors) and `make install` done.
 set -euo pipefail
 
@@ -28,7 +32,10 @@ export ANSIBLE_RETRY_FILES_ENABLED=false PYTHONDONTWRITEBYTECODE=1 ANSIBLE_FORCE
 
 PAIRS=${BENCH_PAIRS:-15}
 CONNS=${BENCH_CONNS:-10000}
-ONLY=${BENCH_ONLY:-a b c d e g}
+ONLY=${BENCH_ONLY:-a b c d e g h}
+FLEET=${BENCH_FLEET:-32}
+FLEET_FORKS=${BENCH_FLEET_FORKS:-16}
+FLEET_ROUNDS=${BENCH_FLEET_ROUNDS:-3}
 JAR=$ROOT/build/collections/ansible_collections/livetune/process/files/livetune-executor.jar
 [ -f "$JAR" ] || JAR=$ROOT/java-executor/target/livetune-executor.jar
 [ -f "$JAR" ] || { echo "bench: no executor jar; run 'make build install' first" >&2; exit 1; }
@@ -74,6 +81,7 @@ cleanup() {
     for s in "$STATE"/cp/*; do [ -S "$s" ] && ssh -q -O exit -o ControlPath="$s" x 2>/dev/null; done
     for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
     sshd_stop
+    [ "$(type -t fleet_stop)" != function ] || fleet_stop
     rm -rf "$STATE"
 }
 trap cleanup EXIT
@@ -274,6 +282,129 @@ PY
                 fi
             done
         fi
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------
+if want h; then
+    section "(h) fleet: $FLEET targets, forks $FLEET_FORKS: one socket_option task vs the same play with sysctl"
+    # shellcheck source=bench/lib/fleet.sh
+    source "$ROOT/bench/lib/fleet.sh"
+    if ! fleet_start "$STATE/fleet" "$FLEET"; then
+        echo "bench (h): could not start the fleet's sshds" >&2
+        errors=$((errors + 1))
+    else
+        echo "$FLEET sshds on 127.0.0.2..127.0.0.$((FLEET + 1)), each with its own /var/cache/livetune" \
+             "(its own mount namespace); one daemon on 127.0.0.1 that every target's task reads"
+        fleet_inventory "$STATE/fleet.ini"
+        port_h=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+        python3 tests/daemons/tunable_server.py --port "$port_h" --backlog 128 --rcvbuf 65536 \
+            --pidfile "$STATE/h.pid" --ready-file "$STATE/h.ready" --daemonize
+        PIDS+=("$(cat "$STATE/h.pid")")
+        somaxconn=$(sysctl -n net.core.somaxconn)
+        # Each play: a raw task that opens every target's SSH master (not counted), then the
+        # measured task. Both measured tasks are unchanged: the daemon already has backlog
+        # 128 and SO_RCVBUF 65536; each target's sysctl file holds the live value (the
+        # warm-up play writes it).
+        for kind in socket_option sysctl; do
+            python3 - "$STATE/fleet-$kind.yml" "$kind" "$STATE/h.pid" "$port_h" "$somaxconn" <<'PY'
+import sys
+out, kind, pidfile, port, somaxconn = sys.argv[1:]
+task = {
+    "socket_option": """      livetune.process.socket_option:
+        pidfile: "%s"
+        protocol: tcp
+        state: listen
+        local_port: %s
+        backlog: 128
+        options:
+          so_rcvbuf: 65536""" % (pidfile, port),
+    "sysctl": """      ansible.posix.sysctl:
+        name: net.core.somaxconn
+        value: "%s"
+        sysctl_file: "{{ fleet_dir }}/sysctl.conf"
+        sysctl_set: true
+        reload: false""" % somaxconn,
+}[kind]
+open(out, "w").write("""---
+- name: bench (h)
+  hosts: all
+  gather_facts: false
+  tasks:
+    - name: connect
+      ansible.builtin.raw: "true"
+      changed_when: false
+    - name: "fleet %s"
+%s
+""" % (kind, task))
+PY
+        done
+        fleet_play() { # KIND ROUND LABEL [ansible-playbook args]: one play; its times in $STATE/h-LABEL-ROUND.json
+            local kind=$1 round=$2 label=$3
+            shift 3
+            ANSIBLE_CALLBACK_PLUGINS=$ROOT/bench/callback_plugins ANSIBLE_CALLBACKS_ENABLED=task_times \
+            LIVETUNE_BENCH_TIMES=$STATE/h-$label-$round.json \
+                ansible-playbook -i "$STATE/fleet.ini" -f "$FLEET_FORKS" "$STATE/fleet-$kind.yml" "$@" \
+                >"$STATE/h.log" 2>&1 || { tail -30 "$STATE/h.log" >&2; return 1; }
+        }
+        if ! fleet_play sysctl 0 warmup; then
+            echo "bench (h): the warm-up sysctl play failed" >&2
+            errors=$((errors + 1))
+        else
+            for java in "${BENCH_JAVAS[@]}"; do
+                jdk="JDK $(java_major "$java")"
+                extra=()
+                [ "$java" = "$JAVA" ] || extra=(-e "livetune_java=$java")
+                echo
+                echo "-- $jdk ($java): $FLEET_ROUNDS rounds of: every cache emptied; socket_option (first run:" \
+                     "jar transferred, archive made); sysctl; socket_option again (cached); sysctl"
+                ok=1
+                for round in $(seq 1 "$FLEET_ROUNDS"); do
+                    fleet_forget_jars
+                    if ! { fleet_play socket_option "$round" so-first "${extra[@]}" &&
+                        fleet_jars_cached &&
+                        fleet_play sysctl "$round" sc-first &&
+                        fleet_play socket_option "$round" so-cached "${extra[@]}" &&
+                        fleet_play sysctl "$round" sc-cached; }; then
+                        ok=0
+                        break
+                    fi
+                done
+                if [ $ok = 0 ] || ! python3 - "$STATE" "$FLEET_ROUNDS" "$FLEET" "$FLEET_FORKS" "$RESULTS" "$jdk" <<'PY'; then
+import json, statistics, sys
+state, rounds, fleet, forks, results, jdk = sys.argv[1:]
+rounds, fleet = int(rounds), int(fleet)
+
+def task_time(label, r):
+    """The measured task's wall time: its start to the last target's result."""
+    recs = [x for x in json.load(open("%s/h-%s-%d.json" % (state, label, r))) if x["task"].startswith("fleet ")]
+    bad = [x for x in recs if x["failed"] or x["changed"]]
+    if len(recs) != fleet or bad:
+        sys.exit("round %d, %s: %d results of %d, failed or changed: %s"
+                 % (r, label, len(recs), fleet, ["%s %s" % (x["host"], x.get("msg") or "changed") for x in bad][:3]))
+    return max(x["seconds"] for x in recs)
+
+t = {label: [task_time(label, r) for r in range(1, rounds + 1)] for label in ("so-first", "sc-first", "so-cached", "sc-cached")}
+print("round  socket_option first  sysctl   ratio   socket_option cached  sysctl   ratio")
+for i in range(rounds):
+    print("%5d  %17.2f s  %5.2f s  %5.2f  %18.2f s  %5.2f s  %5.2f" % (
+        i + 1, t["so-first"][i], t["sc-first"][i], t["so-first"][i] / t["sc-first"][i],
+        t["so-cached"][i], t["sc-cached"][i], t["so-cached"][i] / t["sc-cached"][i]))
+first = statistics.median(a / b for a, b in zip(t["so-first"], t["sc-first"]))
+cached = statistics.median(a / b for a, b in zip(t["so-cached"], t["sc-cached"]))
+m = {k: statistics.median(v) for k, v in t.items()}
+print("median of per-round ratios: first run %.2f, cached %.2f (%d rounds)" % (first, cached, rounds))
+with open(results, "a") as f:
+    f.write("(h) fleet of %d, forks %s: socket_option / sysctl, first run (jar transferred), %s\t%.2f  (%.2f s vs %.2f s)\t<= 1.2\n"
+            % (fleet, forks, jdk, first, m["so-first"], m["sc-first"]))
+    f.write("    same, cached, %s\t%.2f  (%.2f s vs %.2f s)\t<= 0.8\n" % (jdk, cached, m["so-cached"], m["sc-cached"]))
+PY
+                    echo "bench (h): the fleet measurement failed ($jdk)" >&2
+                    errors=$((errors + 1))
+                fi
+            done
+        fi
+        fleet_stop
     fi
 fi
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Records the wall time of every task (first "task start" to the host's result) into the
-# JSON file named by $LIVETUNE_BENCH_TIMES: [{"task": NAME, "seconds": S, "changed": B,
-# "failed": B}, ...] in playbook order.  Used by bench/run.sh only.
+# JSON file named by $LIVETUNE_BENCH_TIMES: [{"task": NAME, "host": HOST, "seconds": S,
+# "changed": B, "failed": B}, ...] in playbook order, one per host.  Used by bench/run.sh only.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
@@ -39,6 +39,7 @@ class CallbackModule(CallbackBase):
         r = result._result
         self._records.append({
             'task': result._task.get_name(),
+            'host': result._host.get_name(),
             'seconds': end - (self._start or end),
             'changed': bool(r.get('changed')),
             'failed': failed,

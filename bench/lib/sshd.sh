@@ -13,20 +13,39 @@ sshd_start() {
     local dir=$1 addr=${2:-127.0.0.1} port=${3:-}
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd)
-    if [ -z "$port" ]; then
-        port=$(python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$addr")
-    fi
+    [ -n "$port" ] || port=$(sshd_free_port "$addr")
+    sshd_keys "$dir"
+    sshd_write_config "$dir" "$dir" "$addr" "$port" || return 1
+    /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log" || return 1
+    sshd_await "$dir" "$dir" "$addr" "$port" || return 1
+    SSHD_DIR=$dir SSHD_ADDR=$addr SSHD_PORT=$port SSHD_KEY=$dir/client_ed25519
+    SSHD_PID=$(cat "$dir/sshd.pid")
+}
+
+# A free TCP port on address $1.
+sshd_free_port() {
+    python3 -c 'import socket,sys; s=socket.socket(); s.bind((sys.argv[1],0)); print(s.getsockname()[1])' "$1"
+}
+
+# Host and client keys in DIR (made once), and the client key authorised.
+sshd_keys() {
+    local dir=$1
     [ -f "$dir/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$dir/host_ed25519"
     [ -f "$dir/client_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$dir/client_ed25519"
-    cp "$dir/client_ed25519.pub" "$dir/authorized_keys"
+    [ -f "$dir/authorized_keys" ] || cp "$dir/client_ed25519.pub" "$dir/authorized_keys"
+}
+
+# sshd_write_config DIR KEYDIR ADDR PORT: DIR/sshd_config (pid file there), keys of KEYDIR.
+sshd_write_config() {
+    local dir=$1 keys=$2 addr=$3 port=$4
     local sftp=/usr/lib/openssh/sftp-server
     [ -x "$sftp" ] || sftp=internal-sftp
     cat >"$dir/sshd_config" <<CFG
 ListenAddress $addr
 Port $port
-HostKey $dir/host_ed25519
+HostKey $keys/host_ed25519
 PidFile $dir/sshd.pid
-AuthorizedKeysFile $dir/authorized_keys
+AuthorizedKeysFile $keys/authorized_keys
 StrictModes no
 PermitRootLogin prohibit-password
 PubkeyAuthentication yes
@@ -40,15 +59,16 @@ LogLevel ERROR
 Subsystem sftp $sftp
 CFG
     mkdir -p /run/sshd
-    /usr/sbin/sshd -t -f "$dir/sshd_config" || return 1
-    /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log" || return 1
-    local _
+    /usr/sbin/sshd -t -f "$dir/sshd_config"
+}
+
+# sshd_await DIR KEYDIR ADDR PORT: waits until the sshd of DIR wrote its pid and accepts a login.
+sshd_await() {
+    local dir=$1 keys=$2 addr=$3 port=$4 _
     for _ in $(seq 100); do
         if [ -s "$dir/sshd.pid" ] && ssh -q -o BatchMode=yes -o StrictHostKeyChecking=no \
-            -o UserKnownHostsFile=/dev/null -o ConnectTimeout=2 -i "$dir/client_ed25519" \
+            -o UserKnownHostsFile=/dev/null -o ConnectTimeout=2 -i "$keys/client_ed25519" \
             -p "$port" "$(id -un)@$addr" true </dev/null 2>/dev/null; then
-            SSHD_DIR=$dir SSHD_ADDR=$addr SSHD_PORT=$port SSHD_KEY=$dir/client_ed25519
-            SSHD_PID=$(cat "$dir/sshd.pid")
             return 0
         fi
         sleep 0.1

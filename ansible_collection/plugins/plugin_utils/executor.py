@@ -16,6 +16,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fcntl
 import hashlib
 import json
 import os
@@ -86,7 +87,12 @@ class TaskFailure(Exception):
 
 
 def _local_jar_sha256(path):
-    """sha256 of the controller's jar, computed once per ansible run (see _run_marker)."""
+    """sha256 of the controller's jar, computed once per ansible run (see _run_marker).
+
+    The first task of a run starts up to `forks` workers at once; the first to take the
+    lock hashes the jar, the others wait and read its result: the jar is read once per
+    run, not once per target.
+    """
     try:
         st = os.stat(path)
     except OSError as e:
@@ -95,20 +101,37 @@ def _local_jar_sha256(path):
             'Install a collection built with `make build`, which puts the jar in files/.'
             % (path, to_native(e.strerror))) from None
     cache = _run_marker('jar-sha256', os.path.realpath(path), st.st_size, st.st_mtime_ns)
+    sha = _read_sha(cache)
+    if sha:
+        return sha
+    try:
+        lock = open(cache + '.lock', 'a')
+    except (OSError, IOError):
+        return _sha256_of(path)  # no lock: every worker hashes, as without this cache
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        sha = _read_sha(cache)
+        if not sha:
+            sha = _sha256_of(path)
+            _write_atomic(cache, sha)
+    return sha
+
+
+def _read_sha(cache):
     try:
         with open(cache) as f:
             cached = f.read().strip()
-        if len(cached) == 64:
-            return cached
+        return cached if len(cached) == 64 else None
     except (OSError, IOError):
-        pass
+        return None
+
+
+def _sha256_of(path):
     digest = hashlib.sha256()
     with open(path, 'rb') as f:
         for block in iter(lambda: f.read(1 << 20), b''):
             digest.update(block)
-    sha = digest.hexdigest()
-    _write_atomic(cache, sha)
-    return sha
+    return digest.hexdigest()
 
 
 def _run_marker(kind, *key):

@@ -15,7 +15,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import fcntl
+import glob
 import json
+import multiprocessing
 import os
 import re
 
@@ -264,6 +267,44 @@ def test_the_jar_digest_is_computed_once_per_run(monkeypatch):
     action.run(task_vars={})
     assert executor.JAR_PATH not in opened  # the run marker has it
     assert sent_commands(action)[0].variables['lt_sha'] == JAR_SHA
+
+
+def test_workers_started_together_hash_the_jar_once(tmp_path, monkeypatch):
+    """The first task of a run: one worker per target, all asking at once (forks)."""
+    workers = 4
+    ctx = multiprocessing.get_context('fork')
+    everyone_looked = ctx.Barrier(workers)
+    hashed = tmp_path / 'hashed'
+    real_read, real_hash = executor._read_sha, executor._sha256_of
+    first_look = []
+
+    def read_then_wait(cache):
+        sha = real_read(cache)
+        if not first_look:  # every worker saw no digest before any of them computes one
+            first_look.append(sha)
+            everyone_looked.wait(timeout=30)
+        return sha
+
+    def counting_hash(path):
+        # another open file description cannot take the lock while the digest is computed
+        locks = glob.glob(os.path.join(executor.C.DEFAULT_LOCAL_TMP, 'livetune-jar-sha256-*.lock'))
+        with open(locks[0]) as other:
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = 'unlocked'
+            except BlockingIOError:
+                held = 'locked'
+        with open(str(hashed), 'a') as f:
+            f.write('%d %s\n' % (os.getpid(), held))
+        return real_hash(path)
+    monkeypatch.setattr(executor, '_read_sha', read_then_wait)
+    monkeypatch.setattr(executor, '_sha256_of', counting_hash)
+
+    with ctx.Pool(workers) as pool:
+        shas = pool.map(executor._local_jar_sha256, [executor.JAR_PATH] * workers, chunksize=1)
+    assert shas == [JAR_SHA] * workers
+    hashes = hashed.read_text().splitlines()
+    assert len(hashes) == 1 and hashes[0].endswith(' locked')
 
 
 # -- what the script says when it cannot run the jar -----------------------------------------

@@ -3,6 +3,7 @@ package io.livetune.executor.modules;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.ValidationMessage;
 import io.livetune.executor.sockets.OptionRegistry;
 import io.livetune.executor.sockets.SocketOption;
@@ -32,17 +33,19 @@ public final class ModuleSchema {
     private final ObjectNode schema;
     private final JsonSchema validator;
 
-    private ModuleSchema(ObjectNode schema) {
+    private ModuleSchema(ObjectNode schema, JsonSchemaFactory factory) {
         this.schema = schema;
         Json.lightenEnums(schema);
-        this.validator = SchemaFactory.INSTANCE.getSchema(schema);
+        this.validator = factory.getSchema(schema);
     }
 
     /** Loads schemas/NAME.schema.json; {@code completer} may add generated parts (the option registry). */
     public static ModuleSchema load(String module, Consumer<ObjectNode> completer) {
+        // The factory first: building it needs no JSON parse, so it overlaps JsonNumbers.
+        JsonSchemaFactory factory = SchemaFactory.INSTANCE;
         ObjectNode schema = resource(module);
         completer.accept(schema);
-        return new ModuleSchema(schema);
+        return new ModuleSchema(schema, factory);
     }
 
     /** A schema file bundled in the jar: schemas/NAME.schema.json. */

@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Where a target's first livetune task goes, step by step (figure (h)'s first run, one target).
+
+    bench/first_run.py --jar JAR --args ARGS.json [--rounds 3] [JAVA ...]
+
+Drives plugin_utils/executor_run.sh as executor.py does, with the cache emptied before each
+round: the command that answers "need-jar", the jar put into the cache (a local copy here,
+where SSH would transfer it), the command that installs it, runs the task and makes the
+class-data archive (JDK < 25) or the AOT cache (JDK >= 25), then two cached runs. Prints each
+step's wall time. ARGS.json holds the task's arguments as executor.py sends them.
+
+Runs itself in a private mount namespace with a temporary directory on /var/cache/livetune
+(the cache of a root login), so the machine's real cache is never touched. Needs root.
+"""
+
+import argparse
+import hashlib
+import os
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+RUN_SH = os.path.join(ROOT, "ansible_collection", "plugins", "plugin_utils", "executor_run.sh")
+CACHE = "/var/cache/livetune"
+INSIDE = "LIVETUNE_FIRST_RUN_NAMESPACE"
+
+
+def in_private_cache(argv):
+    """Re-runs this script in a mount namespace of its own, with an empty cache mounted."""
+    scratch = tempfile.mkdtemp(prefix="livetune-first-run.")
+    try:
+        os.chmod(scratch, 0o700)
+        os.makedirs(CACHE, mode=0o700, exist_ok=True)  # the mount point
+        script = 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+        env = dict(os.environ, **{INSIDE: "1"})
+        return subprocess.run(["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script,
+                               "first-run", scratch, CACHE, sys.executable] + argv, env=env).returncode
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--jar", required=True)
+    p.add_argument("--args", required=True, help="file with the task's arguments (JSON)")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("javas", nargs="*", default=[shutil.which("java")])
+    o = p.parse_args()
+    if os.environ.get(INSIDE) != "1":
+        return in_private_cache(sys.argv)
+    script = open(RUN_SH).read()
+    jar = os.path.abspath(o.jar)
+    sha = hashlib.sha256(open(jar, "rb").read()).hexdigest()
+    task = open(o.args, "rb").read()
+
+    def executor_run(java, install=""):
+        values = dict(lt_sha=sha, lt_module="socket_option", lt_java=java, lt_args="", lt_install=install,
+                      lt_debug="0")
+        cmd = "\n".join("%s=%s" % (k, shlex.quote(v)) for k, v in values.items()) + "\n" + script
+        t0 = time.perf_counter()
+        done = subprocess.run(["sh", "-c", cmd], input=task, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return time.perf_counter() - t0, done.stdout
+
+    for java in o.javas:
+        print("-- %s" % java)
+        print("need-jar  copy    install+run+archive  cached  cached")
+        for _ in range(o.rounds):
+            shutil.rmtree(os.path.join(CACHE, sha), ignore_errors=True)
+            asked, out = executor_run(java)
+            if not out.startswith(b"LIVETUNE-STATUS\tneed-jar"):
+                sys.exit("expected need-jar, got %r" % out[:200])
+            upload = os.path.join(CACHE, sha, ".upload.bench")
+            t0 = time.perf_counter()
+            shutil.copyfile(jar, upload)
+            copied = time.perf_counter() - t0
+            times = [asked, copied]
+            for install in (upload, "", ""):
+                took, out = executor_run(java, install)
+                if not out.startswith(b"{"):
+                    sys.exit("the executor did not answer: %r" % out[:300])
+                times.append(took)
+            print("%6.3f s %6.3f s %12.3f s %11.3f s %6.3f s" % tuple(times))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

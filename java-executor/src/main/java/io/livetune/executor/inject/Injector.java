@@ -8,7 +8,7 @@ import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcStatus;
 import io.livetune.executor.procfs.ProcessGoneException;
 import io.livetune.executor.procfs.ProcessInfo;
-import io.livetune.executor.procfs.Sysctl;
+import io.livetune.executor.procfs.PtraceAccess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -233,15 +233,21 @@ public final class Injector implements AutoCloseable {
             } catch (IOException ignored) {
                 // fall through to the general advice
             }
-            String yama = Sysctl.readOr("kernel.yama.ptrace_scope", "");
-            return new InjectionException(Kind.NOT_PERMITTED, "ptrace of pid " + pid + " was refused ("
-                    + e.getMessage() + "): " + (hasCapability(CAP_SYS_PTRACE)
-                            ? "a security module (SELinux, AppArmor) or kernel.yama.ptrace_scope (" + yama
-                                    + ") forbids it" + ((options & PtraceCalls.PTRACE_O_SUSPEND_SECCOMP) != 0
-                                            ? ", or suspending its seccomp filter is not allowed" : "")
-                            : "it needs root or CAP_SYS_PTRACE; run the task with become: true"), e);
+            String advice = PtraceAccess.ofThisExecutor(proc).attachRefused(describe(pid));
+            return new InjectionException(Kind.NOT_PERMITTED, advice
+                    + ((options & PtraceCalls.PTRACE_O_SUSPEND_SECCOMP) != 0 && hasCapability(CAP_SYS_PTRACE)
+                            ? " (or suspending its seccomp filter for the injection is not allowed)" : ""), e);
         }
         return new InjectionException(Kind.FAILED, "cannot attach to pid " + pid + ": " + e.getMessage(), e);
+    }
+
+    /** "pid 42 (nginx)", as the other messages about a target name it. */
+    private String describe(int pid) {
+        try {
+            return "pid " + pid + " (" + proc.read(pid, "comm").trim() + ")";
+        } catch (IOException e) {
+            return "pid " + pid;
+        }
     }
 
     /** The chosen thread ended before PTRACE_SEIZE: nothing was done to the process. */

@@ -2,6 +2,7 @@ package io.livetune.executor.modules;
 
 import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.procfs.HiddenProcessException;
 import io.livetune.executor.procfs.ProcessAccessDeniedException;
 import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcessInfo;
@@ -36,6 +37,9 @@ public final class AccessAdvice {
 
     /** /proc would not show a process's descriptors: same advice as a refused pidfd. */
     public static TaskFailure explain(ProcessAccessDeniedException e) {
+        if (e instanceof HiddenProcessException) {
+            return new TaskFailure(e.getMessage(), e); // says it all: what hides it and what to do
+        }
         String name = commOf(e.pid()); // readable even when its fd/ and ns/ are not
         return new TaskFailure(access().readRefused("pid " + e.pid() + " (" + (name.isEmpty() ? "?" : name) + ")")
                 + " (" + e.getMessage() + ")", e);

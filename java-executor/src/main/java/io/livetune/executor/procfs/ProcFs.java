@@ -26,6 +26,11 @@ public final class ProcFs {
         this.root = root;
     }
 
+    /** Where this proc file system is mounted ("/proc"). */
+    public Path mountPoint() {
+        return root;
+    }
+
     public Path pidDir(int pid) {
         return root.resolve(Integer.toString(pid));
     }

@@ -233,21 +233,12 @@ public final class Injector implements AutoCloseable {
             } catch (IOException ignored) {
                 // fall through to the general advice
             }
-            String advice = PtraceAccess.ofThisExecutor(proc).attachRefused(describe(pid));
+            String advice = PtraceAccess.ofThisExecutor(proc).attachRefused(proc.describe(pid));
             return new InjectionException(Kind.NOT_PERMITTED, advice
                     + ((options & PtraceCalls.PTRACE_O_SUSPEND_SECCOMP) != 0 && hasCapability(CAP_SYS_PTRACE)
                             ? " (or suspending its seccomp filter for the injection is not allowed)" : ""), e);
         }
         return new InjectionException(Kind.FAILED, "cannot attach to pid " + pid + ": " + e.getMessage(), e);
-    }
-
-    /** "pid 42 (nginx)", as the other messages about a target name it. */
-    private String describe(int pid) {
-        try {
-            return "pid " + pid + " (" + proc.read(pid, "comm").trim() + ")";
-        } catch (IOException e) {
-            return "pid " + pid;
-        }
     }
 
     /** The chosen thread ended before PTRACE_SEIZE: nothing was done to the process. */

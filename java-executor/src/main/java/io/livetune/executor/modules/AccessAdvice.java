@@ -35,6 +35,14 @@ public final class AccessAdvice {
         return new TaskFailure("cannot reach the descriptors of " + target + ": " + e.getMessage(), e);
     }
 
+    /**
+     * Whether a failure while visiting sockets is pidfd_getfd refused by the kernel's ptrace
+     * attach check (Yama included), to be explained as such rather than as a bare errno.
+     */
+    public static boolean refusedReach(ErrnoException e) {
+        return e.call().startsWith("pidfd_getfd") && (e.is(Errno.EPERM) || e.is(Errno.EACCES));
+    }
+
     /** /proc would not show a process's descriptors: same advice as a refused pidfd. */
     public static TaskFailure explain(ProcessAccessDeniedException e) {
         if (e instanceof HiddenProcessException) {

@@ -88,6 +88,15 @@ public final class ProcFs {
         }
     }
 
+    /** "pid 42 (nginx)", as messages name a process; just "pid 42" when its name cannot be read. */
+    public String describe(int pid) {
+        try {
+            return "pid " + pid + " (" + read(pid, "comm").trim() + ")";
+        } catch (IOException e) {
+            return "pid " + pid;
+        }
+    }
+
     /** Our own process, as /proc names it. */
     public static int selfPid() {
         return (int) ProcessHandle.current().pid();

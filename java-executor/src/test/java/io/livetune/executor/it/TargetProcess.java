@@ -68,6 +68,9 @@ final class TargetProcess implements AutoCloseable {
                     spec.pidInNamespace > 1 ? "echo " + (spec.pidInNamespace - 1)
                             + " > /proc/sys/kernel/ns_last_pid && \"$0\" \"$@\"" : "exec \"$0\" \"$@\""));
         }
+        if (spec.unlimitedMemlock) {
+            command.addAll(List.of("prlimit", "--memlock=unlimited:unlimited", "--"));
+        }
         if (spec.uid != null) {
             command.addAll(List.of("setpriv", "--reuid=" + spec.uid, "--regid=" + spec.uid, "--clear-groups", "--"));
         }

@@ -13,6 +13,7 @@ final class TargetSpec {
     boolean ownNetworkNamespace;
     boolean withoutPtraceCapability;
     Integer uid;
+    boolean unlimitedMemlock;
     boolean ownPidNamespace;
     int pidInNamespace;
     String pidfile;
@@ -80,6 +81,12 @@ final class TargetSpec {
     /** Runs the target as this user (uid and gid, no supplementary groups), through setpriv. */
     TargetSpec asUser(int uid) {
         this.uid = uid;
+        return this;
+    }
+
+    /** Runs the target with RLIMIT_MEMLOCK unlimited (prlimit), so a user without CAP_IPC_LOCK may lock it all. */
+    TargetSpec withUnlimitedMemlock() {
+        this.unlimitedMemlock = true;
         return this;
     }
 

@@ -158,4 +158,34 @@ class HidepidTest extends LiveProcessTest {
             assertRaised(own, socketOption(nobody, raiseReceiveBuffer("unit", unit)));
         }
     }
+
+    @Test
+    void theMountsGidGroupIsNamedAsAWayOut() {
+        TargetProcess rootsOwn = start(target().tcpListener("ipv4", 20, INITIAL));
+        ExecutorResult result = socketOption(ChildExecutor.asUser(NOBODY, "hidepid=invisible,gid=4242"),
+                raiseReceiveBuffer("pid", rootsOwn.pid()));
+
+        assertTrue(result.failed(), result::toString);
+        assertTrue(result.msg().endsWith("run the task as root (become: true) or as a member of group 4242 (the gid= "
+                + "option of that mount)"), result::toString);
+        assertUnchanged(rootsOwn, result);
+    }
+
+    @Test
+    void socketInfoFromASearchWarnsThatItsListMayBeIncomplete() {
+        String name = randomProcessName();
+        TargetProcess own = start(target().named(name).asUser(NOBODY).tcpListener("ipv4", 20, INITIAL));
+        ChildExecutor nobody = ChildExecutor.asUser(NOBODY, "hidepid=invisible");
+
+        ExecutorResult searched = Executor.ansible(nobody, "socket_info", args("process", name));
+        assertFalse(searched.failed(), searched::toString);
+        assertEquals(own.pid(), searched.socket(own.socket("listener")).path("owners").path(0).path("pid").asLong(), searched::toString);
+        assertTrue(searched.warnings().contains("/proc is mounted with hidepid=invisible, so uid " + NOBODY
+                + " (this executor) sees only its own processes there and another user's may match: run the task as "
+                + "root (become: true)"), searched::toString);
+
+        ExecutorResult byPid = Executor.ansible(nobody, "socket_info", args("pid", own.pid()));
+        assertFalse(byPid.failed(), byPid::toString);
+        assertTrue(byPid.warnings().stream().noneMatch(w -> w.contains("hidepid")), "a pid is not a search" + byPid);
+    }
 }

@@ -30,12 +30,14 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * the target's own getsockopt and /proc/PID/status.
  *
  * <p>Skipped where the kernel has no Yama. 3 cannot be lowered again until reboot: that test runs
- * last, and only where LIVETUNE_THROWAWAY_MACHINE=1 says the machine is thrown away afterwards
- * (build-aux/vm's guests).
+ * last, and only where LIVETUNE_THROWAWAY_MACHINE=1 (or -Dlivetune.it.throwaway_machine=true) says
+ * the machine is thrown away afterwards (build-aux/vm's guests).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PtraceScopeTest extends LiveProcessTest {
     private static final Path PTRACE_SCOPE = Path.of("/proc/sys/kernel/yama/ptrace_scope");
+    /** The same as LIVETUNE_THROWAWAY_MACHINE=1, for harnesses that pass system properties only. */
+    private static final String THROWAWAY_PROPERTY = "livetune.it.throwaway_machine";
     private static final int NOBODY = 65534;
     private static final int REQUESTED = 65536;
     private static final int INITIAL = 4096;
@@ -170,8 +172,9 @@ class PtraceScopeTest extends LiveProcessTest {
     @Order(Integer.MAX_VALUE)
     @Test
     void scope3RefusesEveryoneAndIsLeftSetOnAThrowawayMachine() {
-        assumeTrue("1".equals(System.getenv("LIVETUNE_THROWAWAY_MACHINE")), "kernel.yama.ptrace_scope=3 cannot be "
-                + "undone until reboot: set LIVETUNE_THROWAWAY_MACHINE=1 on a machine thrown away afterwards");
+        assumeTrue("1".equals(System.getenv("LIVETUNE_THROWAWAY_MACHINE")) || Boolean.getBoolean(THROWAWAY_PROPERTY),
+                "kernel.yama.ptrace_scope=3 cannot be undone until reboot: set LIVETUNE_THROWAWAY_MACHINE=1 (or -D"
+                        + THROWAWAY_PROPERTY + "=true) on a machine thrown away afterwards");
         setScope(3);
         String name = name();
         TargetProcess target = start(target().named(name).tcpListener("ipv4", 20, INITIAL));

@@ -16,7 +16,7 @@ import java.io.IOException;
  */
 public final class PtraceAccess {
     /** Capability bit (include/uapi/linux/capability.h). */
-    private static final int CAP_SYS_PTRACE = 19;
+    static final int CAP_SYS_PTRACE = 19;
     private static final String BECOME = "run the task as root (become: true)";
 
     private final boolean capSysPtrace;

@@ -12,9 +12,6 @@ import java.io.IOException;
  * gid= group; a process it hides may still exist, which pidfd_open (no right needed) tells.
  */
 final class Visibility {
-    /** Capability bit (include/uapi/linux/capability.h). */
-    private static final int CAP_SYS_PTRACE = 19;
-
     private final ProcFs proc;
     private ProcMount mount;
     private ProcStatus self;
@@ -33,7 +30,7 @@ final class Visibility {
                 self = ProcStatus.parse("");
             }
         }
-        return mount.hidesProcesses() && !self.hasCapability(CAP_SYS_PTRACE);
+        return mount.hidesProcesses() && !self.hasCapability(PtraceAccess.CAP_SYS_PTRACE);
     }
 
     /**
@@ -65,8 +62,8 @@ final class Visibility {
     }
 
     private String uid() {
-        String[] uids = self.field("Uid").split("\\s+");
-        return uids.length > 1 ? uids[1] : "?";
+        int uid = self.effectiveUid();
+        return uid < 0 ? "?" : Integer.toString(uid);
     }
 
     /** Whether a process has that pid in our PID namespace; null where pidfd_open is missing (before Linux 5.3). */

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * A target in a PID namespace of its own, and a network namespace of its own, as a container's
  * process (unshare --pid --fork --mount-proc, unshare -n): from here livetune selects it by the
- * pid this side sees, by name and by unit (cgroup), changes a socket option and locks its memory;
+ * pid this side sees, by name, by command line and by unit (cgroup), changes a socket option and locks its memory;
  * checked with the target's own getsockopt, ss inside its network namespace and /proc/PID/status.
  * A pidfile it writes holds the pid it sees, which here is another process or none: refused,
  * naming both, nothing changed.
@@ -76,13 +76,15 @@ class PidNamespaceTest extends LiveProcessTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"pidfd", "ptrace"})
-    void aContainersProcessIsChangedWhenSelectedByPidNameOrUnit(String method) throws Exception {
+    void aContainersProcessIsChangedWhenSelectedByPidNameCmdlineOrUnit(String method) throws Exception {
         String name = randomProcessName();
         TargetProcess target = containerised(name, INNER_PID);
 
         assertRaised(target, Executor.socketOption(raiseReceiveBuffer(method, "pid", target.pid())));
         reset(target);
         assertRaised(target, Executor.socketOption(raiseReceiveBuffer(method, "process", name)));
+        reset(target);
+        assertRaised(target, Executor.socketOption(raiseReceiveBuffer(method, "cmdline", target.marker())));
         reset(target);
         String unit = "livetune-it-" + UUID.randomUUID().toString().substring(0, 8) + ".service";
         try (SystemdUnitCgroup cgroup = SystemdUnitCgroup.create(unit)) {

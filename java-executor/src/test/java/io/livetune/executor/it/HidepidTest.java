@@ -2,11 +2,13 @@ package io.livetune.executor.it;
 
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 
 import static io.livetune.executor.it.Executor.args;
 import static io.livetune.executor.it.TargetSpec.target;
@@ -142,7 +144,9 @@ class HidepidTest extends LiveProcessTest {
         }
     }
 
+    /** Three executor runs, each a child JVM: more than the usual minute under emulation (build-aux/vm). */
     @Test
+    @Timeout(value = 240, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
     void aUserStillChangesItsOwnProcessByPidNameAndUnit() throws Exception {
         String name = randomProcessName();
         TargetProcess own = start(target().named(name).asUser(NOBODY).tcpListener("ipv4", 20, INITIAL));

@@ -109,6 +109,7 @@ final class ChildExecutor implements Executor.Launcher {
         try {
             Path dir = Files.createTempDirectory("livetune-it-classpath",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir))); // also if the copy fails
             int index = 0;
             for (String entry : path.split(File.pathSeparator)) {
                 Path source = Path.of(entry);
@@ -121,7 +122,6 @@ final class ChildExecutor implements Executor.Launcher {
             }
             Path jnaTmp = Files.createDirectory(dir.resolve("jna-tmp"));
             Files.setPosixFilePermissions(jnaTmp, PosixFilePermissions.fromString("rwxrwxrwx"));
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
             classPath = dir;
             return dir;
         } catch (IOException e) {

@@ -140,8 +140,10 @@ notes:
     (state C(T)). A process under a seccomp filter has it suspended for the injection, which needs
     root (become); without it the task is refused rather than risk the filter killing the process.
   - Permission to lock another process's memory is the permission to ptrace it
-    (C(PTRACE_MODE_ATTACH)); as root this can still be refused by C(kernel.yama.ptrace_scope) or a
-    security module, and the message says so.
+    (C(PTRACE_MODE_ATTACH)). C(kernel.yama.ptrace_scope) C(1) or C(2) refuses it to users without
+    CAP_SYS_PTRACE, even on their own processes (become works); C(3) refuses it to root as well,
+    until reboot. A security module can refuse it too. The message names the setting, its value and
+    what to do; see docs/restricted-targets.md in the collection's repository.
   - RLIMIT_MEMLOCK and VmSize. Without CAP_IPC_LOCK, C(mlockall) with C(MCL_CURRENT) fails with C(ENOMEM)
     when the whole mapped size of the process (C(VmSize) in C(/proc/PID/status)) exceeds its
     RLIMIT_MEMLOCK, whatever is resident. Memory that is only reserved counts, so a JVM's

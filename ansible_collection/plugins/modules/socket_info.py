@@ -89,8 +89,12 @@ attributes:
     description: Linux 5.6 or later (pidfd_getfd) with a Java runtime 17 or later.
 notes:
   - Permission to read a process's socket options is the permission to ptrace it
-    (C(PTRACE_MODE_ATTACH)); as root this can still be refused by C(kernel.yama.ptrace_scope) or a
-    security module, and the socket's note says so.
+    (C(PTRACE_MODE_ATTACH)). C(kernel.yama.ptrace_scope) C(1) or C(2) refuses it to users without
+    CAP_SYS_PTRACE, even on their own processes (become works); C(3) refuses it to root as well,
+    until reboot. The sockets are still listed (that needs only C(PTRACE_MODE_READ)), each with a
+    note naming the setting, its value and what to do; with I(strict) that is a failure.
+  - Under C(/proc) mounted with C(hidepid=), a user without CAP_SYS_PTRACE does not see other users'
+    processes; a list from a search then carries a warning saying so.
   - A socket shared by several processes (inherited across fork(2), or passed over a UNIX socket) is
     listed once, with every holder in C(owners); its options are read through the first.
   - The list is a snapshot. Sockets opened or closed while it is read may be missing or listed

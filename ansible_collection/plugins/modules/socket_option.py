@@ -279,9 +279,17 @@ attributes:
     platforms: linux
     description: Linux with a Java runtime 17 or later; on kernels before 5.6 (no pidfd_getfd) through ptrace, see I(method).
 notes:
-  - Permission to change a process's sockets is the permission to ptrace it (C(PTRACE_MODE_ATTACH));
-    as root this can still be refused by C(kernel.yama.ptrace_scope) or a security module, and the
-    message says so.
+  - Permission to change a process's sockets is the permission to ptrace it (C(PTRACE_MODE_ATTACH)),
+    for I(method=pidfd) and I(method=ptrace) alike. C(kernel.yama.ptrace_scope) C(1) or C(2) refuses it
+    to users without CAP_SYS_PTRACE, even on their own processes (become works); C(3) refuses it to
+    root as well, until reboot. A security module can refuse it too. The message names the setting,
+    its value and what to do; see docs/restricted-targets.md in the collection's repository.
+  - Under C(/proc) mounted with C(hidepid=), a user without CAP_SYS_PTRACE does not see other users'
+    processes; a pid of such a process fails with a message naming C(hidepid) (also with
+    I(missing=ignore)), and a search that finds nothing says C(hidepid) may be why.
+  - A pidfile written inside a container holds the container's pid; when a process has that pid in
+    another PID namespace the task fails naming it and changes nothing. Select a container's
+    process by the pid the host sees, by I(process) or by I(unit).
   - The arguments are sent to the executor on stdin. Where become cannot pass stdin on (C(su), or
     sudo with C(requiretty)) they go through a temporary file instead.
   - The executor on the target also has a command line for people, see

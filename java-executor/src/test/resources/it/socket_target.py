@@ -5,6 +5,7 @@ Usage: socket_target.py SPEC_JSON [marker arguments are ignored]
 
 SPEC_JSON: {"name": "comm name (<= 15 chars, optional)",
             "fork_child": false,
+            "pidfile": "path (optional): where it writes its own pid, as a daemon does",
             "sockets": [{"kind": "tcp_listener", "family": "ipv4"|"ipv6", "backlog": 20, "rcvbuf": 4096},
                         {"kind": "tcp_pair", "family": ..., "rcvbuf": 4096 (client, set before connect)},
                         {"kind": "udp", "family": ..., "rcvbuf": 4096}]}
@@ -305,6 +306,9 @@ def main():
         to_child = os.fdopen(req_w, "w")
         from_child = os.fdopen(rep_r, "r")
 
+    if spec.get("pidfile"):
+        with open(spec["pidfile"], "w") as pidfile:
+            pidfile.write("%d\n" % os.getpid())  # the pid as this process sees it (its PID namespace's)
     print(json.dumps({"pid": os.getpid(), "child_pid": child_pid, "sockets": described}), flush=True)
 
     for line in sys.stdin:

@@ -9,7 +9,7 @@ import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcStatus;
 import io.livetune.executor.procfs.ProcessGoneException;
 import io.livetune.executor.procfs.ProcessInfo;
-import io.livetune.executor.procfs.Sysctl;
+import io.livetune.executor.procfs.PtraceAccess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -233,13 +233,10 @@ public final class Injector implements AutoCloseable {
             } catch (IOException ignored) {
                 // fall through to the general advice
             }
-            String yama = Sysctl.readOr("kernel.yama.ptrace_scope", "");
-            return new InjectionException(Kind.NOT_PERMITTED, "ptrace of pid " + pid + " was refused ("
-                    + e.getMessage() + "): " + (hasCapability(Capability.CAP_SYS_PTRACE)
-                            ? "a security module (SELinux, AppArmor) or kernel.yama.ptrace_scope (" + yama
-                                    + ") forbids it" + ((options & PtraceCalls.PTRACE_O_SUSPEND_SECCOMP) != 0
-                                            ? ", or suspending its seccomp filter is not allowed" : "")
-                            : "it needs root or CAP_SYS_PTRACE; run the task with become: true"), e);
+            String advice = PtraceAccess.ofThisExecutor(proc).attachRefused(proc.describe(pid));
+            return new InjectionException(Kind.NOT_PERMITTED, advice
+                    + ((options & PtraceCalls.PTRACE_O_SUSPEND_SECCOMP) != 0 && hasCapability(Capability.CAP_SYS_PTRACE)
+                            ? " (or suspending its seccomp filter for the injection is not allowed)" : ""), e);
         }
         return new InjectionException(Kind.FAILED, "cannot attach to pid " + pid + ": " + e.getMessage(), e);
     }

@@ -1,8 +1,10 @@
 package io.livetune.executor.inject;
 
+import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.PtraceCalls;
 import io.livetune.executor.procfs.ProcFs;
+import io.livetune.executor.procfs.PtraceAccess;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -30,7 +32,7 @@ public record SyscallSite(long address, Mapping mapping) {
             throws IOException, InjectionException {
         List<Mapping> candidates = candidates(proc.read(pid, "maps"));
         for (Mapping mapping : candidates) {
-            long found = search(pid, mapping, layout, memory);
+            long found = search(pid, mapping, layout, memory, proc);
             if (found != 0) {
                 return new SyscallSite(found, mapping);
             }
@@ -65,7 +67,8 @@ public record SyscallSite(long address, Mapping mapping) {
         return ordered;
     }
 
-    private static long search(int pid, Mapping mapping, RegisterLayout layout, PtraceCalls memory) {
+    private static long search(int pid, Mapping mapping, RegisterLayout layout, PtraceCalls memory, ProcFs proc)
+            throws InjectionException {
         byte[] instruction = layout.syscallInstruction();
         int step = layout.instructionAlignment();
         for (long chunkStart = mapping.start(); chunkStart < mapping.end(); chunkStart += CHUNK) {
@@ -74,6 +77,12 @@ public record SyscallSite(long address, Mapping mapping) {
             try {
                 bytes = memory.readMemory(pid, chunkStart, length);
             } catch (ErrnoException e) {
+                if (e.is(Errno.EPERM)) {
+                    // process_vm_readv needs the same right as PTRACE_SEIZE (PTRACE_MODE_ATTACH): refused
+                    // for the whole process, so say why now rather than "no system-call instruction"
+                    throw new InjectionException(InjectionException.Kind.NOT_PERMITTED,
+                            PtraceAccess.ofThisExecutor(proc).attachRefused(proc.describe(pid)), e);
+                }
                 return 0; // unreadable (a guard page, a mapping that just went away): try the next one
             }
             int at = indexOf(bytes, instruction, step);

@@ -2,10 +2,11 @@ package io.livetune.executor.modules;
 
 import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.procfs.HiddenProcessException;
 import io.livetune.executor.procfs.ProcessAccessDeniedException;
 import io.livetune.executor.procfs.ProcFs;
-import io.livetune.executor.procfs.ProcStatus;
 import io.livetune.executor.procfs.ProcessInfo;
+import io.livetune.executor.procfs.PtraceAccess;
 import io.livetune.executor.procfs.Sysctl;
 import java.io.IOException;
 
@@ -20,7 +21,7 @@ public final class AccessAdvice {
     public static TaskFailure explain(ErrnoException e, ProcessInfo process) {
         String target = "pid " + process.pid() + " (" + process.name() + ")";
         if (e.is(Errno.EPERM) || e.is(Errno.EACCES)) {
-            return new TaskFailure(permissionDenied(target), e);
+            return new TaskFailure(access().attachRefused(target), e);
         }
         if (e.is(Errno.ENOSYS)) {
             return new TaskFailure("this kernel (" + Sysctl.readOr("kernel.osrelease", "unknown")
@@ -34,10 +35,21 @@ public final class AccessAdvice {
         return new TaskFailure("cannot reach the descriptors of " + target + ": " + e.getMessage(), e);
     }
 
+    /**
+     * Whether a failure while visiting sockets is pidfd_getfd refused by the kernel's ptrace
+     * attach check (Yama included), to be explained as such rather than as a bare errno.
+     */
+    public static boolean refusedReach(ErrnoException e) {
+        return e.call().startsWith("pidfd_getfd") && (e.is(Errno.EPERM) || e.is(Errno.EACCES));
+    }
+
     /** /proc would not show a process's descriptors: same advice as a refused pidfd. */
     public static TaskFailure explain(ProcessAccessDeniedException e) {
+        if (e instanceof HiddenProcessException) {
+            return new TaskFailure(e.getMessage(), e); // says it all: what hides it and what to do
+        }
         String name = commOf(e.pid()); // readable even when its fd/ and ns/ are not
-        return new TaskFailure(permissionDenied("pid " + e.pid() + " (" + (name.isEmpty() ? "?" : name) + ")")
+        return new TaskFailure(access().readRefused("pid " + e.pid() + " (" + (name.isEmpty() ? "?" : name) + ")")
                 + " (" + e.getMessage() + ")", e);
     }
 
@@ -49,23 +61,7 @@ public final class AccessAdvice {
         }
     }
 
-    private static String permissionDenied(String target) {
-        if (!isRoot()) {
-            return "permission denied: working on " + target + " needs root or CAP_SYS_PTRACE over it; "
-                    + "run the task with become: true (ansible -b)";
-        }
-        String yama = Sysctl.readOr("kernel.yama.ptrace_scope", "");
-        return "permission denied for " + target + " even as root: "
-                + (yama.equals("3") ? "kernel.yama.ptrace_scope is 3, which forbids ptrace access for everyone"
-                        : "a security module (SELinux, AppArmor, Landlock) or kernel.yama.ptrace_scope ("
-                                + (yama.isEmpty() ? "not set" : yama) + ") forbids ptrace access to it");
-    }
-
-    private static boolean isRoot() {
-        try {
-            return ProcStatus.of(new ProcFs(), ProcFs.selfPid()).effectiveUid() == 0;
-        } catch (IOException e) {
-            return false;
-        }
+    private static PtraceAccess access() {
+        return PtraceAccess.ofThisExecutor(new ProcFs());
     }
 }

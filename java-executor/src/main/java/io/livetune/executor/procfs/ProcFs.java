@@ -26,6 +26,11 @@ public final class ProcFs {
         this.root = root;
     }
 
+    /** Where this proc file system is mounted ("/proc"). */
+    public Path mountPoint() {
+        return root;
+    }
+
     public Path pidDir(int pid) {
         return root.resolve(Integer.toString(pid));
     }
@@ -80,6 +85,15 @@ public final class ProcFs {
             return null;
         } catch (AccessDeniedException e) {
             throw new ProcessAccessDeniedException(pid, e.getFile());
+        }
+    }
+
+    /** "pid 42 (nginx)", as messages name a process; just "pid 42" when its name cannot be read. */
+    public String describe(int pid) {
+        try {
+            return "pid " + pid + " (" + read(pid, "comm").trim() + ")";
+        } catch (IOException e) {
+            return "pid " + pid;
         }
     }
 

@@ -16,9 +16,11 @@ import java.util.Set;
  */
 public final class ProcessFinder {
     private final ProcFs proc;
+    private final Visibility visibility;
 
     public ProcessFinder(ProcFs proc) {
         this.proc = proc;
+        this.visibility = new Visibility(proc);
     }
 
     /**
@@ -30,7 +32,9 @@ public final class ProcessFinder {
             return explicit(criteria.pids(), "pid");
         }
         if (criteria.pidfile() != null) {
-            return explicit(List.of(readPidfile(criteria)), "pidfile " + criteria.pidfile());
+            int pid = readPidfile(criteria);
+            new PidNamespaces(proc).checkPidfile(criteria.pidfile(), pid);
+            return explicit(List.of(pid), "pidfile " + criteria.pidfile());
         }
         Set<Integer> ourselves = ourselvesAndAncestors();
         List<ProcessInfo> found = new ArrayList<>();
@@ -45,10 +49,29 @@ public final class ProcessFinder {
                 }
             } catch (ProcessGoneException e) {
                 // Exited while we looked: it is not a target any more.
+            } catch (ProcessAccessDeniedException e) {
+                // hidepid=noaccess: listed but unreadable; noMatch says so if nothing else matches
             }
         }
         found.sort(java.util.Comparator.comparingInt(ProcessInfo::pid));
         return found;
+    }
+
+    /**
+     * "no process matched process=^nginx$", and when /proc hides other users' processes from
+     * this executor, that one of them may match and what to do.
+     */
+    public String noMatch(ProcessCriteria criteria) {
+        return "no process matched " + criteria.describe() + visibility.searchNote();
+    }
+
+    /**
+     * Why a search may not have seen every process ("" when it did, or for a pid or pidfile):
+     * for a warning of modules that list what they find.
+     */
+    public String visibilityNote(ProcessCriteria criteria) {
+        boolean search = criteria.pids() == null && criteria.pidfile() == null;
+        return search ? visibility.searchNote().replaceFirst("^; ", "") : "";
     }
 
     /**
@@ -65,8 +88,8 @@ public final class ProcessFinder {
                 ProcessInfo info = ProcessInfo.read(proc, pid);
                 byPid.put(pid, info);
                 children.computeIfAbsent(info.ppid(), parent -> new ArrayList<>()).add(info);
-            } catch (ProcessGoneException e) {
-                // exited meanwhile
+            } catch (ProcessGoneException | ProcessAccessDeniedException e) {
+                // exited meanwhile, or hidden by hidepid=noaccess: not ours to list
             }
         }
         Set<Integer> ourselves = ourselvesAndAncestors();
@@ -100,7 +123,11 @@ public final class ProcessFinder {
             ProcessInfo info;
             try {
                 info = ProcessInfo.read(proc, pid);
-            } catch (ProcessGoneException e) {
+            } catch (ProcessGoneException | ProcessAccessDeniedException e) {
+                visibility.checkNotHidden(pid, source);
+                if (e instanceof ProcessAccessDeniedException) {
+                    throw e;
+                }
                 throw new NoSuchProcessException(pid, source);
             }
             String named = source.equals("pid") ? "pid: " + pid + " (" + info.name() + ")"
@@ -166,8 +193,8 @@ public final class ProcessFinder {
         while (pid > 1 && pids.add(pid)) {
             try {
                 pid = ProcessInfo.read(proc, pid).ppid();
-            } catch (ProcessGoneException e) {
-                break;
+            } catch (ProcessGoneException | ProcessAccessDeniedException e) {
+                break; // exited, or another user's that hidepid hides: not a target anyway
             }
         }
         return pids;

@@ -47,6 +47,13 @@ public final class KernelFactsReader {
         KernelFacts facts = byNamespace.get(namespace);
         if (facts == null) {
             Map<String, Long> own = readSysctls();
+            if (own.size() < 3) {
+                // /proc mounted with subset=pid (systemd's ProcSubset=pid) has no /proc/sys at all
+                throw new IOException("cannot read " + RMEM_MAX + ", " + WMEM_MAX + " and " + SOMAXCONN + " from "
+                        + "/proc/sys, which livetune needs to know how the kernel treats socket option values: "
+                        + "/proc/sys is missing (is /proc mounted with subset=pid?); run livetune where /proc is "
+                        + "mounted without subset=pid");
+            }
             // Global sysctls are absent inside other namespaces: ours stand in for them.
             Map<String, Long> inside = namespaces.isOurs(namespace) ? own
                     : namespaces.inNamespaceOf(pid, KernelFactsReader::readSysctls, own);

@@ -57,14 +57,32 @@ final class Executor {
         return ansibleStdin(module, stdin);
     }
 
+    /** How an executor run is started: in this JVM by default, or {@link ChildExecutor}. */
+    interface Launcher {
+        int run(String[] argv, byte[] stdin, PrintStream stdout, PrintStream stderr);
+    }
+
+    /** Runs {@code ansible MODULE} with these arguments through {@code launcher}, with the same checks. */
+    static ExecutorResult ansible(Launcher launcher, String module, Map<String, Object> taskArgs) {
+        try {
+            return ansibleStdin(launcher, module, JSON.writeValueAsString(taskArgs));
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     /** Runs {@code ansible MODULE} with exactly this text on stdin (which may be anything but JSON). */
     static ExecutorResult ansibleStdin(String module, String stdin) {
+        return ansibleStdin(Executor::invokeMain, module, stdin);
+    }
+
+    private static ExecutorResult ansibleStdin(Launcher launcher, String module, String stdin) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status;
         try (PrintStream stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
              PrintStream stderr = new PrintStream(err, true, StandardCharsets.UTF_8)) {
-            status = invokeMain(new String[] {"ansible", module}, stdin.getBytes(StandardCharsets.UTF_8), stdout,
+            status = launcher.run(new String[] {"ansible", module}, stdin.getBytes(StandardCharsets.UTF_8), stdout,
                     stderr);
         }
         String stdoutText = out.toString(StandardCharsets.UTF_8);

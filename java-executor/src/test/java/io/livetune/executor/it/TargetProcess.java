@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +43,7 @@ final class TargetProcess implements AutoCloseable {
     private final File stderrFile;
     private final String marker;
     private final long pid;
+    private final long namespacePid;
     private final OptionalLong childPid;
     private final List<TargetSocket> sockets = new ArrayList<>();
 
@@ -59,13 +61,27 @@ final class TargetProcess implements AutoCloseable {
         if (spec.withoutPtraceCapability) {
             command.addAll(List.of("setpriv", "--bounding-set", "-sys_ptrace", "--"));
         }
+        if (spec.ownPidNamespace) {
+            // The first fork in a new PID namespace gets ns_last_pid + 1: the shell (its init) sets it
+            // for the target, which it starts and waits for, as a container's init would.
+            command.addAll(List.of("unshare", "--pid", "--fork", "--mount-proc", "--", "sh", "-c",
+                    spec.pidInNamespace > 1 ? "echo " + (spec.pidInNamespace - 1)
+                            + " > /proc/sys/kernel/ns_last_pid && \"$0\" \"$@\"" : "exec \"$0\" \"$@\""));
+        }
+        if (spec.unlimitedMemlock) {
+            command.addAll(List.of("prlimit", "--memlock=unlimited:unlimited", "--"));
+        }
+        if (spec.uid != null) {
+            command.addAll(List.of("setpriv", "--reuid=" + spec.uid, "--regid=" + spec.uid, "--clear-groups", "--"));
+        }
         command.addAll(List.of(python(), script().toString(), JSON.writeValueAsString(spec.toJsonMap()),
                 "--marker=" + marker));
         this.process = new ProcessBuilder(command).redirectError(stderrFile).start();
         this.commands = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         startReader(process.getInputStream());
         JsonNode ready = readJsonLine("the ready line");
-        this.pid = ready.get("pid").asLong();
+        this.namespacePid = ready.get("pid").asLong();
+        this.pid = spec.ownPidNamespace ? hostPidOf(process, marker, namespacePid) : namespacePid;
         this.childPid = ready.path("child_pid").isNumber()
                 ? OptionalLong.of(ready.get("child_pid").asLong()) : OptionalLong.empty();
         sockets.addAll(describedSockets(ready.get("sockets")));
@@ -91,6 +107,35 @@ final class TargetProcess implements AutoCloseable {
 
     long pid() {
         return pid;
+    }
+
+    /** The pid the target has in its own PID namespace (its getpid()): {@link #pid()} unless it has one of its own. */
+    long namespacePid() {
+        return namespacePid;
+    }
+
+    /**
+     * The pid, seen from here, of our descendant that runs the target (its command line holds the
+     * marker) and has {@code namespacePid} in its own namespace: the last field of NSpid.
+     */
+    private static long hostPidOf(Process process, String marker, long namespacePid) throws IOException {
+        for (ProcessHandle handle : process.descendants().toList()) {
+            Path proc = Path.of("/proc", Long.toString(handle.pid()));
+            try {
+                String cmdline = new String(Files.readAllBytes(proc.resolve("cmdline")), StandardCharsets.UTF_8);
+                String nsPid = Files.readAllLines(proc.resolve("status")).stream().filter(l -> l.startsWith("NSpid:"))
+                        .findFirst().orElse("");
+                String[] pids = nsPid.substring(nsPid.indexOf(':') + 1).strip().split("\\s+");
+                if (cmdline.contains("--marker=" + marker) && !cmdline.contains("unshare") && pids.length > 1
+                        && pids[pids.length - 1].equals(Long.toString(namespacePid))) {
+                    return handle.pid();
+                }
+            } catch (IOException exitedMeanwhile) {
+                // not the target
+            }
+        }
+        throw new AssertionError("no descendant of the target's shell has pid " + namespacePid
+                + " in a PID namespace of its own");
     }
 
     /** The pid of the forked child, for a target started {@link TargetSpec#withForkedChild()}. */
@@ -275,7 +320,9 @@ final class TargetProcess implements AutoCloseable {
 
     private static synchronized Path script() throws IOException {
         if (script == null) {
-            Path copy = Files.createTempFile("livetune-it-socket_target", ".py");
+            // Readable by every user: targets may run as another one (TargetSpec.asUser).
+            Path copy = Files.createTempFile("livetune-it-socket_target", ".py",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-r--r--")));
             copy.toFile().deleteOnExit();
             try (InputStream in = TargetProcess.class.getResourceAsStream("/it/socket_target.py")) {
                 if (in == null) {

@@ -12,6 +12,11 @@ final class TargetSpec {
     boolean forkChild;
     boolean ownNetworkNamespace;
     boolean withoutPtraceCapability;
+    Integer uid;
+    boolean unlimitedMemlock;
+    boolean ownPidNamespace;
+    int pidInNamespace;
+    String pidfile;
 
     static TargetSpec target() {
         return new TargetSpec();
@@ -73,10 +78,42 @@ final class TargetSpec {
         return this;
     }
 
+    /** Runs the target as this user (uid and gid, no supplementary groups), through setpriv. */
+    TargetSpec asUser(int uid) {
+        this.uid = uid;
+        return this;
+    }
+
+    /** Runs the target with RLIMIT_MEMLOCK unlimited (prlimit), so a user without CAP_IPC_LOCK may lock it all. */
+    TargetSpec withUnlimitedMemlock() {
+        this.unlimitedMemlock = true;
+        return this;
+    }
+
+    /**
+     * Runs the target in a PID namespace (and mount namespace with its own /proc) of its own, as
+     * in a container: unshare --pid --fork --mount-proc. {@code pid} is the pid it gets there
+     * (0: 1, the namespace's init); {@link TargetProcess#pid()} stays the pid seen from here.
+     */
+    TargetSpec inOwnPidNamespace(int pid) {
+        this.ownPidNamespace = true;
+        this.pidInNamespace = pid;
+        return this;
+    }
+
+    /** The target writes its own pid (as it sees it) to this file before it reports ready. */
+    TargetSpec writingPidfile(String path) {
+        this.pidfile = path;
+        return this;
+    }
+
     Map<String, Object> toJsonMap() {
         Map<String, Object> map = new LinkedHashMap<>();
         map.put("name", processName);
         map.put("fork_child", forkChild);
+        if (pidfile != null) {
+            map.put("pidfile", pidfile);
+        }
         map.put("sockets", sockets);
         return map;
     }

@@ -53,9 +53,10 @@ public final class MemoryLockModule implements Module {
         List<ProcessPlan> plans = new ArrayList<>();
         try {
             List<ProcessInfo> processes;
-            String what = "no process matched " + request.processes().describe();
+            ProcessFinder finder = new ProcessFinder(proc);
+            String what = finder.noMatch(request.processes());
             try {
-                processes = new ProcessFinder(proc).find(request.processes());
+                processes = finder.find(request.processes());
             } catch (NoSuchProcessException | PidfileException e) {
                 processes = List.of(); // a service that is not running
                 what = e.getMessage();

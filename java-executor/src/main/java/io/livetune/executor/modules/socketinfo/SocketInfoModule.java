@@ -108,8 +108,14 @@ public final class SocketInfoModule implements Module {
     }
 
     private List<ProcessInfo> find(Selection selection, JsonNode args, Task task) throws IOException {
+        ProcessFinder finder = new ProcessFinder(proc);
         try {
-            return new ProcessFinder(proc).find(selection.processes());
+            List<ProcessInfo> found = finder.find(selection.processes());
+            String partial = finder.visibilityNote(selection.processes());
+            if (!partial.isEmpty()) {
+                task.warn(partial); // a listing, not a failure: say it may be incomplete
+            }
+            return found;
         } catch (NoSuchProcessException | PidfileException e) {
             if ("ignore".equals(args.path("missing").asText("fail"))) {
                 task.warn(e.getMessage() + "; nothing listed (missing: ignore)");

@@ -202,7 +202,9 @@ final class SocketReadings {
             String reason = e instanceof DescriptorAccessDeniedException
                     ? AccessAdvice.explain(((DescriptorAccessDeniedException) e).errno(),
                             ((DescriptorAccessDeniedException) e).process()).getMessage()
-                    : e.getMessage();
+                    : e instanceof ErrnoException && AccessAdvice.refusedReach((ErrnoException) e)
+                            ? AccessAdvice.explain((ErrnoException) e, socket.process()).getMessage()
+                            : e.getMessage();
             notes.add("options not readable: " + reason);
             done = true;
         }

@@ -179,14 +179,15 @@ public final class SocketOptionModule implements Module {
 
     private List<ProcessInfo> findProcesses(SocketOptionRequest request, Task task) throws IOException {
         List<ProcessInfo> processes;
+        ProcessFinder finder = new ProcessFinder(proc);
         try {
-            processes = new ProcessFinder(proc).find(request.selection().processes());
+            processes = finder.find(request.selection().processes());
         } catch (NoSuchProcessException | PidfileException e) {
             nothingMatched(e.getMessage(), request, task); // a service that is not running
             return List.of();
         }
         if (processes.isEmpty()) {
-            nothingMatched("no process matched " + request.selection().processes().describe(), request, task);
+            nothingMatched(finder.noMatch(request.selection().processes()), request, task);
         }
         return processes;
     }

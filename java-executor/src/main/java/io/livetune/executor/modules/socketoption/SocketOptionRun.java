@@ -91,6 +91,9 @@ final class SocketOptionRun {
         try {
             target.visit(sockets, visitor);
         } catch (ErrnoException e) {
+            if (AccessAdvice.refusedReach(e)) {
+                throw new TaskFailure(AccessAdvice.explain(e, process).getMessage() + alreadyChanged(), e);
+            }
             throw new TaskFailure(visitor.failure(e) + alreadyChanged(), e);
         }
     }

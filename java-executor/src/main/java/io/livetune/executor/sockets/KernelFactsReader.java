@@ -1,5 +1,6 @@
 package io.livetune.executor.sockets;
 
+import io.livetune.executor.nativeio.AsmGenericSocket;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.procfs.ProcFs;
@@ -61,7 +62,7 @@ public final class KernelFactsReader {
                     inside.getOrDefault(RMEM_MAX, own.get(RMEM_MAX)),
                     inside.getOrDefault(WMEM_MAX, own.get(WMEM_MAX)),
                     inside.getOrDefault(SOMAXCONN, own.get(SOMAXCONN)),
-                    new Probe(OptionRegistry.SO_RCVBUF), new Probe(OptionRegistry.SO_SNDBUF), new Probe(0));
+                    new Probe(AsmGenericSocket.SO_RCVBUF), new Probe(AsmGenericSocket.SO_SNDBUF), new Probe(0));
             byNamespace.put(namespace, facts);
         }
         return facts;
@@ -77,10 +78,10 @@ public final class KernelFactsReader {
 
         @Override
         public int getAsInt() {
-            if (optname == OptionRegistry.SO_RCVBUF) {
+            if (optname == AsmGenericSocket.SO_RCVBUF) {
                 return minRcvbuf();
             }
-            return optname == OptionRegistry.SO_SNDBUF ? minSndbuf() : jiffyMicros();
+            return optname == AsmGenericSocket.SO_SNDBUF ? minSndbuf() : jiffyMicros();
         }
     }
 
@@ -101,7 +102,7 @@ public final class KernelFactsReader {
 
     private synchronized int minRcvbuf() {
         if (minRcvbuf == null) {
-            minRcvbuf = probeFloor(OptionRegistry.SO_RCVBUF);
+            minRcvbuf = probeFloor(AsmGenericSocket.SO_RCVBUF);
         }
         return minRcvbuf;
     }
@@ -117,9 +118,9 @@ public final class KernelFactsReader {
                 fd = sys.socket(AF_INET, SOCK_DGRAM, 0);
                 byte[] oneMicrosecond = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.nativeOrder())
                         .putLong(0).putLong(1).array();
-                sys.setsockopt(fd, OptionRegistry.SOL_SOCKET, OptionRegistry.SO_RCVTIMEO, oneMicrosecond);
+                sys.setsockopt(fd, AsmGenericSocket.SOL_SOCKET, AsmGenericSocket.SO_RCVTIMEO, oneMicrosecond);
                 jiffyMicros = (int) java.nio.ByteBuffer.wrap(
-                        sys.getsockopt(fd, OptionRegistry.SOL_SOCKET, OptionRegistry.SO_RCVTIMEO, 16))
+                        sys.getsockopt(fd, AsmGenericSocket.SOL_SOCKET, AsmGenericSocket.SO_RCVTIMEO, 16))
                         .order(java.nio.ByteOrder.nativeOrder()).getLong(8);
             } catch (ErrnoException e) {
                 jiffyMicros = 4000; // CONFIG_HZ=250, the most common
@@ -134,7 +135,7 @@ public final class KernelFactsReader {
 
     private synchronized int minSndbuf() {
         if (minSndbuf == null) {
-            minSndbuf = probeFloor(OptionRegistry.SO_SNDBUF);
+            minSndbuf = probeFloor(AsmGenericSocket.SO_SNDBUF);
         }
         return minSndbuf;
     }
@@ -147,9 +148,9 @@ public final class KernelFactsReader {
         int fd = -1;
         try {
             fd = sys.socket(AF_INET, SOCK_DGRAM, 0);
-            sys.setsockopt(fd, OptionRegistry.SOL_SOCKET, optname, ValueType.INT.encode(
+            sys.setsockopt(fd, AsmGenericSocket.SOL_SOCKET, optname, ValueType.INT.encode(
                     com.fasterxml.jackson.databind.node.IntNode.valueOf(0)));
-            return ValueType.INT.decode(sys.getsockopt(fd, OptionRegistry.SOL_SOCKET, optname, 4)).asInt();
+            return ValueType.INT.decode(sys.getsockopt(fd, AsmGenericSocket.SOL_SOCKET, optname, 4)).asInt();
         } catch (ErrnoException e) {
             return 0;
         } finally {

@@ -1,5 +1,8 @@
 package io.livetune.executor.sockets;
 
+import static io.livetune.executor.nativeio.AsmGenericSocket.SOL_SOCKET;
+import static io.livetune.executor.nativeio.AsmGenericSocket.SO_LINGER;
+
 import io.livetune.executor.nativeio.ErrnoException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -13,8 +16,6 @@ import java.nio.ByteOrder;
  * queued and closes gracefully, in the background.
  */
 public final class LastClose {
-    private static final int SOL_SOCKET = 1;
-    private static final int SO_LINGER = 13;
 
     private LastClose() {
     }

@@ -1,6 +1,7 @@
 package io.livetune.executor.sockets;
 
 import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.nativeio.LinuxIn;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.sockets.diag.InetDiag;
 import io.livetune.executor.sockets.diag.InetDiagMessage;
@@ -20,8 +21,8 @@ import java.util.function.Supplier;
  */
 final class SockDiagTable {
     private static final int[][] DUMPS = {
-        {InetDiag.AF_INET, InetDiag.IPPROTO_TCP}, {InetDiag.AF_INET6, InetDiag.IPPROTO_TCP},
-        {InetDiag.AF_INET, InetDiag.IPPROTO_UDP}, {InetDiag.AF_INET6, InetDiag.IPPROTO_UDP},
+        {InetDiag.AF_INET, LinuxIn.IPPROTO_TCP}, {InetDiag.AF_INET6, LinuxIn.IPPROTO_TCP},
+        {InetDiag.AF_INET, LinuxIn.IPPROTO_UDP}, {InetDiag.AF_INET6, LinuxIn.IPPROTO_UDP},
     };
 
     private final LinuxSyscalls sys;
@@ -51,7 +52,7 @@ final class SockDiagTable {
         try {
             Map<Long, InetSocket> sockets = new HashMap<>();
             for (int[] dump : DUMPS) {
-                Protocol protocol = dump[1] == InetDiag.IPPROTO_TCP ? Protocol.TCP : Protocol.UDP;
+                Protocol protocol = dump[1] == LinuxIn.IPPROTO_TCP ? Protocol.TCP : Protocol.UDP;
                 for (InetDiagMessage message : InetDiag.dump(sys, fd, dump[0], dump[1], wanted, optionValues)) {
                     sockets.put(message.inode(), socket(protocol, message));
                 }

@@ -1,6 +1,8 @@
 package io.livetune.executor.sockets;
 
 import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.nativeio.LinuxIn;
+import io.livetune.executor.nativeio.LinuxTcp;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -9,7 +11,6 @@ import java.nio.ByteOrder;
  * at the end, so these offsets hold on every kernel.
  */
 public final class TcpInfo {
-    static final int TCP_INFO = 11;
     /** Enough for every field below; older kernels return less, which {@link #has} checks. */
     private static final int LENGTH = 256;
     private static final int LAST_ACK_RECV = 56;
@@ -50,7 +51,7 @@ public final class TcpInfo {
     }
 
     public static TcpInfo of(LiveSocket socket) throws ErrnoException {
-        return new TcpInfo(socket.getsockopt(OptionRegistry.IPPROTO_TCP, TCP_INFO, LENGTH));
+        return new TcpInfo(socket.getsockopt(LinuxIn.IPPROTO_TCP, LinuxTcp.TCP_INFO, LENGTH));
     }
 
     /** The struct as the kernel's socket diagnostics carry it (INET_DIAG_INFO: the same tcp_get_info). */

@@ -1,17 +1,5 @@
 package io.livetune.executor.it;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.livetune.executor.nativeio.ErrnoException;
-import io.livetune.executor.nativeio.LinuxSyscalls;
-import io.livetune.executor.sockets.diag.InetDiag;
-import io.livetune.executor.sockets.diag.InetDiagMessage;
-import io.livetune.executor.sockets.diag.MalformedReplyException;
-import org.junit.jupiter.api.Test;
-
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-
 import static io.livetune.executor.it.Executor.args;
 import static io.livetune.executor.it.SocketAssertions.assertEveryOptionMatchesOwnView;
 import static io.livetune.executor.it.SocketAssertions.assertNoNotes;
@@ -20,6 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.livetune.executor.nativeio.ErrnoException;
+import io.livetune.executor.nativeio.LinuxIn;
+import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.sockets.diag.InetDiag;
+import io.livetune.executor.sockets.diag.InetDiagMessage;
+import io.livetune.executor.sockets.diag.MalformedReplyException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
 
 /**
  * The kernel's socket diagnostics as livetune reads them (NETLINK_SOCK_DIAG), for real
@@ -41,8 +41,8 @@ class SockDiagTest extends LiveProcessTest {
         target.setOwnOptions(client, Map.of("so_sndbuf", 33333, "so_mark", 7, "ipv6_tclass", 0x48, "ip_tos", 0x10,
                 "tcp_congestion", "reno"));
 
-        Map<Long, InetDiagMessage> v4 = dump(InetDiag.AF_INET, InetDiag.IPPROTO_TCP, target);
-        Map<Long, InetDiagMessage> v6 = dump(InetDiag.AF_INET6, InetDiag.IPPROTO_TCP, target);
+        Map<Long, InetDiagMessage> v4 = dump(InetDiag.AF_INET, LinuxIn.IPPROTO_TCP, target);
+        Map<Long, InetDiagMessage> v6 = dump(InetDiag.AF_INET6, LinuxIn.IPPROTO_TCP, target);
         Ss ss = Ss.tcp(target.pid());
         for (TargetSocket socket : List.of(listener, client, server)) {
             InetDiagMessage diag = (socket == listener ? v4 : v6).get(socket.inode());
@@ -68,7 +68,7 @@ class SockDiagTest extends LiveProcessTest {
         for (TargetSocket socket : target.sockets("udp")) {
             target.setOwnOptions(socket, Map.of("so_sndbuf", 25000, "so_mark", 42, "ip_tos", 0x20));
             int family = socket.family().equals("ipv4") ? InetDiag.AF_INET : InetDiag.AF_INET6;
-            InetDiagMessage diag = dump(family, InetDiag.IPPROTO_UDP, target).get(socket.inode());
+            InetDiagMessage diag = dump(family, LinuxIn.IPPROTO_UDP, target).get(socket.inode());
             assertNotNull(diag, "sock_diag lists " + socket);
             assertCarriesOwnView(diag, target.ownOptions(socket.fd()), socket);
             assertEquals(42L, diag.mark());

@@ -1,5 +1,8 @@
 package io.livetune.executor.sockets.diag;
 
+import static io.livetune.executor.nativeio.LinuxIn.IPPROTO_TCP;
+import static io.livetune.executor.nativeio.LinuxIn.IPPROTO_UDP;
+
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import java.nio.ByteBuffer;
@@ -20,8 +23,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class InetDiag {
     public static final int AF_INET = 2;
     public static final int AF_INET6 = 10;
-    public static final int IPPROTO_TCP = 6;
-    public static final int IPPROTO_UDP = 17;
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3;
     private static final int SOCK_CLOEXEC = 02000000;

@@ -86,7 +86,7 @@ attributes:
   platform:
     support: full
     platforms: linux
-    description: Linux 5.6 or later (pidfd_getfd) with a Java runtime 17 or later.
+    description: Linux with a Java runtime 17 or later; on kernels before 5.6 (no pidfd_getfd) through ptrace, see I(method).
 notes:
   - Permission to read a process's socket options is the permission to ptrace it
     (C(PTRACE_MODE_ATTACH)). C(kernel.yama.ptrace_scope) C(1) or C(2) refuses it to users without

@@ -109,7 +109,7 @@ HEAD
 echo "livetune-vm: run $name begins \$(date +%s)"
 start=\$(date +%s)
 java -Dlivetune.test.runUnverifiedPtraceEngineOn=\$(uname -m) ${props[*]} -cp "\$cp" \\
-    org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree \\
+    org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors --details=tree \\
     --reports-dir=/payload/reports/$name ${launcher[*]}
 status=\$?
 echo "livetune-vm: run $name exit \$status after \$((\$(date +%s) - start)) s"

@@ -122,7 +122,10 @@ attributes:
   platform:
     support: full
     platforms: linux
-    description: Linux on x86_64 or aarch64, with a Java runtime 11 or later.
+    description: >-
+      Linux on x86_64, with a Java runtime 11 or later. It is refused on aarch64 until livetune's
+      ptrace engine has passed its test suites on an aarch64 kernel (its register layout is built
+      and unit-tested, but the engine has not run there).
 notes:
   - How it works. One thread of the process is stopped with C(PTRACE_SEIZE) and C(PTRACE_INTERRUPT),
     its registers are saved, the system call is run at a C(syscall) instruction already in the

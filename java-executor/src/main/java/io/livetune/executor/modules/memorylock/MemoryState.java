@@ -9,15 +9,12 @@ import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcStatus;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
  * What the kernel shows about one process's locked memory: /proc/PID/status (VmLck, VmRSS,
- * VmSize, CapEff), /proc/PID/smaps (each mapping's VmFlags `lo`) and RLIMIT_MEMLOCK.
+ * VmSize, CapEff), /proc/PID/smaps (each mapping's sizes and {@link VmFlags}) and RLIMIT_MEMLOCK.
  * Idempotency is decided from this, never from what was asked before.
  */
 final class MemoryState {
@@ -99,8 +96,7 @@ final class MemoryState {
                 } else if (line.startsWith("Locked:")) {
                     locked = fieldKb(line);
                 } else if (line.startsWith("VmFlags:")) { // the last field of each entry
-                    Set<String> flags = new HashSet<>(List.of(line.substring(8).trim().split("\\s+")));
-                    entries.add(new MappingUsage(current, size, rss, locked, Collections.unmodifiableSet(flags)));
+                    entries.add(new MappingUsage(current, size, rss, locked, VmFlags.parse(line.substring(8))));
                     current = null;
                 }
             }

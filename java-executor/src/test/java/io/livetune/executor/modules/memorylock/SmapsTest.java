@@ -71,4 +71,60 @@ class SmapsTest {
         org.junit.jupiter.api.Assertions.assertEquals(8388608L, limit[0]);
         org.junit.jupiter.api.Assertions.assertEquals(io.livetune.executor.nativeio.Rlimit.INFINITY, limit[1]);
     }
+
+    /** One locked entry of each kind: a writable private mapping (ac, sd) and program text (sd only). */
+    private static List<MappingUsage> lockedEntries(String dataFlags, String textFlags) {
+        return MemoryState.parseSmaps(String.join("\n",
+                "7f3a1c000000-7f3a1c040000 rw-p 00000000 00:00 0 ",
+                "Size:                256 kB",
+                "Rss:                   8 kB",
+                "Locked:                8 kB",
+                "VmFlags: " + dataFlags,
+                "55d0c0a02000-55d0c0a06000 r-xp 00002000 fe:01 1 /usr/bin/python3.11",
+                "Size:                 16 kB",
+                "Rss:                  16 kB",
+                "Locked:               16 kB",
+                "VmFlags: " + textFlags,
+                ""));
+    }
+
+    @Test
+    void lockedOnFaultIsLfFromLinux62() {
+        // 6.2 and later name VM_LOCKONFAULT "lf", in bit order between de (18) and ac (20).
+        List<MappingUsage> onFault = lockedEntries("rd wr mr mw me lo lf ac sd ", "rd ex mr mw me lo lf sd ");
+        onFault.forEach(m -> assertEquals(VmFlags.Answer.YES, m.lockedOnFault(), m.flags.toString()));
+        List<MappingUsage> resident = lockedEntries("rd wr mr mw me lo ac sd ", "rd ex mr mw me lo sd ");
+        resident.forEach(m -> assertEquals(VmFlags.Answer.NO, m.lockedOnFault(), m.flags.toString()));
+    }
+
+    @Test
+    void onLinux61TheUnnamedBitBeforeTheNamesOfBits20To31IsLockOnFault() {
+        // Before 6.2 (Debian 12's 6.1 among them) the kernel prints "??" for bit 19, in its place.
+        List<MappingUsage> onFault = lockedEntries("rd wr mr mw me lo ?? ac sd ", "rd ex mr mw me lo ?? sd ");
+        onFault.forEach(m -> assertEquals(VmFlags.Answer.YES, m.lockedOnFault(), m.flags.toString()));
+        onFault.forEach(m -> assertEquals(VmFlags.Answer.NO, m.asRequested(true, false), "not every page in RAM"));
+        onFault.forEach(m -> assertEquals(VmFlags.Answer.YES, m.asRequested(true, true)));
+        List<MappingUsage> dontcopy = lockedEntries("rd wr mr mw me lo dc ?? ac ", "rd ex mr mw me lo dc ?? dd ");
+        dontcopy.forEach(m -> assertEquals(VmFlags.Answer.YES, m.lockedOnFault(), "bits 14-18 are named"));
+    }
+
+    @Test
+    void anUnnamedBitThatMayBeAnotherIsNotTakenForEitherAnswer() {
+        // No name of bits 20-31 after it (no soft-dirty, as on arm64): bit 19 or a high bit without a name.
+        List<MappingUsage> unsure = lockedEntries("rd wr mr mw me lo ??", "rd ex mr mw me lo ?? ??");
+        unsure.forEach(m -> assertEquals(VmFlags.Answer.UNKNOWN, m.lockedOnFault(), m.flags.toString()));
+        unsure.forEach(m -> assertEquals(VmFlags.Answer.UNKNOWN, m.asRequested(true, false)));
+        unsure.forEach(m -> assertEquals(VmFlags.Answer.UNKNOWN, m.asRequested(true, true)));
+        unsure.forEach(m -> assertEquals(VmFlags.Answer.NO, m.asRequested(false, false), "locked, asked unlocked"));
+        // After a name of bits 20-31 an unnamed bit is above 19; an unlocked mapping has no VM_LOCKONFAULT.
+        List<MappingUsage> other = lockedEntries("rd wr mr mw me lo ac ??", "rd ex mr mw me ??");
+        other.forEach(m -> assertEquals(VmFlags.Answer.NO, m.lockedOnFault(), m.flags.toString()));
+    }
+
+    @Test
+    void aPlanLocksAgainWhatItCannotSeeAndNotWhatIsAsAsked() {
+        List<MappingUsage> entries = lockedEntries("rd wr mr mw me lo ?? ac sd", "rd ex mr mw me lo ??");
+        assertEquals(List.of(entries.get(1)), entries.stream()
+                .filter(m -> m.asRequested(true, true) != VmFlags.Answer.YES).collect(java.util.stream.Collectors.toList()));
+    }
 }

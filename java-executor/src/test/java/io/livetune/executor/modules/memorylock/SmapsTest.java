@@ -67,9 +67,9 @@ class SmapsTest {
         String limits = "Limit                     Soft Limit           Hard Limit           Units     \n"
                 + "Max processes             95584                95584                processes \n"
                 + "Max locked memory         8388608              unlimited            bytes     \n";
-        long[] limit = MemoryState.memlockLimit(limits, 1);
-        org.junit.jupiter.api.Assertions.assertEquals(8388608L, limit[0]);
-        org.junit.jupiter.api.Assertions.assertEquals(io.livetune.executor.nativeio.Rlimit.INFINITY, limit[1]);
+        io.livetune.executor.nativeio.Rlimit limit = MemoryState.memlockLimit(limits, 1);
+        assertEquals(8388608L, limit.soft());
+        assertEquals(io.livetune.executor.nativeio.Rlimit.INFINITY, limit.hard());
     }
 
     /** One locked entry of each kind: a writable private mapping (ac, sd) and program text (sd only). */

@@ -16,24 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The plan of memory_lock from a process's /proc files: this JVM's own status, limits, stat and
- * cmdline, with the smaps of a process that mlockall(MCL_CURRENT | MCL_ONFAULT) locked, as
- * kernels before 6.2 print it.
+ * cmdline, with the smaps of a python3 that mlockall(MCL_CURRENT | MCL_ONFAULT) locked, as Debian
+ * 12's kernel 6.1 printed it (src/test/resources/smaps).
  */
 class ProcessPlanTest {
-    /** A writable private mapping and program text, both locked on fault, bit 19 shown as "??". */
-    private static final String SMAPS_BEFORE_6_2 = String.join("\n",
-            "7f3a1c000000-7f3a1c040000 rw-p 00000000 00:00 0 ",
-            "Size:                256 kB",
-            "Rss:                   8 kB",
-            "Locked:                8 kB",
-            "VmFlags: rd wr mr mw me lo ?? ac sd ",
-            "55d0c0a02000-55d0c0a06000 r-xp 00002000 fe:01 1 /usr/bin/python3.11",
-            "Size:                 16 kB",
-            "Rss:                  16 kB",
-            "Locked:               16 kB",
-            "VmFlags: rd ex mr mw me lo ?? sd ",
-            "");
-
     @TempDir
     Path root;
 
@@ -49,19 +35,21 @@ class ProcessPlanTest {
         return new ProcessPlan(ProcessInfo.read(proc, pid), MemoryState.read(proc, pid), request);
     }
 
+    private static final String SMAPS_6_1_ON_FAULT = SmapsTest.realSmaps("linux-6.1-mlockall-onfault.txt");
+
     @Test
     void aFullLockOfAProcessLockedOnFaultIsAChange() throws IOException {
-        ProcessPlan full = plan(SMAPS_BEFORE_6_2, Map.of("pid", 1));
-        assertEquals(2, full.toChange.size(), "both mappings are locked on fault, not with every page in RAM");
+        ProcessPlan full = plan(SMAPS_6_1_ON_FAULT, Map.of("pid", 1));
+        assertEquals(3, full.toChange.size(), "text, shared and stack are locked on fault, not with every page in RAM");
         assertTrue(full.onFaultUnknown.isEmpty());
-        ProcessPlan onFault = plan(SMAPS_BEFORE_6_2, Map.of("pid", 1, "onfault", true));
+        ProcessPlan onFault = plan(SMAPS_6_1_ON_FAULT, Map.of("pid", 1, "onfault", true));
         assertTrue(onFault.toChange.isEmpty() && !onFault.needsChange(), "locked on fault already");
     }
 
     @Test
     void whatSmapsCannotShowIsLockedAgainNotAssumed() throws IOException {
         // Without soft-dirty (arm64) nothing of bits 20-31 follows the text's "??": bit 19, or a high bit.
-        String unsure = SMAPS_BEFORE_6_2.replace("lo ?? sd ", "lo ??");
+        String unsure = SMAPS_6_1_ON_FAULT.replace("rd ex mr mw me lo ?? sd ", "rd ex mr mw me lo ??");
         for (boolean onFault : new boolean[] {false, true}) {
             ProcessPlan plan = plan(unsure, Map.of("pid", 1, "onfault", onFault));
             assertEquals(1, plan.onFaultUnknown.size(), "onfault " + onFault);

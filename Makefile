@@ -200,6 +200,22 @@ test-units:
 	@test -d $(INSTALLED) || { echo "$(INSTALLED) is missing: run 'make build install' first" >&2; exit 1; }
 	build-aux/ansible-test.sh units $(INSTALLED)
 
+# --- virtual machines (build-aux/vm/README.md) ------------------------------------------
+# Test classes run inside a throwaway Debian 12 VM on that architecture's Debian kernel, from a
+# cached image (made once with mmdebstrap). Not part of `make test`: see docs/portability.md
+# for how long they take. test-aarch64: the ptrace engine's suites on aarch64 (qemu TCG);
+# test-vm: the classes that need an x86_64 machine of their own (KVM), build-aux/vm/x86_64.runs.
+.PHONY: test-aarch64 test-vm
+test-aarch64:
+	@$(MAKE) deps DEPS_FOR=vm
+	$(call header,test: the engine suites in a Debian arm64 VM (build-aux/vm/aarch64.runs))
+	build-aux/vm/run-suites.sh --arch aarch64 --runs-file build-aux/vm/aarch64.runs
+
+test-vm:
+	@$(MAKE) deps DEPS_FOR=vm
+	$(call header,test: classes that need an x86_64 VM of their own (build-aux/vm/x86_64.runs))
+	build-aux/vm/run-suites.sh --arch x86_64 --runs-file build-aux/vm/x86_64.runs
+
 clean:
 	$(call header,clean)
 	-$(MVN) -q clean

@@ -62,6 +62,14 @@ need python3-pytest-forked  sys_py pytest_forked
 need python3-mock           sys_py mock
 # tests of the java_runtime role: ansible.builtin.apt (check mode too) needs python3-apt
 need python3-apt            sys_py apt_pkg
+if [ "${1-}" = vm ]; then     # make test-aarch64 / test-vm: build-aux/vm/ (Debian VMs of the engine suites)
+    need mmdebstrap          have mmdebstrap
+    need qemu-system-arm     have qemu-system-aarch64   # the aarch64 machine (TCG)
+    need qemu-system-x86     have qemu-system-x86_64    # the x86_64 machine (KVM)
+    need qemu-user-static    test -e /usr/libexec/qemu-binfmt/aarch64-binfmt-P   # arm64 package scripts at build
+    need arch-test           have arch-test
+    need e2fsprogs           have debugfs
+fi
 if [ "${1-}" = bench ]; then
     need gdb         have gdb       # bench (e): the peer it is measured against
     need libkeepalive0 test -e /usr/lib/libkeepalive.so   # bench (g): the preload library the shim is measured against

@@ -67,6 +67,8 @@ options:
       - C(auto) uses C(pidfd) where the kernel has it and C(ptrace) where it does not, and then says
         so in a warning, also for a task that only reads; the result names the method used for each
         socket (C(method)).
+      - C(ptrace) (chosen or reached through C(auto)) is refused on aarch64 until livetune's ptrace
+        engine has passed its test suites on an aarch64 kernel; C(pidfd) works there.
     type: str
     choices: [auto, pidfd, ptrace]
     default: auto

@@ -81,9 +81,10 @@ options:
         now (C(MCL_ONFAULT), C(MLOCK_ONFAULT)). Only with I(state=locked).
       - Pages that were never touched then take no RAM, which matters for large reserved and
         sparse mappings (a JVM's heap).
-      - Part of the state compared, as the kernel shows it (C(lf) in C(VmFlags)). A process locked on
-        fault is changed by a task without I(onfault), which reads every page in. One locked with
-        every page in RAM is changed by I(onfault=true).
+      - Part of the state compared, as the kernel shows it (C(lf) in C(VmFlags); before Linux 6.2,
+        C(??) in its place). A process locked on fault is changed by a task without I(onfault),
+        which reads every page in. One locked with every page in RAM is changed by I(onfault=true).
+        Where smaps does not show which, the mappings are locked again as asked, with a warning.
     type: bool
     default: false
   raise_limit:
@@ -122,7 +123,10 @@ attributes:
   platform:
     support: full
     platforms: linux
-    description: Linux on x86_64 or aarch64, with a Java runtime 17 or later.
+    description: >-
+      Linux on x86_64, with a Java runtime 17 or later. It is refused on aarch64 until livetune's
+      ptrace engine has passed its test suites on an aarch64 kernel (its register layout is built
+      and unit-tested, but the engine has not run there).
 notes:
   - How it works. One thread of the process is stopped with C(PTRACE_SEIZE) and C(PTRACE_INTERRUPT),
     its registers are saved, the system call is run at a C(syscall) instruction already in the

@@ -55,7 +55,11 @@ public final class InjectedSockets implements AccessMethod.RemoteSockets, AutoCl
             throws ErrnoException, IOException {
         synchronized (this) {
             if (injector == null) {
-                injector = new Injector();
+                try {
+                    injector = new Injector();
+                } catch (InjectionException e) { // a machine the engine has not run on
+                    throw new Failure(e);
+                }
             }
         }
         int next = 0;

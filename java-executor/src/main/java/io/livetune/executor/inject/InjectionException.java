@@ -23,6 +23,8 @@ public class InjectionException extends Exception {
         STOPPED,
         /** No syscall instruction to borrow. */
         NO_SYSCALL_SITE,
+        /** The engine has not run its suites on this machine's architecture (PtraceEngineGate). */
+        UNVERIFIED_MACHINE,
         /** The time limit passed. */
         TIMEOUT,
         /** Anything else the kernel refused. */

@@ -1,6 +1,7 @@
 package io.livetune.executor.inject;
 
 import io.livetune.executor.inject.InjectionException.Kind;
+import io.livetune.executor.nativeio.Architecture;
 import io.livetune.executor.nativeio.Capability;
 import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
@@ -62,12 +63,15 @@ public final class Injector implements AutoCloseable {
     private final Map<String, SyscallSite> sites = new ConcurrentHashMap<>();
     private TracerThread tracer = new TracerThread();
 
-    public Injector() {
-        this(PtraceCalls.get(), new ProcFs(), RegisterLayout.current(), Limits.defaults());
+    /** @throws InjectionException on a machine where the engine has not run its suites (PtraceEngineGate) */
+    public Injector() throws InjectionException {
+        this(Limits.defaults());
     }
 
-    public Injector(Limits limits) {
-        this(PtraceCalls.get(), new ProcFs(), RegisterLayout.current(), limits);
+    /** @throws InjectionException on a machine where the engine has not run its suites (PtraceEngineGate) */
+    public Injector(Limits limits) throws InjectionException {
+        this(PtraceCalls.get(), new ProcFs(), RegisterLayout.of(PtraceEngineGate.require(Architecture.current())),
+                limits);
     }
 
     Injector(PtraceCalls ptrace, ProcFs proc, RegisterLayout layout, Limits limits) {

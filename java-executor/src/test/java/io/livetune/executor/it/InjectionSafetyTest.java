@@ -30,7 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class InjectionSafetyTest extends LiveProcessTest {
     private final List<InjectionTarget> targets = new ArrayList<>();
-    private final Injector injector = new Injector();
+    private final Injector injector;
+
+    InjectionSafetyTest() throws InjectionException {
+        injector = new Injector();
+    }
 
     private InjectionTarget track(InjectionTarget target) {
         targets.add(target);

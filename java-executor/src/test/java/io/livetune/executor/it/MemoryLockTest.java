@@ -173,10 +173,10 @@ class MemoryLockTest extends LiveProcessTest {
         }
     }
 
-    /** Every lockable mapping carries VmFlags lo, and lf (VM_LOCKONFAULT) exactly when {@code onFault}. */
+    /** Every lockable mapping carries VmFlags lo, and VM_LOCKONFAULT exactly when {@code onFault}. */
     private static void assertLockedOnFault(long pid, boolean onFault) {
         List<ProcMemory.Entry> wrong = ProcMemory.smaps(pid).stream().filter(ProcMemory.Entry::lockable)
-                .filter(e -> !e.locked() || e.flags.contains("lf") != onFault).collect(Collectors.toList());
+                .filter(e -> !e.locked() || e.lockedOnFault() != onFault).collect(Collectors.toList());
         assertTrue(wrong.isEmpty(), "mappings of pid " + pid + " not locked" + (onFault ? " on fault: " : ": ") + wrong);
     }
 
@@ -198,6 +198,50 @@ class MemoryLockTest extends LiveProcessTest {
         assertTrue(memoryLock(onFault).changed(), "and back to on fault");
         assertLockedOnFault(server.pid(), true);
         assertEquals("echo:after", server.request("after"));
+    }
+
+    /** Maps 64 shared anonymous pages it never touches and prints their address: memory only a full lock brings in. */
+    private static final String UNTOUCHED = String.join("\n",
+            "#include <stdio.h>",
+            "#include <sys/mman.h>",
+            "#include <unistd.h>",
+            "int main(void) {",
+            "    void *pages = mmap(NULL, 64 * 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);",
+            "    printf(\"%d\\n%lu\\n\", (int) getpid(), (unsigned long) pages);",
+            "    fflush(stdout);",
+            "    for (;;) pause();",
+            "}",
+            "");
+
+    private static ProcMemory.Entry mappingAt(long pid, long address) {
+        return ProcMemory.smaps(pid).stream().filter(e -> e.holds(address)).findFirst()
+                .orElseThrow(() -> new AssertionError("no mapping holds 0x" + Long.toHexString(address)));
+    }
+
+    /**
+     * The kernel's own proof of which lock a mapping has: pages never touched stay out of RAM
+     * under an on-fault lock and are all brought in by a full one. A full lock asked of a process
+     * locked on fault is a change, on kernels that print VM_LOCKONFAULT as "??" (before 6.2) too.
+     */
+    @Test
+    void aFullLockOverAnOnFaultLockBringsInThePagesNeverTouched(@TempDir Path dir) throws Exception {
+        try (CTarget target = CTarget.start(dir, "untouched", UNTOUCHED)) {
+            long address = Long.parseUnsignedLong(target.nextLine().trim());
+            Map<String, Object> onFault = args("pid", target.pid(), "onfault", true);
+            assertTrue(memoryLock(onFault).changed());
+            ProcMemory.Entry locked = mappingAt(target.pid(), address);
+            assertTrue(locked.locked() && locked.lockedOnFault(), locked.toString());
+            assertEquals(0, locked.rssKb, "locked on fault: nothing brought in " + locked);
+
+            ExecutorResult full = memoryLock(args("pid", target.pid()));
+            assertTrue(full.changed(), "locked on fault is not every page in RAM: " + full);
+            ProcMemory.Entry resident = mappingAt(target.pid(), address);
+            assertTrue(resident.locked() && !resident.lockedOnFault(), resident.toString());
+            assertEquals(resident.sizeKb, resident.rssKb, "a full lock brought every page in " + resident);
+            ExecutorResult again = memoryLock(args("pid", target.pid()));
+            assertFalse(again.changed(), "every page locked in RAM already " + again);
+            assertTrue(again.warnings().isEmpty(), "the kernel showed which lock it is " + again);
+        }
     }
 
     @Test

@@ -19,7 +19,10 @@ final class ProcMemory {
         final String permissions;
         final String path;
         long sizeKb;
+        long rssKb;
         Set<String> flags = Set.of();
+        /** The VmFlags names as the kernel printed them: in bit order. */
+        List<String> flagsInOrder = List.of();
 
         Entry(String header) {
             this.header = header;
@@ -30,6 +33,24 @@ final class ProcMemory {
 
         boolean locked() {
             return flags.contains("lo");
+        }
+
+        /**
+         * VM_LOCKONFAULT: "lf" from Linux 6.2; before, the kernel prints "??" for it in its place
+         * in bit order (fs/proc/task_mmu.c), right after lo (bit 13) and the names of bits 14-18.
+         */
+        boolean lockedOnFault() {
+            if (flags.contains("lf")) {
+                return true;
+            }
+            int next = flagsInOrder.indexOf("lo") + 1;
+            if (next == 0) {
+                return false;
+            }
+            while (next < flagsInOrder.size() && Set.of("io", "sr", "rr", "dc", "de").contains(flagsInOrder.get(next))) {
+                next++;
+            }
+            return next < flagsInOrder.size() && flagsInOrder.get(next).equals("??");
         }
 
         /** Whether the address lies in this mapping ("start-end" at the head of the header, in hex). */
@@ -49,7 +70,7 @@ final class ProcMemory {
 
         @Override
         public String toString() {
-            return header + " " + flags;
+            return header + " VmFlags: " + String.join(" ", flagsInOrder);
         }
     }
 
@@ -89,8 +110,11 @@ final class ProcMemory {
                 entries.add(current);
             } else if (current != null && line.startsWith("Size:")) {
                 current.sizeKb = Long.parseLong(line.split("\\s+")[1]);
+            } else if (current != null && line.startsWith("Rss:")) {
+                current.rssKb = Long.parseLong(line.split("\\s+")[1]);
             } else if (current != null && line.startsWith("VmFlags:")) {
-                current.flags = Set.of(line.substring(8).trim().split("\\s+"));
+                current.flagsInOrder = List.of(line.substring(8).trim().split("\\s+"));
+                current.flags = Set.copyOf(current.flagsInOrder);
             }
         }
         return entries;

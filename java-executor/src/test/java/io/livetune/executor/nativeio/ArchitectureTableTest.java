@@ -87,4 +87,19 @@ class ArchitectureTableTest {
             }
         }
     }
+
+    /** Where the engine has not run, the docs a user reads say that memory_lock and method: ptrace are refused. */
+    @Test
+    void theDocsNameTheMachinesWhereThePtraceEngineIsRefused() throws IOException {
+        List<String> docs = List.of("README.md", "ansible_collection/plugins/modules/memory_lock.py",
+                "ansible_collection/plugins/doc_fragments/sockets.py");
+        for (String path : docs) {
+            String text = read(path).replaceAll("\\s+", " ");
+            for (Architecture architecture : Architecture.values()) {
+                boolean saysRefused = text.contains("refused on " + architecture.canonicalName() + " until");
+                assertEquals(architecture.ptraceEngine() == Architecture.PtraceEngine.UNVERIFIED, saysRefused,
+                        path + " on " + architecture.canonicalName() + " (ptrace engine " + architecture.ptraceEngine() + ")");
+            }
+        }
+    }
 }

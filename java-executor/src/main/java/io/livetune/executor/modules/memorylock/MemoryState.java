@@ -9,15 +9,12 @@ import io.livetune.executor.procfs.ProcFs;
 import io.livetune.executor.procfs.ProcStatus;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Predicate;
 
 /**
  * What the kernel shows about one process's locked memory: /proc/PID/status (VmLck, VmRSS,
- * VmSize, CapEff), /proc/PID/smaps (each mapping's VmFlags `lo`) and RLIMIT_MEMLOCK.
+ * VmSize, CapEff), /proc/PID/smaps (each mapping's sizes and {@link VmFlags}) and RLIMIT_MEMLOCK.
  * Idempotency is decided from this, never from what was asked before.
  */
 final class MemoryState {
@@ -44,20 +41,20 @@ final class MemoryState {
     static MemoryState read(ProcFs proc, int pid) throws IOException {
         ProcStatus status = ProcStatus.of(proc, pid);
         List<MappingUsage> mappings = parseSmaps(proc.read(pid, "smaps"));
-        long[] limit = memlockLimit(proc.read(pid, "limits"), pid);
+        Rlimit limit = memlockLimit(proc.read(pid, "limits"), pid);
         return new MemoryState(status.kb("VmLck"), status.kb("VmRSS"), status.kb("VmSize"),
-                status.hasCapability(Capability.CAP_IPC_LOCK), limit[0], limit[1], mappings);
+                status.hasCapability(Capability.CAP_IPC_LOCK), limit.soft(), limit.hard(), mappings);
     }
 
     /**
      * RLIMIT_MEMLOCK from /proc/PID/limits, which anyone who may read the process can read
      * (prlimit(2) would need CAP_SYS_RESOURCE over another user's process).
      */
-    static long[] memlockLimit(String limits, int pid) throws IOException {
+    static Rlimit memlockLimit(String limits, int pid) throws IOException {
         for (String line : limits.split("\n")) {
             if (line.startsWith("Max locked memory")) {
                 String[] fields = line.substring("Max locked memory".length()).trim().split("\\s+");
-                return new long[] {limitValue(fields[0]), limitValue(fields[1])};
+                return new Rlimit(limitValue(fields[0]), limitValue(fields[1]));
             }
         }
         throw new IOException("no 'Max locked memory' line in /proc/" + pid + "/limits");
@@ -99,8 +96,7 @@ final class MemoryState {
                 } else if (line.startsWith("Locked:")) {
                     locked = fieldKb(line);
                 } else if (line.startsWith("VmFlags:")) { // the last field of each entry
-                    Set<String> flags = new HashSet<>(List.of(line.substring(8).trim().split("\\s+")));
-                    entries.add(new MappingUsage(current, size, rss, locked, Collections.unmodifiableSet(flags)));
+                    entries.add(new MappingUsage(current, size, rss, locked, VmFlags.parse(line.substring(8))));
                     current = null;
                 }
             }

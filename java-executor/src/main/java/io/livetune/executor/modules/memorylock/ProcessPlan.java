@@ -19,6 +19,11 @@ final class ProcessPlan {
     final MemoryLockRequest request;
     /** The in-scope mappings whose lock state must change (locked or not, on fault or not). */
     final List<MappingUsage> toChange = new ArrayList<>();
+    /**
+     * Those of {@link #toChange} that are locked, but whether on fault the kernel's smaps does not
+     * show for certain ({@link VmFlags}): locked again as asked rather than assumed to be as asked.
+     */
+    final List<MappingUsage> onFaultUnknown = new ArrayList<>();
     /** Predicted VmLck afterwards (what check mode reports). */
     final long predictedLockedKb;
     /** The size of the in-scope mappings that go from unlocked to locked or back, in kB. */
@@ -44,7 +49,11 @@ final class ProcessPlan {
         List<MappingUsage> inScope = before.inScope(request.scope());
         long flipping = 0;
         for (MappingUsage mapping : inScope) {
-            if (!mapping.asRequested(request.lock(), request.onFault())) {
+            VmFlags.Answer asRequested = mapping.asRequested(request.lock(), request.onFault());
+            if (asRequested == VmFlags.Answer.UNKNOWN) {
+                onFaultUnknown.add(mapping);
+            }
+            if (asRequested != VmFlags.Answer.YES) {
                 toChange.add(mapping);
                 if (mapping.locked() != request.lock()) {
                     flipping += mapping.sizeKb(); // locked on fault or not, VmLck counts it already

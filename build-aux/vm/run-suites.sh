@@ -1,0 +1,184 @@
+#!/bin/bash
+# Runs JUnit test classes of the executor inside a throwaway Debian 12 virtual machine of the
+# given architecture, on that architecture's Debian kernel: aarch64 under qemu-system-aarch64
+# (TCG, emulated), x86_64 under KVM. The machine boots from a cached image (rootfs.sh) that it
+# never changes (qemu -snapshot), so a test may do what cannot be undone until reboot (such as
+# kernel.yama.ptrace_scope=3). See build-aux/vm/README.md.
+#
+#   build-aux/vm/run-suites.sh --arch ARCH --run 'NAME: [-Dkey=value...] LAUNCHER-ARGS...' [--run ...]
+#       [--runs-file FILE] [--reports DIR] [--timeout MINUTES] [--cpus N] [--memory MB] [--no-build]
+#       [--accel kvm|tcg]   (x86_64 only; default KVM where it can run the Debian kernel, else TCG)
+#
+# Each --run is one JUnit ConsoleLauncher (junit-platform-console-standalone, the version of
+# the pom's JUnit) in its own JVM in the guest: -D words are that JVM's system properties, the
+# rest are the launcher's selectors and filters (--select-class=FQCN, --include-tag=TAG
+# --scan-classpath, ...). Every run gets -Dlivetune.test.runUnverifiedPtraceEngineOn=ARCH (the
+# test-only override of inject.PtraceEngineGate: these runs are what verifies the machine).
+# Reports (JUnit XML, per run) and the console log land in --reports (default
+# build/vm-reports/ARCH). Exit status: 0 when every run passed, 1 when one failed, 2 for bad
+# usage, 3 when the machine did not finish (timeout, boot failure).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+step() { printf '[vm %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+usage() { sed -n '8,10p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 2; }
+
+# A runs file: one run per line ("NAME: ARGS"); a line that starts with a blank continues the
+# run above; # starts a comment.
+read_runs() {
+    local line
+    [ -r "$1" ] || { echo "run-suites.sh: --runs-file $1: no such file" >&2; exit 2; }
+    while IFS= read -r line || [ -n "$line" ]; do
+        line=${line%%#*}
+        [[ $line =~ [^[:space:]] ]] || continue
+        if [[ $line =~ ^[[:space:]] ]] && [ ${#runs[@]} -gt 0 ]; then
+            runs[-1]+=" ${line#"${line%%[![:space:]]*}"}"
+        else
+            runs+=("$line")
+        fi
+    done < "$1"
+}
+
+arch='' accel='' runs=() reports='' timeout_min=120 cpus=2 memory='' build=1
+while [ $# -gt 0 ]; do
+    case $1 in
+        --arch) arch=${2:?}; shift 2 ;;
+        --run) runs+=("${2:?}"); shift 2 ;;
+        --runs-file) read_runs "${2:?}"; shift 2 ;;
+        --reports) reports=${2:?}; shift 2 ;;
+        --timeout) timeout_min=${2:?}; shift 2 ;;
+        --cpus) cpus=${2:?}; shift 2 ;;
+        --memory) memory=${2:?}; shift 2 ;;
+        --no-build) build=0; shift ;;
+        --accel) accel=${2:?}; shift 2 ;;
+        *) echo "run-suites.sh: unknown argument $1" >&2; usage ;;
+    esac
+done
+case $accel in ''|kvm|tcg) ;; *) echo "run-suites.sh: --accel must be kvm or tcg, not '$accel'" >&2; usage ;; esac
+case $arch in
+    aarch64) console=ttyAMA0 ;;
+    x86_64) console=ttyS0 ;;
+    *) echo "run-suites.sh: --arch must be aarch64 or x86_64, not '${arch}'" >&2; usage ;;
+esac
+[ ${#runs[@]} -gt 0 ] || { echo "run-suites.sh: at least one --run 'NAME: ARGS' is needed" >&2; usage; }
+for run in "${runs[@]}"; do
+    [[ $run =~ ^[A-Za-z0-9_.-]+:\ *[^\ ] ]] ||
+        { echo "run-suites.sh: --run '$run': expected 'NAME: ARGS' (NAME of letters, digits, . _ -)" >&2; usage; }
+done
+reports=${reports:-$repo/build/vm-reports/$arch}
+
+cache=$("$here/rootfs.sh" "$arch")
+
+cd "$repo/java-executor"
+if [ $build = 1 ]; then
+    step "compiling the executor and its tests (mvn test-compile)"
+    mvn -o -q -B -ntp test-compile >&2 || mvn -q -B -ntp test-compile >&2   # offline first: the cache usually has it all
+fi
+junit=$(sed -n 's:.*<version.junit>5\.\([0-9.]*\)</version.junit>.*:1.\1:p' "$repo/pom.xml")
+console_jar=$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/$junit/junit-platform-console-standalone-$junit.jar
+if [ ! -s "$console_jar" ]; then
+    step "fetching junit-platform-console-standalone $junit from Maven Central"
+    mvn -q -B -ntp dependency:get -Dartifact="org.junit.platform:junit-platform-console-standalone:$junit" >&2
+fi
+
+work=$(mktemp -d /tmp/livetune-vm.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+payload=$work/payload
+mkdir -p "$payload/cp" "$payload/reports"
+step "payload: classes, test classes, test classpath, JUnit console $junit"
+cp -a target/classes "$payload/classes"
+cp -a target/test-classes "$payload/test-classes"
+mvn -o -q -B -ntp dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >&2
+# JUnit itself comes from the standalone console jar: two copies of the engine would clash
+tr ':' '\n' < "$work/cp.txt" | grep -Ev '/org/(junit|opentest4j|apiguardian)/' | xargs -r cp -t "$payload/cp"
+cp "$console_jar" "$payload/cp/"
+
+{
+    cat <<'HEAD'
+#!/bin/sh
+# generated by build-aux/vm/run-suites.sh; runs in the guest from /payload
+cp=/payload/classes:/payload/test-classes:$(ls /payload/cp/*.jar | tr "\n" ":")
+worst=0
+HEAD
+    for run in "${runs[@]}"; do
+        name=${run%%:*} args=${run#*:} props=() launcher=()
+        for word in $args; do
+            case $word in -D*) props+=("'$word'") ;; *) launcher+=("'$word'") ;; esac
+        done
+        cat <<RUN
+echo "livetune-vm: run $name begins \$(date +%s)"
+start=\$(date +%s)
+java -Dlivetune.test.runUnverifiedPtraceEngineOn=\$(uname -m) ${props[*]} -cp "\$cp" \\
+    org.junit.platform.console.ConsoleLauncher execute --disable-banner --disable-ansi-colors --details=tree \\
+    --reports-dir=/payload/reports/$name ${launcher[*]}
+status=\$?
+echo "livetune-vm: run $name exit \$status after \$((\$(date +%s) - start)) s"
+echo "$name \$status \$((\$(date +%s) - start))" >> /payload/reports/runs.txt
+[ \$status -eq 0 ] || worst=1
+RUN
+    done
+    cat <<'TAIL'
+uname -r > /payload/reports/kernel.txt
+exit $worst
+TAIL
+} > "$payload/run.sh"
+
+size_mb=$(( $(du -sm "$payload" | cut -f1) + 256 ))
+mke2fs -q -t ext4 -L livetune-payload -d "$payload" "$work/payload.img" "${size_mb}M"
+
+case $arch in
+    aarch64)
+        # TCG: pauth-impdef makes pointer authentication cheap to emulate
+        qemu=(qemu-system-aarch64 -machine virt -cpu 'max,pauth-impdef=on' -accel 'tcg,thread=multi')
+        memory=${memory:-3072} ;;
+    x86_64)
+        if [ -z "$accel" ]; then
+            accel=tcg
+            if [ ! -w /dev/kvm ]; then
+                step "no usable /dev/kvm: x86_64 emulated (TCG)"
+            elif [ -d /sys/module/kvm_pvm ]; then
+                # PVM (pagetable-based nested KVM) runs only guest kernels built for it; Debian's
+                # hangs before its first message there
+                step "this host's KVM is PVM (kvm_pvm), which cannot run the Debian kernel: x86_64 emulated (TCG)"
+            else
+                accel=kvm
+            fi
+        fi
+        if [ "$accel" = kvm ]; then
+            qemu=(qemu-system-x86_64 -machine q35 -accel kvm -cpu host)
+        else
+            qemu=(qemu-system-x86_64 -machine q35 -accel 'tcg,thread=multi' -cpu max)
+        fi
+        memory=${memory:-2048} ;;
+esac
+qemu+=(-smp "$cpus" -m "$memory" -nographic -no-reboot
+    -kernel "$cache/vmlinuz" -initrd "$cache/initrd.img"
+    -append "console=$console root=/dev/vda rw init=/sbin/livetune-vm-init panic=-1 quiet"
+    -drive "if=virtio,format=raw,file=$cache/rootfs.img,snapshot=on"
+    -drive "if=virtio,format=raw,file=$work/payload.img"
+    -device virtio-rng-pci)
+
+rm -rf "$reports" && mkdir -p "$reports"
+step "booting $arch ($(basename "$cache"), ${qemu[*]:3:2}), ${cpus} cpus, ${memory} MB; console in $reports/console.log"
+started=$(date +%s)
+set +e
+timeout --foreground "${timeout_min}m" "${qemu[@]}" < /dev/null 2>&1 | tee "$reports/console.log"
+qemu_status=${PIPESTATUS[0]}
+set -e
+elapsed=$(( $(date +%s) - started ))
+step "machine off after ${elapsed} s (qemu exit $qemu_status)"
+
+debugfs -R "rdump /reports $work" "$work/payload.img" >/dev/null 2>&1 || true
+cp -a "$work/reports/." "$reports/" 2>/dev/null || true
+status=$(debugfs -R "cat /exit-status" "$work/payload.img" 2>/dev/null | tr -dc 0-9)
+echo "$arch $elapsed" > "$reports/duration.txt"
+if [ -s "$reports/runs.txt" ]; then
+    step "runs (name, exit status, seconds):"
+    sed 's/^/    /' "$reports/runs.txt" >&2
+fi
+if [ -z "$status" ]; then
+    step "the machine did not finish its runs (timeout ${timeout_min} min or boot failure): see $reports/console.log"
+    exit 3
+fi
+step "guest kernel $(cat "$reports/kernel.txt" 2>/dev/null), exit status $status; reports in $reports"
+[ "$status" = 0 ] || exit 1

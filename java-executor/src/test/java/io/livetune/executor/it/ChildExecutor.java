@@ -54,6 +54,7 @@ final class ChildExecutor implements Executor.Launcher {
         List<String> command = new ArrayList<>(prefix);
         command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto",
+                "--enable-native-access=ALL-UNNAMED", // as the jar's manifest: JDK 24+ warns on stderr otherwise
                 "-Djna.tmpdir=" + classPath().resolve("jna-tmp"), "-cp", classPathArgument(),
                 io.livetune.executor.Main.class.getName()));
         command.addAll(List.of(argv));

@@ -2,8 +2,8 @@
 # Builds (once, then cached) the root filesystem of the throwaway test VM for one architecture:
 # a Debian 12 image made with mmdebstrap from the Debian package registry, with the Debian
 # kernel, a headless JRE 17 and what the engine suites' targets need. Prints the cache
-# directory holding rootfs.img, vmlinuz and initrd.img. The cache key is the package list and
-# guest-init.sh: change either and the image is built again.
+# directory holding rootfs.img, vmlinuz and initrd.img. The cache key is the package list, the
+# initrd's modules and guest-init.sh: change one and the image is built again.
 #
 #   build-aux/vm/rootfs.sh ARCH        ARCH: aarch64 | x86_64
 #   LIVETUNE_VM_CACHE (default /var/cache/livetune-vm): where images are kept, outside the repo
@@ -25,7 +25,11 @@ packages=(
     openjdk-17-jre-headless
     gcc libc6-dev python3 iproute2 procps strace util-linux
 )
-key=$(printf '%s\n' "$arch" "${packages[@]}" | cat - "$here/guest-init.sh" | sha256sum | cut -c1-16)
+# The initrd needs only what mounts the root disk: a list, not MODULES=most, which under
+# qemu-user takes half an hour to copy every module into the arm64 initrd.
+initrd_modules=(virtio_pci virtio_blk virtio_rng ext4)
+key=$(printf '%s\n' "$arch" "${packages[@]}" "${initrd_modules[@]}" | cat - "$here/guest-init.sh" |
+      sha256sum | cut -c1-16)
 cache=${LIVETUNE_VM_CACHE:-/var/cache/livetune-vm}/$arch-$key
 if [ -s "$cache/rootfs.img" ] && [ -s "$cache/vmlinuz" ] && [ -s "$cache/initrd.img" ]; then
     step "rootfs for $arch: cached in $cache"
@@ -37,7 +41,7 @@ if [ "$arch" != "$(uname -m)" ] && ! arch-test "$debarch" >/dev/null 2>&1; then
     # mmdebstrap runs the foreign packages' scripts through qemu-user; binfmt_misc hands them to it
     step "registering qemu-user-static for $debarch with binfmt_misc"
     mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-    [ -e /proc/sys/fs/binfmt_misc/qemu-$arch ] ||
+    [ -e "/proc/sys/fs/binfmt_misc/qemu-$arch" ] ||
         grep -v '^#' "/usr/lib/binfmt.d/qemu-$arch.conf" > /proc/sys/fs/binfmt_misc/register
     arch-test "$debarch" >/dev/null || { echo "rootfs.sh: cannot run $debarch binaries here (qemu-user-static, binfmt_misc)" >&2; exit 1; }
 fi
@@ -46,8 +50,14 @@ work=$(mktemp -d "${LIVETUNE_VM_CACHE:-/var/cache/livetune-vm}/.build-$arch.XXXX
        { mkdir -p "${LIVETUNE_VM_CACHE:-/var/cache/livetune-vm}"; mktemp -d "${LIVETUNE_VM_CACHE:-/var/cache/livetune-vm}/.build-$arch.XXXXXX"; })
 trap 'rm -rf "$work"' EXIT
 step "mmdebstrap bookworm $debarch: ${packages[*]}"
+# The hooks are expanded by mmdebstrap, which passes the root directory as $1; the essential
+# hook runs before the kernel's package, whose postinst builds the initrd.
+# shellcheck disable=SC2016
 mmdebstrap --mode=root --variant=minbase --architectures="$debarch" \
     --include="$(IFS=,; echo "${packages[*]}")" \
+    --essential-hook='mkdir -p "$1/etc/initramfs-tools/conf.d" "$1/usr/share/initramfs-tools/modules.d"' \
+    --essential-hook='echo MODULES=list > "$1/etc/initramfs-tools/conf.d/livetune-vm"' \
+    --essential-hook="printf '%s\\n' ${initrd_modules[*]} > \"\$1/usr/share/initramfs-tools/modules.d/livetune-vm\"" \
     --customize-hook="install -m 755 '$here/guest-init.sh' \"\$1/sbin/livetune-vm-init\"" \
     --customize-hook='echo "/dev/vda / ext4 defaults 0 1" > "$1/etc/fstab"' \
     --customize-hook='rm -rf "$1"/var/cache/apt/archives/*.deb "$1"/var/lib/apt/lists/*' \
@@ -55,8 +65,9 @@ mmdebstrap --mode=root --variant=minbase --architectures="$debarch" \
 
 step "kernel and initrd out of the image"
 mkdir -p "$work/out"
-cp "$(ls "$work"/root/boot/vmlinuz-* | tail -1)" "$work/out/vmlinuz"
-cp "$(ls "$work"/root/boot/initrd.img-* | tail -1)" "$work/out/initrd.img"
+kernels=("$work"/root/boot/vmlinuz-*) initrds=("$work"/root/boot/initrd.img-*)
+cp "${kernels[-1]}" "$work/out/vmlinuz"
+cp "${initrds[-1]}" "$work/out/initrd.img"
 step "ext4 image (mke2fs -d)"
 mke2fs -q -t ext4 -L livetune-root -d "$work/root" "$work/out/rootfs.img" 4G
 rm -rf "$cache" && mkdir -p "$(dirname "$cache")" && mv "$work/out" "$cache"

@@ -66,6 +66,7 @@ for run in "${runs[@]}"; do
         { echo "run-suites.sh: --run '$run': expected 'NAME: ARGS' (NAME of letters, digits, . _ -)" >&2; usage; }
 done
 reports=${reports:-$repo/build/vm-reports/$arch}
+[[ $reports == /* ]] || reports=$PWD/$reports   # the script changes directory below
 
 cache=$("$here/rootfs.sh" "$arch")
 

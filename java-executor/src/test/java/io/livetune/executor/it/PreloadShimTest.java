@@ -1,5 +1,6 @@
 package io.livetune.executor.it;
 
+import io.livetune.executor.nativeio.Architecture;
 import io.livetune.executor.preload.PreloadShim;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -37,6 +38,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * calls are compared with a run without the shim.
  */
 class PreloadShimTest extends LiveProcessTest {
+    /** The machine the tests run on: the native targets (built with gcc) load its build of the shim. */
+    private static final String THIS_MACHINE = Architecture.current().canonicalName();
     /** What the core runs ask for; the program reads each back with getsockopt. */
     private static final String OPTIONS = "so_rcvbuf=100000 so_keepalive=1 tcp_nodelay=1 tcp_keepidle=45 "
             + "so_linger=1:7 so_rcvtimeo=1500 ip_tos=16 tcp_defer_accept=1 so_broadcast=1 ipv6_unicast_hops=9";
@@ -70,7 +73,7 @@ class PreloadShimTest extends LiveProcessTest {
 
     @Test
     void backlogOptionsAndMemoryLockHoldOnEverySocketTheProgramMakes() throws IOException {
-        Map<String, String> env = shimEnvironment("x86_64");
+        Map<String, String> env = shimEnvironment(THIS_MACHINE);
         env.put("LIVETUNE_MLOCK", "current");
         try (PreloadedProgram program = PreloadedProgram.start(List.of(target.toString(), "core"), env)) {
             assertCore(program, false);
@@ -81,7 +84,7 @@ class PreloadShimTest extends LiveProcessTest {
 
     @Test
     void respectAppLetsTheProgramsOwnSetsockoptWin() throws IOException {
-        Map<String, String> env = shimEnvironment("x86_64");
+        Map<String, String> env = shimEnvironment(THIS_MACHINE);
         env.put("LIVETUNE_RESPECT_APP", "1");
         try (PreloadedProgram program = PreloadedProgram.start(List.of(target.toString(), "core"), env)) {
             assertCore(program, true);
@@ -168,7 +171,7 @@ class PreloadShimTest extends LiveProcessTest {
             port = free.getLocalPort();
         }
         Path data = Files.createDirectories(dir.resolve("redis"));
-        Map<String, String> env = shimEnvironment("x86_64");
+        Map<String, String> env = shimEnvironment(THIS_MACHINE);
         env.put("LIVETUNE_BACKLOG", "1000");
         env.put("LIVETUNE_OPTIONS", "so_rcvbuf=100000 tcp_keepidle=45");
         List<String> command = List.of("redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
@@ -205,12 +208,12 @@ class PreloadShimTest extends LiveProcessTest {
                 .endsWith("-> -1 errno=Bad file descriptor"), String.join("\n", without));
         assertTrue(line(without, "setsockopt(tcp, SOL_SOCKET, 9999").endsWith("errno=Protocol not available"));
 
-        Map<String, String> unrelated = shimEnvironment("x86_64");
+        Map<String, String> unrelated = shimEnvironment(THIS_MACHINE);
         unrelated.put("LIVETUNE_OPTIONS", "so_rcvbuf=100000 tcp_nodelay=1 tcp_keepidle=30");
         assertEquals(without, runToEnd(List.of(target.toString(), "errors"), unrelated));
 
         // The program's own calls of configured options pass through as they are with respect_app...
-        Map<String, String> respected = shimEnvironment("x86_64");
+        Map<String, String> respected = shimEnvironment(THIS_MACHINE);
         respected.put("LIVETUNE_OPTIONS", "so_keepalive=1 tcp_congestion=reno");
         respected.put("LIVETUNE_RESPECT_APP", "1");
         assertEquals(without, runToEnd(List.of(target.toString(), "errors"), respected));
@@ -228,7 +231,7 @@ class PreloadShimTest extends LiveProcessTest {
 
     @Test
     void manyThreadsMakingConnectingAcceptingAndClosingSocketsAtOnce() {
-        Map<String, String> env = shimEnvironment("x86_64");
+        Map<String, String> env = shimEnvironment(THIS_MACHINE);
         env.put("LIVETUNE_OPTIONS", "so_rcvbuf=100000 tcp_nodelay=1");
         env.remove("LIVETUNE_BACKLOG"); // the program's 4096: a queue of 333 would overflow and retransmit SYNs
         List<String> out = runToEnd(List.of(target.toString(), "threads", "32", "200",
@@ -238,7 +241,7 @@ class PreloadShimTest extends LiveProcessTest {
 
     @Test
     void forkedChildrenKeepTheShimExecdOnesLoadItAgainUnlessLdPreloadIsGone() {
-        Map<String, String> env = shimEnvironment("x86_64");
+        Map<String, String> env = shimEnvironment(THIS_MACHINE);
         env.put("LIVETUNE_OPTIONS", "so_rcvbuf=100000 tcp_nodelay=1");
         env.put("LIVETUNE_MLOCK", "current");
         Map<String, Map<String, String>> who = new HashMap<>();
@@ -265,7 +268,7 @@ class PreloadShimTest extends LiveProcessTest {
 
     @Test
     void aBadConfigurationIsReportedOnceAndTheRestApplies() {
-        Map<String, String> env = shimEnvironment("x86_64");
+        Map<String, String> env = shimEnvironment(THIS_MACHINE);
         env.put("LIVETUNE_OPTIONS", "so_rcvbuf=100000 bogus=1 tcp_nodelay=1 so_keepalive=maybe noequals");
         env.put("LIVETUNE_BACKLOG", "lots");
         env.put("LIVETUNE_MLOCK", "sometimes");
@@ -293,7 +296,7 @@ class PreloadShimTest extends LiveProcessTest {
     @Test
     void traceLinesNameProgramPidOptionValueFdAndResult() {
         for (boolean respectApp : new boolean[] {false, true}) {
-            Map<String, String> env = shimEnvironment("x86_64");
+            Map<String, String> env = shimEnvironment(THIS_MACHINE);
             env.put("LIVETUNE_OPTIONS", "so_rcvbuf=100000 tcp_nodelay=1");
             env.put("LIVETUNE_BACKLOG", "77");
             env.put("LIVETUNE_TRACE", "stderr");
@@ -338,7 +341,7 @@ class PreloadShimTest extends LiveProcessTest {
                 "    except BlockingIOError:",
                 "        break",
                 "");
-        Map<String, String> env = shimEnvironment("x86_64");
+        Map<String, String> env = shimEnvironment(THIS_MACHINE);
         env.put("LIVETUNE_OPTIONS", "so_rcvbuf=100000 tcp_nodelay=1");
         env.put("LIVETUNE_BACKLOG", "77");
         env.put("LIVETUNE_TRACE", "syslog");

@@ -69,7 +69,8 @@ kernels=("$work"/root/boot/vmlinuz-*) initrds=("$work"/root/boot/initrd.img-*)
 cp "${kernels[-1]}" "$work/out/vmlinuz"
 cp "${initrds[-1]}" "$work/out/initrd.img"
 step "ext4 image (mke2fs -d)"
-mke2fs -q -t ext4 -L livetune-root -d "$work/root" "$work/out/rootfs.img" 4G
+# mke2fs prints "Creating regular file" even with -q: stdout is the cache path alone
+mke2fs -q -t ext4 -L livetune-root -d "$work/root" "$work/out/rootfs.img" 4G >&2
 rm -rf "$cache" && mkdir -p "$(dirname "$cache")" && mv "$work/out" "$cache"
 step "rootfs for $arch: built in $cache"
 echo "$cache"

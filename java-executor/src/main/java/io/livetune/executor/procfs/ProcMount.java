@@ -11,18 +11,12 @@ import java.nio.file.Paths;
  * listed but unreadable; hidepid=2 (invisible) and 4 (ptraceable) leave it out altogether, so
  * such a process looks exactly like one that does not exist. Members of the gid= group, and
  * holders of CAP_SYS_PTRACE, still see everything.
+ *
+ * @param hidePid     the hidepid level: 0 off, 1 noaccess, 2 invisible, 4 ptraceable
+ * @param hidePidText the level as the mount options spell it ("invisible", or "2" before Linux 5.8)
+ * @param gid         the gid= option, or null
  */
-public final class ProcMount {
-    /** The hidepid level: 0 off, 1 noaccess, 2 invisible, 4 ptraceable. */
-    private final int hidePid;
-    private final String hidePidText;
-    private final String gid;
-
-    private ProcMount(int hidePid, String hidePidText, String gid) {
-        this.hidePid = hidePid;
-        this.hidePidText = hidePidText;
-        this.gid = gid;
-    }
+public record ProcMount(int hidePid, String hidePidText, String gid) {
 
     /**
      * The options of the topmost proc mount at {@code mountPoint}, from our own mountinfo (a

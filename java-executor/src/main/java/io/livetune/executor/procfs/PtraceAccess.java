@@ -1,5 +1,6 @@
 package io.livetune.executor.procfs;
 
+import io.livetune.executor.nativeio.Capability;
 import java.io.IOException;
 
 /**
@@ -15,8 +16,6 @@ import java.io.IOException;
  * until the next boot.
  */
 public final class PtraceAccess {
-    /** Capability bit (include/uapi/linux/capability.h). */
-    static final int CAP_SYS_PTRACE = 19;
     private static final String BECOME = "run the task as root (become: true)";
 
     private final boolean capSysPtrace;
@@ -32,7 +31,7 @@ public final class PtraceAccess {
     public static PtraceAccess ofThisExecutor(ProcFs proc) {
         boolean capable;
         try {
-            capable = ProcStatus.of(proc, ProcFs.selfPid()).hasCapability(CAP_SYS_PTRACE);
+            capable = ProcStatus.of(proc, ProcFs.selfPid()).hasCapability(Capability.CAP_SYS_PTRACE);
         } catch (IOException | NumberFormatException e) {
             capable = false;
         }

@@ -1,5 +1,6 @@
 package io.livetune.executor.procfs;
 
+import io.livetune.executor.nativeio.Capability;
 import io.livetune.executor.nativeio.Errno;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
@@ -30,7 +31,7 @@ final class Visibility {
                 self = ProcStatus.parse("");
             }
         }
-        return mount.hidesProcesses() && !self.hasCapability(PtraceAccess.CAP_SYS_PTRACE);
+        return mount.hidesProcesses() && !self.hasCapability(Capability.CAP_SYS_PTRACE);
     }
 
     /**

@@ -1,5 +1,10 @@
 package io.livetune.executor.sockets;
 
+import static io.livetune.executor.nativeio.SysSocket.AF_INET6;
+import static io.livetune.executor.nativeio.SysSocket.AF_INET;
+import static io.livetune.executor.nativeio.SysSocket.SOCK_DGRAM;
+import static io.livetune.executor.nativeio.SysSocket.SOCK_STREAM;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
@@ -13,10 +18,6 @@ import java.util.Map;
  * opening a socket in that namespace (from a thread that joins it) and reading it.
  */
 public final class KernelDefaults {
-    private static final int AF_INET = 2;
-    private static final int AF_INET6 = 10;
-    private static final int SOCK_STREAM = 1;
-    private static final int SOCK_DGRAM = 2;
 
     private final LinuxSyscalls sys;
     private final NetworkNamespaces namespaces;

@@ -1,5 +1,8 @@
 package io.livetune.executor.sockets;
 
+import static io.livetune.executor.nativeio.SysSocket.AF_INET;
+import static io.livetune.executor.nativeio.SysSocket.SOCK_DGRAM;
+
 import io.livetune.executor.nativeio.AsmGenericSocket;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
@@ -15,8 +18,6 @@ import java.util.Map;
  * namespace: its sysctls are read from inside it (see {@link NetworkNamespaces}).
  */
 public final class KernelFactsReader {
-    private static final int AF_INET = 2;
-    private static final int SOCK_DGRAM = 2;
     private static final String RMEM_MAX = "net.core.rmem_max";
     private static final String WMEM_MAX = "net.core.wmem_max";
     private static final String SOMAXCONN = "net.core.somaxconn";

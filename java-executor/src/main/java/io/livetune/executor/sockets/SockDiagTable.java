@@ -3,6 +3,7 @@ package io.livetune.executor.sockets;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxIn;
 import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.nativeio.SysSocket;
 import io.livetune.executor.sockets.diag.InetDiag;
 import io.livetune.executor.sockets.diag.InetDiagMessage;
 import io.livetune.executor.sockets.diag.MalformedReplyException;
@@ -21,8 +22,8 @@ import java.util.function.Supplier;
  */
 final class SockDiagTable {
     private static final int[][] DUMPS = {
-        {InetDiag.AF_INET, LinuxIn.IPPROTO_TCP}, {InetDiag.AF_INET6, LinuxIn.IPPROTO_TCP},
-        {InetDiag.AF_INET, LinuxIn.IPPROTO_UDP}, {InetDiag.AF_INET6, LinuxIn.IPPROTO_UDP},
+        {SysSocket.AF_INET, LinuxIn.IPPROTO_TCP}, {SysSocket.AF_INET6, LinuxIn.IPPROTO_TCP},
+        {SysSocket.AF_INET, LinuxIn.IPPROTO_UDP}, {SysSocket.AF_INET6, LinuxIn.IPPROTO_UDP},
     };
 
     private final LinuxSyscalls sys;
@@ -67,7 +68,7 @@ final class SockDiagTable {
 
     /** The socket as /proc/net would have listed it, with what the diagnostics carry besides. */
     static InetSocket socket(Protocol protocol, InetDiagMessage message) {
-        Family family = message.family() == InetDiag.AF_INET ? Family.IPV4 : Family.IPV6;
+        Family family = message.family() == SysSocket.AF_INET ? Family.IPV4 : Family.IPV6;
         SocketState state = SocketState.of(protocol, message.state());
         // For a TCP listener idiag_wqueue is its backlog, where /proc/net/tcp prints
         // write_seq - snd_una, always 0 for a socket that never sends.

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxIn;
 import io.livetune.executor.nativeio.LinuxSyscalls;
+import io.livetune.executor.nativeio.SysSocket;
 import io.livetune.executor.sockets.diag.InetDiag;
 import io.livetune.executor.sockets.diag.InetDiagMessage;
 import io.livetune.executor.sockets.diag.MalformedReplyException;
@@ -41,8 +42,8 @@ class SockDiagTest extends LiveProcessTest {
         target.setOwnOptions(client, Map.of("so_sndbuf", 33333, "so_mark", 7, "ipv6_tclass", 0x48, "ip_tos", 0x10,
                 "tcp_congestion", "reno"));
 
-        Map<Long, InetDiagMessage> v4 = dump(InetDiag.AF_INET, LinuxIn.IPPROTO_TCP, target);
-        Map<Long, InetDiagMessage> v6 = dump(InetDiag.AF_INET6, LinuxIn.IPPROTO_TCP, target);
+        Map<Long, InetDiagMessage> v4 = dump(SysSocket.AF_INET, LinuxIn.IPPROTO_TCP, target);
+        Map<Long, InetDiagMessage> v6 = dump(SysSocket.AF_INET6, LinuxIn.IPPROTO_TCP, target);
         Ss ss = Ss.tcp(target.pid());
         for (TargetSocket socket : List.of(listener, client, server)) {
             InetDiagMessage diag = (socket == listener ? v4 : v6).get(socket.inode());
@@ -67,7 +68,7 @@ class SockDiagTest extends LiveProcessTest {
         TargetProcess target = start(target().udp("ipv4", 40000).udp("ipv6", 50000));
         for (TargetSocket socket : target.sockets("udp")) {
             target.setOwnOptions(socket, Map.of("so_sndbuf", 25000, "so_mark", 42, "ip_tos", 0x20));
-            int family = socket.family().equals("ipv4") ? InetDiag.AF_INET : InetDiag.AF_INET6;
+            int family = socket.family().equals("ipv4") ? SysSocket.AF_INET : SysSocket.AF_INET6;
             InetDiagMessage diag = dump(family, LinuxIn.IPPROTO_UDP, target).get(socket.inode());
             assertNotNull(diag, "sock_diag lists " + socket);
             assertCarriesOwnView(diag, target.ownOptions(socket.fd()), socket);

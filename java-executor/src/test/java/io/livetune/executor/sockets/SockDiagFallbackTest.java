@@ -1,5 +1,6 @@
 package io.livetune.executor.sockets;
 
+import static io.livetune.executor.nativeio.SysSocket.AF_NETLINK;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -26,7 +27,6 @@ import org.junit.jupiter.api.Test;
  * scan is given; everything else is this JVM's real sockets and /proc.
  */
 class SockDiagFallbackTest {
-    private static final int AF_NETLINK = 16;
 
     @Test
     void aRefusedDiagnosticsSocketGivesTheSameScanFromProc() throws Exception {

@@ -2,6 +2,10 @@ package io.livetune.executor.sockets.diag;
 
 import static io.livetune.executor.nativeio.LinuxIn.IPPROTO_TCP;
 import static io.livetune.executor.nativeio.LinuxIn.IPPROTO_UDP;
+import static io.livetune.executor.nativeio.SysSocket.AF_INET;
+import static io.livetune.executor.nativeio.SysSocket.AF_NETLINK;
+import static io.livetune.executor.nativeio.SysSocket.SOCK_CLOEXEC;
+import static io.livetune.executor.nativeio.SysSocket.SOCK_RAW;
 
 import io.livetune.executor.nativeio.ErrnoException;
 import io.livetune.executor.nativeio.LinuxSyscalls;
@@ -21,11 +25,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * thread reads it later.
  */
 public final class InetDiag {
-    public static final int AF_INET = 2;
-    public static final int AF_INET6 = 10;
-    private static final int AF_NETLINK = 16;
-    private static final int SOCK_RAW = 3;
-    private static final int SOCK_CLOEXEC = 02000000;
     private static final int NETLINK_SOCK_DIAG = 4;
     /** tcp_info, congestion control: TCP only (tcp_diag); buffers, TOS, traffic class: both. */
     private static final int TCP_EXTENSIONS = bit(InetDiagMessage.INET_DIAG_INFO) | bit(InetDiagMessage.INET_DIAG_CONG)

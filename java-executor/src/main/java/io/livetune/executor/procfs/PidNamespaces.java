@@ -1,6 +1,7 @@
 package io.livetune.executor.procfs;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,11 @@ final class PidNamespaces {
     private List<String> havingInnerPid(int pid, List<Integer> hostPids) throws IOException {
         List<String> found = new ArrayList<>();
         int more = 0;
+        String ours = ownNamespace();
         for (int hostPid : proc.pids()) {
+            if (hostPid == pid || inNamespace(hostPid, ours)) {
+                continue;
+            }
             ProcStatus status;
             try {
                 status = ProcStatus.of(proc, hostPid);
@@ -59,7 +64,7 @@ final class PidNamespaces {
                 continue;
             }
             String[] nsPids = status.field("NSpid").split("\\s+");
-            if (nsPids.length < 2 || !nsPids[nsPids.length - 1].equals(Integer.toString(pid)) || hostPid == pid) {
+            if (nsPids.length < 2 || !nsPids[nsPids.length - 1].equals(Integer.toString(pid))) {
                 continue;
             }
             hostPids.add(hostPid);
@@ -73,5 +78,33 @@ final class PidNamespaces {
             found.add(more + " more");
         }
         return found;
+    }
+
+    /** The PID namespace of /proc's own reader ({@code pid:[4026531836]}), or null when unreadable. */
+    private String ownNamespace() {
+        try {
+            return Files.readSymbolicLink(proc.mountPoint().resolve("self/ns/pid")).toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Whether {@code hostPid} is in the namespace {@code ns}: then its NSpid has one number and
+     * it cannot hold another pid. A readlink costs a fraction of generating /proc/PID/status,
+     * and a pidfile task would otherwise make the kernel format every process's status.
+     * Unknown (no access to ns/pid, as for other users' processes without root): false, so
+     * that its status is read as before.
+     */
+    private boolean inNamespace(int hostPid, String ns) {
+        if (ns == null) {
+            return false;
+        }
+        try {
+            String link = proc.link(hostPid, "ns/pid");
+            return link == null || link.equals(ns); // null: it has gone, nothing to read
+        } catch (IOException e) {
+            return false;
+        }
     }
 }

@@ -10,6 +10,7 @@ import io.livetune.executor.cli.SchemaCommand;
 import io.livetune.executor.cli.SetCommand;
 import io.livetune.executor.cli.SocketsCommand;
 import io.livetune.executor.nativeio.JnaBootLibrary;
+import io.livetune.executor.training.ArchiveTraining;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -50,6 +51,9 @@ public final class Main implements Runnable {
     public static int run(String[] args, InputStream stdin, PrintStream stdout, PrintStream stderr) {
         Io io = new Io(stdin, stdout, stderr);
         try {
+            if (args.length == 1 && args[0].equals(ArchiveTraining.COMMAND)) {
+                return ArchiveTraining.run(stderr); // executor_run.sh's archive maker, not for people
+            }
             Integer status = AnsibleCommand.runPlain(io, args); // every Ansible task: no picocli model
             if (status != null) {
                 return status;

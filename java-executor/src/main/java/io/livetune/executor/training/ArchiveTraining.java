@@ -1,0 +1,102 @@
+package io.livetune.executor.training;
+
+import io.livetune.executor.Main;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code java -jar livetune-executor.jar archive-training}: the workload a class-data archive
+ * (JDK &lt; 25, {@code -XX:ArchiveClassesAtExit}) or an ahead-of-time cache (JDK 25+,
+ * {@code -XX:AOTMode=record}) is recorded from, so that no task has to record it.
+ *
+ * <p>executor_run.sh's archive maker runs it in the background, beside a target's first task
+ * (lt_cds_start_maker): recording makes a JVM's exit slow (a dump, or an AOT configuration),
+ * and on a fleet's first run every target's task would wait for it. The training runs the
+ * Ansible path of the modules most tasks use, {@code socket_option} and
+ * {@code socket_info}, in check mode, so the archive holds the classes a task loads: the
+ * JSON and schema libraries, JNA, /proc, sock_diag, getsockopt, the result.
+ *
+ * <p>Its only target is a process of its own making ({@link TrainingTarget}, a child JVM
+ * listening on a loopback port): it never reads or changes any other process. Its output
+ * is discarded; it exits 0 when both modules answered as expected, 1 otherwise (the
+ * archive is made either way: whatever loaded is worth keeping).
+ */
+public final class ArchiveTraining {
+    /** The command word, dispatched by {@link Main} before picocli (like {@code ansible}). */
+    public static final String COMMAND = "archive-training";
+
+    private static final long CHILD_WAIT_SECONDS = 30;
+
+    private ArchiveTraining() {
+    }
+
+    public static int run(PrintStream err) throws IOException {
+        Process child = startTarget();
+        try {
+            int port = readPort(child);
+            long pid = child.pid();
+            String select = "\"pid\": " + pid + ", \"protocol\": \"tcp\", \"state\": \"listen\", \"local_port\": " + port;
+            String flags = ", \"_check_mode\": true, \"_diff\": true, \"_verbosity\": 0";
+            boolean ok = runModule("socket_option", "{" + select
+                    + ", \"backlog\": 128, \"options\": {\"so_rcvbuf\": 65536, \"tcp_nodelay\": true}" + flags + "}")
+                    & runModule("socket_info", "{" + select + flags + "}");
+            if (!ok) {
+                err.println("archive-training: a module did not answer as expected (the archive is made anyway)");
+            }
+            return ok ? 0 : 1;
+        } finally {
+            child.getOutputStream().close(); // the target exits at the end of its stdin
+            try {
+                if (!child.waitFor(CHILD_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                    child.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                child.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** A JVM of the same java and jar, without our flags: it only holds a socket. */
+    private static Process startTarget() throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String jar;
+        try {
+            jar = Path.of(TrainingTarget.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException | SecurityException e) {
+            throw new IOException("archive-training: cannot tell where the executor's jar is", e);
+        }
+        return new ProcessBuilder(List.of(java, "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xlog:disable",
+                "-cp", jar, TrainingTarget.class.getName()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+    }
+
+    private static int readPort(Process child) throws IOException {
+        BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
+        String line = lines.readLine();
+        if (line == null) {
+            throw new IOException("archive-training: the training target exited before it listened");
+        }
+        return Integer.parseInt(line.trim());
+    }
+
+    /** One task through the same entry every Ansible task takes; true when it did not fail. */
+    private static boolean runModule(String module, String args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
+        int status = Main.run(new String[] {"ansible", module},
+                new ByteArrayInputStream(args.getBytes(StandardCharsets.UTF_8)),
+                new PrintStream(out, true, StandardCharsets.UTF_8), discard);
+        return status == 0 && out.toString(StandardCharsets.UTF_8).startsWith("{");
+    }
+}

@@ -1,0 +1,59 @@
+package io.livetune.executor.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The archive maker runs {@code archive-training} on targets as root, in the background,
+ * after a task: it must reach no process but the child it starts, and leave none behind.
+ * Checked with strace, which sees every program it starts and every pidfd it opens (the
+ * executor reaches a process's sockets and memory only through pidfd_open, or ptrace).
+ */
+class ArchiveTrainingTest {
+    private static final Pattern PIDFD_OPEN = Pattern.compile("^\\d+\\s+pidfd_open\\((\\d+),");
+
+    @Test
+    void trainingReachesOnlyItsOwnChildAndWaitsForItsEnd() throws Exception {
+        Path trace = Files.createTempFile("livetune-training", ".strace");
+        try {
+            String java = ProcessHandle.current().info().command().orElseThrow();
+            Process run = new ProcessBuilder("strace", "-f", "-q", "-s", "256", "-e", "trace=execve,pidfd_open,ptrace",
+                    "-e", "signal=none", "-o", trace.toString(), java, "-cp", System.getProperty("java.class.path"),
+                    "io.livetune.executor.Main", ArchiveTraining.COMMAND)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            assertTrue(run.waitFor(120, TimeUnit.SECONDS), "the training ended");
+            assertEquals(0, run.exitValue(), "both modules answered");
+
+            List<String> lines = Files.readAllLines(trace);
+            List<String> children = lines.stream()
+                    .filter(line -> line.contains("execve(") && line.contains(TrainingTarget.class.getName()))
+                    .map(line -> line.split("\\s+", 2)[0]).collect(Collectors.toList());
+            assertEquals(1, children.size(), "one training target started: " + lines);
+            String child = children.get(0);
+            List<String> reached = lines.stream().map(PIDFD_OPEN::matcher).filter(Matcher::find)
+                    .map(m -> m.group(1)).collect(Collectors.toList());
+            assertFalse(reached.isEmpty(), "the training reached its target's sockets");
+            assertTrue(reached.stream().allMatch(child::equals), "pidfd_open of the child " + child + " only: " + reached);
+            assertTrue(lines.stream().noneMatch(line -> line.matches("^\\d+\\s+ptrace\\(.*")), "no ptrace");
+            String javaHome = Path.of(java).getParent().getParent().toString();
+            assertTrue(lines.stream().filter(line -> line.contains("execve(")).allMatch(line -> line.contains(
+                    "execve(\"" + javaHome + "/")), "no program but the JDK's own (java, jspawnhelper): " + lines);
+            assertTrue(lines.stream().anyMatch(line -> line.startsWith(child + " ") && line.contains("+++ exited")),
+                    "the child had exited when the training did: " + lines);
+        } finally {
+            Files.deleteIfExists(trace);
+        }
+    }
+}

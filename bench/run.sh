@@ -87,6 +87,14 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# The archive maker that a target's first task starts (executor_run.sh) holds this lock
+# until the class-data archive or AOT cache is made.
+wait_for_archive_maker() { # CACHE_DIR
+    [ -e "$1/.archive.lock" ] && flock -w 600 "$1/.archive.lock" true
+    return 0
+}
+JAR_SHA=$(sha256sum <"$JAR" | cut -d' ' -f1)
+
 section() { printf '\n==== %s ====\n' "$*"; }
 result()  { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; } # figure, value, target
 want()    { [[ " $ONLY " == *" $1 "* ]]; }
@@ -157,6 +165,12 @@ PY
             echo "-- $jdk ($java): the playbook, socket_option and sysctl alternating"
             extra=()
             [ "$java" = "$JAVA" ] || extra=(-e "livetune_java=$java")
+            # A first task puts the jar on the target and starts the archive maker, which
+            # works in the background: wait for it, or the first pairs would run beside it.
+            ansible -i "$STATE/inventory" all -m livetune.process.socket_option "${extra[@]}" \
+                -a "{\"pidfile\": \"$STATE/a.pid\", \"protocol\": \"tcp\", \"state\": \"listen\", \"local_port\": $port_a, \"backlog\": 128}" \
+                >"$STATE/a-warm.log" 2>&1 || { echo "bench (a): the warm-up task failed:" >&2; tail -5 "$STATE/a-warm.log" >&2; }
+            wait_for_archive_maker "/var/cache/livetune/$JAR_SHA"
             if ANSIBLE_CALLBACK_PLUGINS=$ROOT/bench/callback_plugins ANSIBLE_CALLBACKS_ENABLED=task_times \
                LIVETUNE_BENCH_TIMES=$STATE/times.json \
                ansible-playbook -i "$STATE/inventory" "$STATE/bench-a.yml" "${extra[@]}" >"$STATE/a.log" 2>&1; then
@@ -215,7 +229,7 @@ PY
                 echo
                 echo "-- $jdk: the executor alone (JVM flags and archive as the plugin runs it) vs a bare JVM"
                 if ! python3 - "$java" "$JAR" "$STATE" "$RESULTS" "$jdk" "$PAIRS" <<'PY'; then
-import hashlib, os, shlex, shutil, statistics, subprocess, sys, time
+import fcntl, hashlib, os, shlex, shutil, statistics, subprocess, sys, time
 java, jar, state, results, jdk, pairs = sys.argv[1:]
 java = shutil.which(java) or java  # executor_run.sh takes a path
 pairs = int(pairs)
@@ -231,10 +245,16 @@ def executor_run(debug, install=""):
     return subprocess.run(["sh", "-c", cmd], input=args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 # As executor.py: the jar is installed only when the cache lacks it (a new jar would void
-# the archive made for the old one); the first run makes the archive or AOT cache.
+# the archive made for the old one); the first run starts the maker of the archive or AOT
+# cache, in the background: wait until it lets go of its lock.
 first = executor_run(False)
 if first.stdout.startswith(b"LIVETUNE-STATUS\tneed-jar"):
     first = executor_run(False, install=jar)
+try:
+    with open("/var/cache/livetune/%s/.archive.lock" % sha) as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+except FileNotFoundError:
+    pass  # no maker ran: the archive was there already
 second = executor_run(True)
 line = [l for l in second.stderr.decode().splitlines() if l.startswith("livetune: ")]
 if not line or not second.stdout.startswith(b"{"):
@@ -347,6 +367,13 @@ PY
                 ansible-playbook -i "$STATE/fleet.ini" -f "$FLEET_FORKS" "$STATE/fleet-$kind.yml" "$@" \
                 >"$STATE/h.log" 2>&1 || { tail -30 "$STATE/h.log" >&2; return 1; }
         }
+        # The targets' archives are made in the background after their first task; the
+        # next play waits for them (not counted), and the time they took is printed.
+        fleet_wait_archives() { # ROUND
+            local t0=$SECONDS
+            fleet_archives_made || return 1
+            echo "round $1: every target's archive made $((SECONDS - t0)) s after the first-run task"
+        }
         if ! fleet_play sysctl 0 warmup; then
             echo "bench (h): the warm-up sysctl play failed" >&2
             errors=$((errors + 1))
@@ -363,6 +390,7 @@ PY
                     fleet_forget_jars
                     if ! { fleet_play socket_option "$round" so-first "${extra[@]}" &&
                         fleet_jars_cached &&
+                        fleet_wait_archives "$round" &&
                         fleet_play sysctl "$round" sc-first &&
                         fleet_play socket_option "$round" so-cached "${extra[@]}" &&
                         fleet_play sysctl "$round" sc-cached; }; then

@@ -7,6 +7,8 @@
 #                                     fleet_dir (that target's own directory) as a host var
 #   fleet_forget_jars              -> empties every target's executor cache (jar, archive)
 #   fleet_jars_cached              -> true if every target's cache holds the jar (says which lack it)
+#   fleet_archives_made            -> waits for every target's background archive maker; true
+#                                     if every cache then holds an archive (says which lack one)
 #   fleet_stop                     -> stops them (by their pids)
 #
 # Each target is one sshd in a mount namespace of its own, where DIR/tNN/cache is mounted
@@ -79,7 +81,20 @@ fleet_jars_cached() {
     for n in $(seq 1 "$FLEET_COUNT"); do
         compgen -G "$(fleet_target_dir "$n")/cache/*/livetune-executor.jar" >/dev/null || missing+=("t$(printf %02d "$n")")
     done
-    [ ${#missing[@]} = 0 ] || echo "fleet: no jar in the cache of ${missing[*]}" >&2
+    [ ${#missing[@]} = 0 ] || { echo "fleet: no jar in the cache of ${missing[*]}" >&2; ls -laR "$(fleet_target_dir 1)/cache" >&2; }
+    [ ${#missing[@]} = 0 ]
+}
+
+fleet_archives_made() {
+    local n lock missing=()
+    for n in $(seq 1 "$FLEET_COUNT"); do
+        for lock in "$(fleet_target_dir "$n")"/cache/*/.archive.lock; do
+            [ -e "$lock" ] && flock -w 600 "$lock" true
+        done
+        compgen -G "$(fleet_target_dir "$n")/cache/*/cds-*.jsa" >/dev/null ||
+            compgen -G "$(fleet_target_dir "$n")/cache/*/aot-*.aot" >/dev/null || missing+=("t$(printf %02d "$n")")
+    done
+    [ ${#missing[@]} = 0 ] || echo "fleet: no archive in the cache of ${missing[*]}" >&2
     [ ${#missing[@]} = 0 ]
 }
 

@@ -170,17 +170,23 @@ lt_os_ids() {
     done </etc/os-release
 }
 
-# Class-data sharing: the first run on a host dumps the classes it loaded into an archive
-# next to the jar (JDK 13+: -XX:ArchiveClassesAtExit); later runs map it and start faster.
-# The archive is keyed by the JVM build (a JDK update makes a new one) and only kept once a
-# JVM accepted it with -Xshare:on and the same class path (a dynamic archive records it).
-# A JVM that cannot make or map one gets a ".off" marker and runs without CDS from then on.
-# At run time -Xshare:auto skips an unusable archive: CDS never fails a task.
-# JDK 25 and newer get an ahead-of-time cache instead (JEP 483/514), which also keeps the
-# classes linked, the lambdas resolved and the method profiles of that first run: made in
-# two steps (the first run records, -XX:AOTMode=record; then -XX:AOTMode=create writes the
-# cache), same directory, same key, kept only once a JVM accepted it with -XX:AOTMode=on.
-# At run time -XX:AOTCache in its default mode (auto) skips an unusable cache.
+# Class-data sharing: an archive of the executor's classes next to the jar, made once per
+# host and JVM; every later run maps it and starts faster (JDK 13+: a dynamic archive,
+# -XX:ArchiveClassesAtExit). JDK 25 and newer get an ahead-of-time cache instead (JEP
+# 483/514), which also keeps the classes linked, the lambdas resolved and the method
+# profiles: recorded (-XX:AOTMode=record), then written (-XX:AOTMode=create).
+# Either is keyed by the JVM build (a JDK update makes a new one) and only kept once a JVM
+# accepted it (-Xshare:on with the same class path; -XX:AOTMode=on). A JVM that cannot make
+# or map one gets a ".off" marker and runs without from then on. At run time -Xshare:auto
+# (or AOTCache's default mode, auto) skips an unusable archive: it never fails a task.
+#
+# No task makes it: recording slows a JVM's exit (a dump; an AOT configuration, then a
+# second JVM that writes the cache for seconds), and on a fleet's first run every target's
+# task would wait for that. A task that finds no archive runs without one and starts the
+# maker (lt_cds_start_maker) beside it, which records `java -jar JAR archive-training` (the
+# Ansible path of socket_option and socket_info in check mode, against a child process of
+# its own that listens on 127.0.0.1, and nothing else), checks the result and renames it
+# into place.
 lt_cds_prepare() {
     lt_cds=
     lt_cds_dump=
@@ -198,29 +204,70 @@ lt_cds_prepare() {
     lt_cds_dump=$lt_cds.$$
 }
 
-lt_cds_keep() {
-    if [ -n "$lt_aot" ]; then
-        if [ -s "$lt_cds_dump.conf" ] &&
-            "$lt_javabin" "$@" -XX:AOTMode=create -XX:AOTConfiguration="$lt_cds_dump.conf" \
-                -XX:AOTCache="$lt_cds_dump" -cp "$lt_jar" >/dev/null 2>&1 &&
-            "$lt_javabin" "$@" -XX:AOTMode=on -XX:AOTCache="$lt_cds_dump" -cp "$lt_jar" -version \
-                >/dev/null 2>&1; then
-            mv -f -- "$lt_cds_dump" "$lt_cds"
-        else
-            rm -f -- "$lt_cds_dump"
-            : >"$lt_cds.off"
+# The maker, a script of its own (so that it can run in a session of its own, see
+# lt_cds_start_maker): records the training, writes and checks the archive, and keeps it
+# under its final name, or leaves the ".off" marker when this JVM cannot make or map one,
+# except when the cache directory was removed (and maybe made again) meanwhile: then the
+# dump is gone for that reason, and the new directory's own first run decides.
+# Arguments: java, jar, archive, dump (archive.PID), aot (1 or empty), cache directory,
+# its `ls -di` when the task started, own-session (1 or empty), then the task's JVM flags
+# (a dynamic archive must be mapped with the class path it was made with: the jar, as here).
+# In a session of its own, it also asks for the lowest priority of its autogroup, which
+# nice(1) alone does not lower (CONFIG_SCHED_AUTOGROUP: each session shares the CPU equally).
+# Lines of the script must not start with "#": executor.py drops those before sending it.
+# shellcheck disable=SC2016 # the maker expands its own variables
+lt_cds_maker='
+javabin=$1 jar=$2 final=$3 dump=$4 aot=$5 dir=$6 dir_id=$7 own_session=$8
+shift 8
+if [ -n "$own_session" ] && [ -w /proc/self/autogroup ]; then echo 19 >/proc/self/autogroup 2>/dev/null; fi
+nice=
+if command -v nice >/dev/null 2>&1; then nice="nice -n 19"; fi
+for f in "$final".[0-9]*; do
+    [ "$f" = "$dump" ] || rm -f -- "$f"
+done
+ok=
+if [ -n "$aot" ]; then
+    $nice "$javabin" "$@" -XX:AOTMode=record -XX:AOTConfiguration="$dump.conf" -jar "$jar" archive-training
+    [ -s "$dump.conf" ] &&
+        $nice "$javabin" "$@" -XX:AOTMode=create -XX:AOTConfiguration="$dump.conf" -XX:AOTCache="$dump" -cp "$jar" &&
+        $nice "$javabin" "$@" -XX:AOTMode=on -XX:AOTCache="$dump" -cp "$jar" -version && ok=1
+else
+    $nice "$javabin" "$@" -XX:ArchiveClassesAtExit="$dump" -jar "$jar" archive-training
+    [ -s "$dump" ] && $nice "$javabin" "$@" -Xshare:on -XX:SharedArchiveFile="$dump" -cp "$jar" -version && ok=1
+fi
+if [ -n "$ok" ]; then
+    mv -f -- "$dump" "$final"
+elif [ "$(LC_ALL=C ls -di -- "$dir" 2>/dev/null)" = "$dir_id" ]; then
+    : >"$final.off"
+fi
+rm -f -- "$dump" "$dump.conf"
+'
+
+# Starts the maker detached from the task: in a session of its own where setsid(1) exists,
+# its output to /dev/null (the SSH channel and sudo's pty close when the task's JVM ends,
+# not when the maker does), SIGHUP ignored (sudo's use_pty hangs up its session then; a JVM
+# leaves an ignored SIGHUP ignored), at the lowest CPU priority (the task, and the tasks
+# after it, come first). One maker per cache directory at a time: it holds an flock on
+# .archive.lock (where flock(1) exists) until it ends; a task that finds the lock held
+# starts none. Tests wait on that lock.
+lt_cds_start_maker() {
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>"$lt_dir/.archive.lock"
+        if ! flock -n 9; then
+            exec 9>&-
+            return 0
         fi
-        rm -f -- "$lt_cds_dump.conf"
-        return
     fi
-    if [ -s "$lt_cds_dump" ] &&
-        "$lt_javabin" "$@" -Xshare:on -XX:SharedArchiveFile="$lt_cds_dump" -cp "$lt_jar" -version \
-            >/dev/null 2>&1; then
-        mv -f -- "$lt_cds_dump" "$lt_cds"
-    else
-        rm -f -- "$lt_cds_dump"
-        : >"$lt_cds.off"
-    fi
+    lt_dir_id=$(LC_ALL=C ls -di -- "$lt_dir" 2>/dev/null)
+    lt_setsid=
+    if command -v setsid >/dev/null 2>&1; then lt_setsid=setsid; fi
+    if [ "$lt_debug" = 1 ]; then echo "livetune: archive maker: $lt_javabin $* archive-training" >&2; fi
+    (
+        trap '' HUP # inherited through exec, as SIG_IGN is
+        exec $lt_setsid sh -c "$lt_cds_maker" lt-archive-maker "$lt_javabin" "$lt_jar" "$lt_cds" \
+            "$lt_cds_dump" "$lt_aot" "$lt_dir" "$lt_dir_id" "${lt_setsid:+1}" "$@"
+    ) </dev/null >/dev/null 2>&1 &
+    exec 9>&-
 }
 
 lt_main() {
@@ -269,33 +316,18 @@ lt_main() {
     # shellcheck disable=SC2086 # the flags are split on purpose
     set -- $lt_jvm_flags -Xlog:disable -Xlog:all=error:stderr $lt_share \
         -Djna.nosys=true -Dlivetune.jna.dir="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna"
-    if [ -n "$lt_aot" ] && [ -n "$lt_cds_dump" ]; then
-        # the JVM says "AOTConfiguration recorded" at exit: on stderr, not in our stdout
-        set -- "$@" -XX:AOTMode=record -XX:AOTConfiguration="$lt_cds_dump.conf" -XX:+DisplayVMOutputToStderr
+    if [ -n "$lt_cds_dump" ]; then
+        lt_cds_start_maker "$@"
     elif [ -n "$lt_aot" ] && [ -f "$lt_cds" ]; then
         set -- "$@" -XX:AOTCache="$lt_cds"
-    elif [ -n "$lt_cds_dump" ]; then
-        set -- "$@" -XX:ArchiveClassesAtExit="$lt_cds_dump"
     elif [ -n "$lt_cds" ] && [ -f "$lt_cds" ]; then
         set -- "$@" -XX:SharedArchiveFile="$lt_cds"
     fi
     set -- "$@" -jar "$lt_jar" ansible "$lt_module"
     if [ -n "$lt_args" ]; then set -- "$@" --args-file "$lt_args"; fi
     if [ "$lt_debug" = 1 ]; then echo "livetune: $lt_javabin $*" >&2; fi
-
-    if [ -z "$lt_cds_dump" ]; then
-        if [ -n "$lt_args" ]; then exec "$lt_javabin" "$@" </dev/null; fi
-        exec "$lt_javabin" "$@"
-    fi
-    if [ -n "$lt_args" ]; then
-        "$lt_javabin" "$@" </dev/null
-    else
-        "$lt_javabin" "$@"
-    fi
-    lt_rc=$?
-    # shellcheck disable=SC2086 # the flags are split on purpose
-    lt_cds_keep $lt_jvm_flags -Xlog:disable
-    exit "$lt_rc"
+    if [ -n "$lt_args" ]; then exec "$lt_javabin" "$@" </dev/null; fi
+    exec "$lt_javabin" "$@"
 }
 
 lt_main

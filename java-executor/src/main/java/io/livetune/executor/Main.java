@@ -51,8 +51,9 @@ public final class Main implements Runnable {
     public static int run(String[] args, InputStream stdin, PrintStream stdout, PrintStream stderr) {
         Io io = new Io(stdin, stdout, stderr);
         try {
-            if (args.length == 1 && args[0].equals(ArchiveTraining.COMMAND)) {
-                return ArchiveTraining.run(stderr); // executor_run.sh's archive maker, not for people
+            if (args.length >= 1 && args.length <= 2 && args[0].equals(ArchiveTraining.COMMAND)) {
+                // executor_run.sh's archive maker, not for people
+                return ArchiveTraining.run(args.length == 2 ? args[1] : "socket_option", stderr);
             }
             Integer status = AnsibleCommand.runPlain(io, args); // every Ansible task: no picocli model
             if (status != null) {

@@ -14,20 +14,22 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code java -jar livetune-executor.jar archive-training}: the workload a class-data archive
+ * {@code java -jar livetune-executor.jar archive-training [MODULE]}: the workload a class-data archive
  * (JDK &lt; 25, {@code -XX:ArchiveClassesAtExit}) or an ahead-of-time cache (JDK 25+,
  * {@code -XX:AOTMode=record}) is recorded from, so that no task has to record it.
  *
  * <p>executor_run.sh's archive maker runs it in the background, beside a target's first task
  * (lt_cds_start_maker): recording makes a JVM's exit slow (a dump, or an AOT configuration),
  * and on a fleet's first run every target's task would wait for it. The training runs the
- * Ansible path of the modules most tasks use, {@code socket_option} and
- * {@code socket_info}, in check mode, so the archive holds the classes a task loads: the
- * JSON and schema libraries, JNA, /proc, sock_diag, getsockopt, the result.
+ * Ansible path of the first task's module in check mode ({@code socket_info}, or
+ * {@code socket_option} for every other module), so the archive holds the classes such a
+ * task loads: the JSON and schema libraries, JNA, /proc, sock_diag, getsockopt, the result.
+ * Only those: a JDK 25 AOT cache loads and links every class it holds at start-up, so a
+ * training of both modules made every later task ~7% slower to start.
  *
  * <p>Its only target is a process of its own making ({@link TrainingTarget}, a child JVM
  * listening on a loopback port): it never reads or changes any other process. Its output
- * is discarded; it exits 0 when both modules answered as expected, 1 otherwise (the
+ * is discarded; it exits 0 when the module answered as expected, 1 otherwise (the
  * archive is made either way: whatever loaded is worth keeping).
  */
 public final class ArchiveTraining {
@@ -35,22 +37,25 @@ public final class ArchiveTraining {
     public static final String COMMAND = "archive-training";
 
     private static final long CHILD_WAIT_SECONDS = 30;
+    private static final String SOCKET_INFO = "socket_info";
 
     private ArchiveTraining() {
     }
 
-    public static int run(PrintStream err) throws IOException {
+    /** {@code module}: the first task's, which the archive is for. */
+    public static int run(String module, PrintStream err) throws IOException {
         Process child = startTarget();
         try {
             int port = readPort(child);
             long pid = child.pid();
             String select = "\"pid\": " + pid + ", \"protocol\": \"tcp\", \"state\": \"listen\", \"local_port\": " + port;
             String flags = ", \"_check_mode\": true, \"_diff\": true, \"_verbosity\": 0";
-            boolean ok = runModule("socket_option", "{" + select
-                    + ", \"backlog\": 128, \"options\": {\"so_rcvbuf\": 65536, \"tcp_nodelay\": true}" + flags + "}")
-                    & runModule("socket_info", "{" + select + flags + "}");
+            boolean ok = SOCKET_INFO.equals(module)
+                    ? runModule(SOCKET_INFO, "{" + select + flags + "}")
+                    : runModule("socket_option", "{" + select
+                            + ", \"backlog\": 128, \"options\": {\"so_rcvbuf\": 65536, \"tcp_nodelay\": true}" + flags + "}");
             if (!ok) {
-                err.println("archive-training: a module did not answer as expected (the archive is made anyway)");
+                err.println("archive-training: the module did not answer as expected (the archive is made anyway)");
             }
             return ok ? 0 : 1;
         } finally {

@@ -183,8 +183,8 @@ lt_os_ids() {
 # No task makes it: recording slows a JVM's exit (a dump; an AOT configuration, then a
 # second JVM that writes the cache for seconds), and on a fleet's first run every target's
 # task would wait for that. A task that finds no archive runs without one and starts the
-# maker (lt_cds_start_maker) beside it, which records `java -jar JAR archive-training` (the
-# Ansible path of socket_option and socket_info in check mode, against a child process of
+# maker (lt_cds_start_maker) beside it, which records `java -jar JAR archive-training
+# MODULE` (the Ansible path of the task's module in check mode, against a child process of
 # its own that listens on 127.0.0.1, and nothing else), checks the result and renames it
 # into place.
 lt_cds_prepare() {
@@ -210,15 +210,16 @@ lt_cds_prepare() {
 # except when the cache directory was removed (and maybe made again) meanwhile: then the
 # dump is gone for that reason, and the new directory's own first run decides.
 # Arguments: java, jar, archive, dump (archive.PID), aot (1 or empty), cache directory,
-# its `ls -di` when the task started, own-session (1 or empty), then the task's JVM flags
+# its `ls -di` when the task started, own-session (1 or empty), the task's module (the
+# training runs that one: ArchiveTraining), then the task's JVM flags
 # (a dynamic archive must be mapped with the class path it was made with: the jar, as here).
 # In a session of its own, it also asks for the lowest priority of its autogroup, which
 # nice(1) alone does not lower (CONFIG_SCHED_AUTOGROUP: each session shares the CPU equally).
 # Lines of the script must not start with "#": executor.py drops those before sending it.
 # shellcheck disable=SC2016 # the maker expands its own variables
 lt_cds_maker='
-javabin=$1 jar=$2 final=$3 dump=$4 aot=$5 dir=$6 dir_id=$7 own_session=$8
-shift 8
+javabin=$1 jar=$2 final=$3 dump=$4 aot=$5 dir=$6 dir_id=$7 own_session=$8 module=$9
+shift 9
 if [ -n "$own_session" ] && [ -w /proc/self/autogroup ]; then echo 19 >/proc/self/autogroup 2>/dev/null; fi
 nice=
 if command -v nice >/dev/null 2>&1; then nice="nice -n 19"; fi
@@ -227,12 +228,12 @@ for f in "$final".[0-9]*; do
 done
 ok=
 if [ -n "$aot" ]; then
-    $nice "$javabin" "$@" -XX:AOTMode=record -XX:AOTConfiguration="$dump.conf" -jar "$jar" archive-training
+    $nice "$javabin" "$@" -XX:AOTMode=record -XX:AOTConfiguration="$dump.conf" -jar "$jar" archive-training "$module"
     [ -s "$dump.conf" ] &&
         $nice "$javabin" "$@" -XX:AOTMode=create -XX:AOTConfiguration="$dump.conf" -XX:AOTCache="$dump" -cp "$jar" &&
         $nice "$javabin" "$@" -XX:AOTMode=on -XX:AOTCache="$dump" -cp "$jar" -version && ok=1
 else
-    $nice "$javabin" "$@" -XX:ArchiveClassesAtExit="$dump" -jar "$jar" archive-training
+    $nice "$javabin" "$@" -XX:ArchiveClassesAtExit="$dump" -jar "$jar" archive-training "$module"
     [ -s "$dump" ] && $nice "$javabin" "$@" -Xshare:on -XX:SharedArchiveFile="$dump" -cp "$jar" -version && ok=1
 fi
 if [ -n "$ok" ]; then
@@ -261,11 +262,11 @@ lt_cds_start_maker() {
     lt_dir_id=$(LC_ALL=C ls -di -- "$lt_dir" 2>/dev/null)
     lt_setsid=
     if command -v setsid >/dev/null 2>&1; then lt_setsid=setsid; fi
-    if [ "$lt_debug" = 1 ]; then echo "livetune: archive maker: $lt_javabin $* archive-training" >&2; fi
+    if [ "$lt_debug" = 1 ]; then echo "livetune: archive maker: $lt_javabin $* archive-training $lt_module" >&2; fi
     (
         trap '' HUP # inherited through exec, as SIG_IGN is
         exec $lt_setsid sh -c "$lt_cds_maker" lt-archive-maker "$lt_javabin" "$lt_jar" "$lt_cds" \
-            "$lt_cds_dump" "$lt_aot" "$lt_dir" "$lt_dir_id" "${lt_setsid:+1}" "$@"
+            "$lt_cds_dump" "$lt_aot" "$lt_dir" "$lt_dir_id" "${lt_setsid:+1}" "$lt_module" "$@"
     ) </dev/null >/dev/null 2>&1 &
     exec 9>&-
 }

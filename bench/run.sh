@@ -72,6 +72,8 @@ RESULTS=$STATE/results.txt
 PIDS=()
 # shellcheck source=bench/lib/sshd.sh
 source "$ROOT/bench/lib/sshd.sh"
+# shellcheck source=tests/ansible/lib/machine_lock.sh
+source "$ROOT/tests/ansible/lib/machine_lock.sh"
 
 # ansible's ssh ControlPersist masters live here, and are ended with the run
 export ANSIBLE_SSH_CONTROL_PATH_DIR=$STATE/cp
@@ -98,6 +100,11 @@ JAR_SHA=$(sha256sum <"$JAR" | cut -d' ' -f1)
 section() { printf '\n==== %s ====\n' "$*"; }
 result()  { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$RESULTS"; } # figure, value, target
 want()    { [[ " $ONLY " == *" $1 "* ]]; }
+
+# (a) and (h) use the machine's executor cache, /var/cache/livetune: the fleet's targets
+# mount their own caches on it, and an ansible test run removes it (which unmounts those).
+# One at a time, as test runs are: wait for a test run to end, and make the next wait.
+if want a || want h; then take_machine_lock; fi
 errors=0
 
 section "machine"

@@ -81,7 +81,7 @@ fleet_jars_cached() {
     for n in $(seq 1 "$FLEET_COUNT"); do
         compgen -G "$(fleet_target_dir "$n")/cache/*/livetune-executor.jar" >/dev/null || missing+=("t$(printf %02d "$n")")
     done
-    [ ${#missing[@]} = 0 ] || { echo "fleet: no jar in the cache of ${missing[*]}" >&2; ls -laR "$(fleet_target_dir 1)/cache" >&2; }
+    [ ${#missing[@]} = 0 ] || echo "fleet: no jar in the cache of ${missing[*]}" >&2
     [ ${#missing[@]} = 0 ]
 }
 

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.modules.ModuleRunner;
 import io.livetune.executor.modules.Modules;
+import io.livetune.executor.modules.socketinfo.ReadingSlice;
 import io.livetune.executor.modules.socketinfo.SocketInfoModule;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.procfs.ProcFs;
@@ -61,7 +62,11 @@ public final class SocketsCommand implements Callable<Integer> {
     @Option(names = "--pretty", description = "With --json: indent it, one field a line.")
     private boolean pretty;
     @Option(names = "--watch", paramLabel = "SECONDS",
-            description = "Re-read every SECONDS and print each change, timestamped. Ctrl-C ends it.")
+            description = {"Re-read every SECONDS and print each change, timestamped. Ctrl-C ends it. Every "
+                + "reading sees sockets opened and closed and the values the kernel's socket diagnostics carry "
+                + "(buffers, mark, TOS/traffic class, congestion control, backlog); the other options are read "
+                + "for " + SocketWatch.SOCKETS_PER_SECOND + " sockets per second of SECONDS, in turns, so with "
+                + "more sockets a change to them shows within a few readings."})
     private Double watch;
     @Option(names = "--count", paramLabel = "N", description = "With --watch: stop after N re-reads.")
     private Integer count;
@@ -93,7 +98,10 @@ public final class SocketsCommand implements Callable<Integer> {
             return invalidArguments ? 2 : 1;
         }
         if (watch != null) {
-            new SocketWatch(io, CLOCK).watch(result, this::read, (long) (watch * 1000), count);
+            long intervalMillis = (long) (watch * 1000);
+            ReadingSlice slice = new ReadingSlice(SocketWatch.socketsPerReading(intervalMillis));
+            SocketInfoModule sliced = new SocketInfoModule(null, slice); // its schema loaded once
+            new SocketWatch(io, CLOCK).watch(result, () -> run(sliced), slice, intervalMillis, count);
         }
         return 0;
     }

@@ -55,8 +55,8 @@ final class SocketWatch {
                 continue;
             }
             Map<Long, JsonNode> current = byInode(next);
+            report(previous, current); // a socket not reached compares only what this reading read
             carryForward(previous, current, slice);
-            report(previous, current);
             previous = current;
         }
     }
@@ -92,7 +92,7 @@ final class SocketWatch {
         io.out().flush();
     }
 
-    /** The sockets not reached in this reading keep what only getsockopt tells from the last. */
+    /** The sockets not reached in this reading keep, for the next, what only getsockopt tells from the last. */
     private static void carryForward(Map<Long, JsonNode> before, Map<Long, JsonNode> after, ReadingSlice slice) {
         for (Map.Entry<Long, JsonNode> entry : after.entrySet()) {
             JsonNode old = before.get(entry.getKey());
@@ -104,9 +104,7 @@ final class SocketWatch {
             Iterator<Map.Entry<String, JsonNode>> oldOptions = old.path("options").fields();
             while (oldOptions.hasNext()) {
                 Map.Entry<String, JsonNode> option = oldOptions.next();
-                if (!options.has(option.getKey())) {
-                    options.set(option.getKey(), option.getValue());
-                }
+                options.putIfAbsent(option.getKey(), option.getValue());
             }
             for (String field : new String[] {"backlog", "accept_queue"}) { // tcp_info, when sock_diag lacked it
                 if (!now.has(field) && old.has(field)) {

@@ -1,9 +1,9 @@
 package io.livetune.executor.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.Json;
 import io.livetune.executor.modules.ModuleRunner;
 import io.livetune.executor.modules.Modules;
 import io.livetune.executor.modules.socketinfo.ReadingSlice;
@@ -41,7 +41,6 @@ import picocli.CommandLine.Option;
             "  sockets --process nginx --json    the data the socket_info module returns",
             "  sockets -t --port 443 --watch 2   print option changes, opened and closed sockets every 2 s"})
 public final class SocketsCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final double MIN_WATCH_SECONDS = 0.1;
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     private final Io io;
@@ -88,8 +87,7 @@ public final class SocketsCommand implements Callable<Integer> {
         if (json) {
             // Straight onto stdout: 20,000 sockets make a 10 MB document, which as a String
             // first would cost twice its size in memory.
-            (pretty ? JSON.writerWithDefaultPrettyPrinter() : JSON.writer())
-                    .without(JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(io.out(), result);
+            Json.write(result, io.out(), pretty);
             io.out().println();
         } else {
             printTable(result);
@@ -132,7 +130,7 @@ public final class SocketsCommand implements Callable<Integer> {
 
     /** The module's result, its sockets written as they are read (see {@link WrittenEntries}). */
     private ObjectNode readStreaming() throws Exception {
-        WrittenEntries entries = new WrittenEntries(JSON);
+        WrittenEntries entries = new WrittenEntries();
         ObjectNode result = run(new SocketInfoModule(entries));
         if (result.has("sockets")) {
             result.putPOJO("sockets", entries);
@@ -141,7 +139,7 @@ public final class SocketsCommand implements Callable<Integer> {
     }
 
     private ObjectNode run(io.livetune.executor.modules.Module module) throws Exception {
-        ObjectNode args = JSON.createObjectNode();
+        ObjectNode args = JsonNodeFactory.instance.objectNode();
         if (pids != null) {
             pids.forEach(args.putArray("pid")::add);
         }
@@ -149,7 +147,7 @@ public final class SocketsCommand implements Callable<Integer> {
             args.put("process", process);
         }
         filters.applyTo(args);
-        ModuleRunner.Outcome outcome = ModuleRunner.execute(module, JSON.writeValueAsString(args));
+        ModuleRunner.Outcome outcome = ModuleRunner.execute(module, Json.write(args));
         invalidArguments = outcome.invalidArguments();
         return outcome.json();
     }

@@ -106,7 +106,9 @@ notes:
     (no C(inet_diag) module, a refusal) the same values come from C(/proc/net) and getsockopt(2).
   - The executor on the target also has a command line for people,
     C(java -jar /var/cache/livetune/*/livetune-executor.jar sockets), a table like C(netstat -tan)
-    with the owning process and an options column, and C(--watch) to print changes as they happen.
+    with the owning process and an options column, and C(--watch) to print changes as they happen
+    (each reading reads the options that only getsockopt(2) tells for 1,000 sockets per second of
+    the interval, in turns; the rest at every reading).
 seealso:
   - module: livetune.process.socket_option
     description: Change the options this module reads, live.

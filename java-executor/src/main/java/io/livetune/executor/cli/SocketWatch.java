@@ -2,6 +2,7 @@ package io.livetune.executor.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.socketinfo.ReadingSlice;
 import io.livetune.executor.sockets.SocketInspector;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -15,8 +16,17 @@ import java.util.concurrent.Callable;
  * the last reading: which process's socket changed which option from what to what, and which
  * sockets were opened and closed. What the SystemTap probes in the seeds showed, without a
  * kernel probe.
+ *
+ * <p>Every reading sees every socket opened and closed and every value the kernel's socket
+ * diagnostics carry; the options only getsockopt tells are read for a {@link ReadingSlice} of
+ * the sockets, {@link #SOCKETS_PER_SECOND} per second of the interval, in turns, so that a
+ * watch of tens of thousands of sockets does not keep a CPU busy. A socket not reached in a
+ * reading keeps those options from the reading before.
  */
 final class SocketWatch {
+    /** Sockets reached through getsockopt per second of the interval (a reading of 20,000 all costs ~0.8 s of CPU). */
+    static final int SOCKETS_PER_SECOND = 1000;
+
     private final Io io;
     private final DateTimeFormatter clock;
 
@@ -25,7 +35,17 @@ final class SocketWatch {
         this.clock = clock;
     }
 
-    void watch(ObjectNode first, Callable<ObjectNode> reader, long intervalMillis, Integer count) throws Exception {
+    /** Sockets reached through getsockopt per reading at this interval: at least one. */
+    static int socketsPerReading(long intervalMillis) {
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, intervalMillis * SOCKETS_PER_SECOND / 1000));
+    }
+
+    /**
+     * @param first  the first reading, complete
+     * @param reader the next readings, each reaching the sockets {@code slice} picks
+     */
+    void watch(ObjectNode first, Callable<ObjectNode> reader, ReadingSlice slice, long intervalMillis, Integer count)
+            throws Exception {
         Map<Long, JsonNode> previous = byInode(first);
         for (int round = 0; count == null || round < count; round++) {
             Thread.sleep(intervalMillis); // the interval the user asked for between readings
@@ -35,7 +55,8 @@ final class SocketWatch {
                 continue;
             }
             Map<Long, JsonNode> current = byInode(next);
-            report(previous, current);
+            report(previous, current); // a socket not reached compares only what this reading read
+            carryForward(previous, current, slice);
             previous = current;
         }
     }
@@ -69,6 +90,28 @@ final class SocketWatch {
             }
         }
         io.out().flush();
+    }
+
+    /** The sockets not reached in this reading keep, for the next, what only getsockopt tells from the last. */
+    private static void carryForward(Map<Long, JsonNode> before, Map<Long, JsonNode> after, ReadingSlice slice) {
+        for (Map.Entry<Long, JsonNode> entry : after.entrySet()) {
+            JsonNode old = before.get(entry.getKey());
+            if (old == null || slice.wasRead(entry.getKey()) || !entry.getValue().isObject()) {
+                continue;
+            }
+            ObjectNode now = (ObjectNode) entry.getValue();
+            ObjectNode options = now.has("options") ? (ObjectNode) now.get("options") : now.putObject("options");
+            Iterator<Map.Entry<String, JsonNode>> oldOptions = old.path("options").fields();
+            while (oldOptions.hasNext()) {
+                Map.Entry<String, JsonNode> option = oldOptions.next();
+                options.putIfAbsent(option.getKey(), option.getValue());
+            }
+            for (String field : new String[] {"backlog", "accept_queue"}) { // tcp_info, when sock_diag lacked it
+                if (!now.has(field) && old.has(field)) {
+                    now.set(field, old.get(field));
+                }
+            }
+        }
     }
 
     private static Map<Long, JsonNode> byInode(ObjectNode result) {

@@ -1,11 +1,12 @@
 package io.livetune.executor.cli;
 
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.livetune.executor.modules.Json;
 import io.livetune.executor.modules.ModuleRunner;
 import io.livetune.executor.modules.Modules;
+import io.livetune.executor.modules.socketinfo.ReadingSlice;
 import io.livetune.executor.modules.socketinfo.SocketInfoModule;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.procfs.ProcFs;
@@ -40,7 +41,6 @@ import picocli.CommandLine.Option;
             "  sockets --process nginx --json    the data the socket_info module returns",
             "  sockets -t --port 443 --watch 2   print option changes, opened and closed sockets every 2 s"})
 public final class SocketsCommand implements Callable<Integer> {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final double MIN_WATCH_SECONDS = 0.1;
     private static final DateTimeFormatter CLOCK = DateTimeFormatter.ofPattern("HH:mm:ss");
     private final Io io;
@@ -61,7 +61,11 @@ public final class SocketsCommand implements Callable<Integer> {
     @Option(names = "--pretty", description = "With --json: indent it, one field a line.")
     private boolean pretty;
     @Option(names = "--watch", paramLabel = "SECONDS",
-            description = "Re-read every SECONDS and print each change, timestamped. Ctrl-C ends it.")
+            description = {"Re-read every SECONDS and print each change, timestamped. Ctrl-C ends it. Every "
+                + "reading sees sockets opened and closed and the values the kernel's socket diagnostics carry "
+                + "(buffers, mark, TOS/traffic class, congestion control, backlog); the other options are read "
+                + "for " + SocketWatch.SOCKETS_PER_SECOND + " sockets per second of SECONDS, in turns, so with "
+                + "more sockets a change to them shows within a few readings."})
     private Double watch;
     @Option(names = "--count", paramLabel = "N", description = "With --watch: stop after N re-reads.")
     private Integer count;
@@ -83,8 +87,7 @@ public final class SocketsCommand implements Callable<Integer> {
         if (json) {
             // Straight onto stdout: 20,000 sockets make a 10 MB document, which as a String
             // first would cost twice its size in memory.
-            (pretty ? JSON.writerWithDefaultPrettyPrinter() : JSON.writer())
-                    .without(JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(io.out(), result);
+            Json.write(result, io.out(), pretty);
             io.out().println();
         } else {
             printTable(result);
@@ -93,7 +96,10 @@ public final class SocketsCommand implements Callable<Integer> {
             return invalidArguments ? 2 : 1;
         }
         if (watch != null) {
-            new SocketWatch(io, CLOCK).watch(result, this::read, (long) (watch * 1000), count);
+            long intervalMillis = (long) (watch * 1000);
+            ReadingSlice slice = new ReadingSlice(SocketWatch.socketsPerReading(intervalMillis));
+            SocketInfoModule sliced = new SocketInfoModule(null, slice); // its schema loaded once
+            new SocketWatch(io, CLOCK).watch(result, () -> run(sliced), slice, intervalMillis, count);
         }
         return 0;
     }
@@ -124,7 +130,7 @@ public final class SocketsCommand implements Callable<Integer> {
 
     /** The module's result, its sockets written as they are read (see {@link WrittenEntries}). */
     private ObjectNode readStreaming() throws Exception {
-        WrittenEntries entries = new WrittenEntries(JSON);
+        WrittenEntries entries = new WrittenEntries();
         ObjectNode result = run(new SocketInfoModule(entries));
         if (result.has("sockets")) {
             result.putPOJO("sockets", entries);
@@ -133,7 +139,7 @@ public final class SocketsCommand implements Callable<Integer> {
     }
 
     private ObjectNode run(io.livetune.executor.modules.Module module) throws Exception {
-        ObjectNode args = JSON.createObjectNode();
+        ObjectNode args = JsonNodeFactory.instance.objectNode();
         if (pids != null) {
             pids.forEach(args.putArray("pid")::add);
         }
@@ -141,7 +147,7 @@ public final class SocketsCommand implements Callable<Integer> {
             args.put("process", process);
         }
         filters.applyTo(args);
-        ModuleRunner.Outcome outcome = ModuleRunner.execute(module, JSON.writeValueAsString(args));
+        ModuleRunner.Outcome outcome = ModuleRunner.execute(module, Json.write(args));
         invalidArguments = outcome.invalidArguments();
         return outcome.json();
     }

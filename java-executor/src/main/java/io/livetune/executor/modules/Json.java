@@ -9,9 +9,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.POJONode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.Iterator;
@@ -103,7 +105,26 @@ public final class Json {
         return text.toString();
     }
 
-    private static void write(JsonGenerator out, JsonNode node) throws IOException {
+    /**
+     * Compact JSON onto {@code out}, or indented one field a line; {@code out} is flushed,
+     * not closed.
+     */
+    public static void write(JsonNode node, OutputStream out, boolean pretty) throws IOException {
+        try (JsonGenerator generator = generator(out)) {
+            if (pretty) {
+                generator.useDefaultPrettyPrinter();
+            }
+            write(generator, node);
+        }
+    }
+
+    /** A generator of compact JSON onto {@code out}, which its close flushes but does not close. */
+    public static JsonGenerator generator(OutputStream out) throws IOException {
+        return FACTORY.createGenerator(out).disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    }
+
+    /** Writes {@code node} as the next value of {@code out}. */
+    public static void write(JsonGenerator out, JsonNode node) throws IOException {
         switch (node.getNodeType()) {
             case OBJECT:
                 out.writeStartObject();
@@ -137,7 +158,15 @@ public final class Json {
             case BINARY:
                 out.writeBinary(node.binaryValue());
                 return;
-            default: // MISSING and POJO: livetune builds neither into a result
+            case POJO:
+                Object value = ((POJONode) node).getPojo();
+                if (value instanceof Written) {
+                    ((Written) value).writeTo(out);
+                    return;
+                }
+                out.writeNull(); // no other kind is built into a result
+                return;
+            default: // MISSING: livetune builds none into a result
                 out.writeNull();
         }
     }
@@ -162,6 +191,12 @@ public final class Json {
             default:
                 out.writeNumber(node.doubleValue());
         }
+    }
+
+    /** A value already written elsewhere (a POJO node holding one is written by it). */
+    public interface Written {
+        /** Writes itself as the next value of {@code out}. */
+        void writeTo(JsonGenerator out) throws IOException;
     }
 
     /**

@@ -19,7 +19,7 @@ public enum Architecture {
             Map.entry("mmap", 9L), Map.entry("munmap", 11L), Map.entry("mlock", 149L), Map.entry("munlock", 150L),
             Map.entry("mlockall", 151L), Map.entry("munlockall", 152L), Map.entry("mlock2", 325L),
             Map.entry("listen", 50L), Map.entry("setsockopt", 54L), Map.entry("getsockopt", 55L),
-            Map.entry("rt_tgsigqueueinfo", 297L))),
+            Map.entry("rt_tgsigqueueinfo", 297L), Map.entry("kcmp", 312L))),
     // Syscall numbers: include/uapi/asm-generic/unistd.h. struct stat:
     // include/uapi/asm-generic/stat.h (dev, ino, then mode; nlink is 4 bytes and follows).
     AARCH64(List.of("aarch64", "arm64"), "linux-aarch64", 8, 16, PtraceEngine.UNVERIFIED, Map.ofEntries(
@@ -27,7 +27,7 @@ public enum Architecture {
             Map.entry("mmap", 222L), Map.entry("munmap", 215L), Map.entry("mlock", 228L), Map.entry("munlock", 229L),
             Map.entry("mlockall", 230L), Map.entry("munlockall", 231L), Map.entry("mlock2", 284L),
             Map.entry("listen", 201L), Map.entry("setsockopt", 208L), Map.entry("getsockopt", 209L),
-            Map.entry("rt_tgsigqueueinfo", 240L)));
+            Map.entry("rt_tgsigqueueinfo", 240L), Map.entry("kcmp", 272L)));
 
     /**
      * Whether the ptrace engine (inject.Injector) has passed its suites on a real kernel of the

@@ -31,6 +31,9 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
         static native long syscall(long number, long a1, byte[] a2, long a3) throws LastErrorException;
 
+        static native long syscall(long number, long a1, long a2, long a3, long a4, long a5)
+                throws LastErrorException;
+
         static native int close(int fd) throws LastErrorException;
 
         static native int getsockopt(int fd, int level, int optname, byte[] optval, int[] optlen)
@@ -55,6 +58,8 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
     }
 
     private final Architecture architecture = Architecture.current();
+    private final long kcmp = architecture.syscall("kcmp");
+    private final long ownPid = ProcessHandle.current().pid();
 
     /** The thread binding libc ahead of the first call, while one is under way. */
     private static Thread binding;
@@ -175,6 +180,17 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
             return -1;
         }
         return buffer.getLong(architecture.inodeOffset);
+    }
+
+    @Override
+    public boolean sameFile(int ownFd, int pid, int targetFd) throws ErrnoException {
+        awaitBinding();
+        try {
+            // 0: the same file; 1 and 2 order two different ones; 3: different, not ordered
+            return Libc.syscall(kcmp, ownPid, pid, LinuxKcmp.KCMP_FILE, ownFd, targetFd) == 0;
+        } catch (LastErrorException e) {
+            throw failure("kcmp(KCMP_FILE, fd " + targetFd + ")", e);
+        }
     }
 
     @Override

@@ -22,6 +22,18 @@ public interface LinuxSyscalls {
      */
     long socketInode(int fd) throws ErrnoException;
 
+    /**
+     * kcmp(2) {@code KCMP_FILE}: whether our descriptor {@code ownFd} and descriptor
+     * {@code targetFd} of process {@code pid} refer to the same open file (for a socket, which
+     * has exactly one: the same socket). One call where a second pidfd_getfd, fstat and close
+     * would be three.
+     *
+     * @throws ErrnoException EBADF: {@code targetFd} is not open; ESRCH: no such process;
+     *                        ENOSYS (a kernel without CONFIG_KCMP) or EPERM (no ptrace read
+     *                        access, or a seccomp policy): the caller checks another way
+     */
+    boolean sameFile(int ownFd, int pid, int targetFd) throws ErrnoException;
+
     /** close(2); errors are ignored because there is nothing useful to do about them. */
     void close(int fd);
 

@@ -18,9 +18,12 @@ public enum AccessMethod {
         return valueOf(args.path("method").asText("auto").toUpperCase(java.util.Locale.ROOT));
     }
 
+    /** Made once: an inventory labels every one of tens of thousands of sockets. */
+    private final String label = name().toLowerCase(java.util.Locale.ROOT);
+
     /** As results and the CLI write it: "pidfd". */
     public String label() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return label;
     }
 
     /** Visits sockets of a target by running calls inside it (supplied by the inject layer). */

@@ -65,6 +65,17 @@ public final class DuplicatedSocket implements LiveSocket {
     }
 
     /**
+     * Whether process {@code pid} holds this very socket at {@code targetFd} (kcmp(2): one
+     * socket has one open file, so the same file is the same socket).
+     *
+     * @throws ErrnoException EBADF when {@code targetFd} is closed; ENOSYS or EPERM where the
+     *                        kernel does not answer kcmp (then {@link #stillHeld} tells)
+     */
+    public boolean heldBy(int pid, int targetFd) throws ErrnoException {
+        return sys.sameFile(fd, pid, targetFd);
+    }
+
+    /**
      * A fresh socket of our own in the calling thread's network namespace, to learn the
      * kernel's defaults; it is read through the same code as a target's duplicate.
      */

@@ -23,6 +23,11 @@ public final class OpenedProcess implements AutoCloseable {
     private final AccessMethod.RemoteSockets remote;
     private final boolean fallBack;
     private int pidfd;
+    /**
+     * Whether kcmp(2) answers for this process; false after ENOSYS (a kernel built without
+     * CONFIG_KCMP) or EPERM (a seccomp policy, an LSM). Visits run on several threads.
+     */
+    private volatile boolean kcmpAnswers = true;
 
     private OpenedProcess(LinuxSyscalls sys, ProcessInfo process, int pidfd, AccessMethod.RemoteSockets remote,
             boolean fallBack) {
@@ -129,9 +134,9 @@ public final class OpenedProcess implements AutoCloseable {
         SocketGoneException gone;
         try {
             visitor.visit(socket, duplicate);
-            gone = stillHeld(socket);
+            gone = stillHeld(socket, duplicate);
         } catch (ErrnoException refusal) {
-            gone = stillHeld(socket);
+            gone = stillHeld(socket, duplicate);
             if (gone == null) {
                 throw refusal;
             }
@@ -150,11 +155,41 @@ public final class OpenedProcess implements AutoCloseable {
         return e;
     }
 
-    private SocketGoneException stillHeld(ScannedSocket socket) throws ErrnoException, IOException {
+    /**
+     * Null when the target still holds the socket we visited through {@code duplicate}, else
+     * what its descriptor holds instead. kcmp answers the common case in one call; any other
+     * answer (a different file, a closed descriptor, no kcmp) is settled by duplicating the
+     * descriptor again and reading its inode, which also says what it holds now.
+     */
+    private SocketGoneException stillHeld(ScannedSocket socket, DuplicatedSocket duplicate)
+            throws ErrnoException, IOException {
+        if (kcmpSaysHeld(socket, duplicate)) {
+            return null;
+        }
         try {
             return DuplicatedSocket.stillHeld(sys, pidfd, socket.fd(), socket.socket().inode());
         } catch (ErrnoException e) {
             throw gone(e);
+        }
+    }
+
+    /**
+     * Whether kcmp says the target holds the very socket of {@code duplicate} at its scanned
+     * descriptor. kcmp names the process by pid, not pidfd: were the pid reused, a process
+     * holding that same open file would hold the same socket, so "held" is never wrong about
+     * which socket was touched.
+     */
+    private boolean kcmpSaysHeld(ScannedSocket socket, DuplicatedSocket duplicate) {
+        if (!kcmpAnswers) {
+            return false;
+        }
+        try {
+            return duplicate.heldBy(process.pid(), socket.fd());
+        } catch (ErrnoException e) {
+            if (e.is(Errno.ENOSYS) || e.is(Errno.EPERM)) {
+                kcmpAnswers = false;
+            }
+            return false; // EBADF (closed), ESRCH (exited): the full check says so in its terms
         }
     }
 

@@ -6,7 +6,10 @@ import java.util.Locale;
 public enum Protocol {
     TCP, UDP;
 
+    /** Lower case, made once: an inventory labels every one of tens of thousands of sockets. */
+    private final String label = name().toLowerCase(Locale.ROOT);
+
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return label;
     }
 }

@@ -37,11 +37,28 @@ public final class SocketInspector {
 
     /** Fills {@code into} with options, backlog, accept_queue and diagnostics; adds what failed to {@code notes}. */
     public static void inspect(LiveSocket duplicate, InetSocket socket, ObjectNode into, List<String> notes) {
+        fill(duplicate, socket, into, notes);
+    }
+
+    /**
+     * Fills {@code into} with only what the scan's socket diagnostics carried (no getsockopt,
+     * the socket is not reached): the options they hold, and backlog, accept_queue and
+     * diagnostics when they held tcp_info. A scan from /proc carries none of it.
+     */
+    public static void inspectCarried(InetSocket socket, ObjectNode into) {
+        fill(null, socket, into, new ArrayList<>());
+    }
+
+    /** With {@code duplicate} null, what sock_diag carried only. */
+    private static void fill(LiveSocket duplicate, InetSocket socket, ObjectNode into, List<String> notes) {
         ObjectNode options = JsonNodeFactory.instance.objectNode();
         for (SocketOption option : optionsFor(socket)) {
             JsonNode carried = option.fromSockDiag(socket.diag());
             if (carried != null) {
                 options.set(option.name(), carried); // read at the scan, in bulk: no getsockopt
+                continue;
+            }
+            if (duplicate == null) {
                 continue;
             }
             try {
@@ -60,6 +77,9 @@ public final class SocketInspector {
         TcpInfo info;
         try {
             byte[] carried = socket.diag() == null ? null : socket.diag().tcpInfo();
+            if (carried == null && duplicate == null) {
+                return;
+            }
             info = carried != null ? TcpInfo.of(carried) : TcpInfo.of(duplicate);
         } catch (ErrnoException e) {
             notes.add("TCP_INFO: not readable: " + e.getMessage());

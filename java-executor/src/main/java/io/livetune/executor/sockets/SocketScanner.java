@@ -70,10 +70,16 @@ public final class SocketScanner {
         // the inodes they hold and no others.
         List<Held> held = new ArrayList<>();
         Map<String, Set<Long>> wanted = new HashMap<>();
-        for (ProcessInfo process : processes) {
+        Object[] walks = walk(processes);
+        for (int i = 0; i < processes.size(); i++) {
+            ProcessInfo process = processes.get(i);
             try {
                 String namespace = namespaces.namespaceOf(process.pid());
-                Map<Integer, Long> descriptors = SocketDescriptors.of(proc, process.pid());
+                if (walks[i] instanceof IOException) {
+                    throw (IOException) walks[i];
+                }
+                @SuppressWarnings("unchecked")
+                Map<Integer, Long> descriptors = (Map<Integer, Long>) walks[i];
                 held.add(new Held(process, namespace, descriptors));
                 Set<Long> inodes = wanted.get(namespace);
                 if (inodes == null) {
@@ -102,6 +108,30 @@ public final class SocketScanner {
             }
         }
         return new ArrayList<>(byInode.values());
+    }
+
+    /**
+     * Each process's socket descriptors (a map, or the IOException its walk met), in the
+     * order given. Several processes are walked on every core: a readlink per descriptor is
+     * most of a scan of many sockets. One process (a task's usual target) is walked here.
+     */
+    private Object[] walk(List<ProcessInfo> processes) {
+        Object[] walks = new Object[processes.size()];
+        if (walks.length == 1) { // no stream on a task's start-up path
+            walks[0] = walkOne(processes.get(0));
+        } else {
+            java.util.stream.IntStream.range(0, walks.length).parallel()
+                    .forEach(i -> walks[i] = walkOne(processes.get(i)));
+        }
+        return walks;
+    }
+
+    private Object walkOne(ProcessInfo process) {
+        try {
+            return SocketDescriptors.of(proc, process.pid());
+        } catch (IOException e) {
+            return e;
+        }
     }
 
     /** A process that cannot be scanned fails the scan, or is passed over by a lenient one. */

@@ -8,11 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.livetune.executor.sockets.VisitMoments;
 import io.livetune.executor.sockets.VisitMoments.Moment;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,64 +36,19 @@ class RaceWindowTest extends LiveProcessTest {
         VisitMoments.install(null);
     }
 
-    /** The race target: two connections to its own listener, both ends held. */
-    private final class Target implements AutoCloseable {
-        final CTarget process;
-        final Path fifo;
-        final int port;
-        final int victim;
-        final int other;
-
-        Target() throws IOException, InterruptedException {
-            fifo = dir.resolve("commands");
-            Process mkfifo = new ProcessBuilder("mkfifo", fifo.toString()).start();
-            assertEquals(0, mkfifo.waitFor(), "mkfifo");
-            String source;
-            try (InputStream in = RaceWindowTest.class.getResourceAsStream("/it/race_target.c")) {
-                source = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-            process = CTarget.start(dir, "race_target", source, fifo.toString());
-            String[] ready = process.nextLine().split(" "); // port P server S1 S2 client C1 C2
-            assertEquals("port", ready[0], "the target's ready line: " + String.join(" ", ready));
-            port = Integer.parseInt(ready[1]);
-            victim = Integer.parseInt(ready[3]);
-            other = Integer.parseInt(ready[4]);
+    /** The server ends of both connections: their local port is the listener's. */
+    private static Map<String, Object> task(RaceTarget target, String method, Object... more) {
+        Map<String, Object> task = args("pid", target.process.pid(), "protocol", "tcp", "state", "established",
+                "local_port", target.port, "method", method,
+                "options", Map.of("so_keepalive", true, "tcp_keepidle", KEEPIDLE));
+        for (int i = 0; i < more.length; i += 2) {
+            task.put((String) more[i], more[i + 1]);
         }
-
-        /** Sends one command and returns the target's answer. */
-        String command(String line) {
-            try {
-                Files.writeString(fifo, line + "\n");
-                return process.nextLine();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        /** The target's own getsockopt of fd: "keepalive K keepidle I". */
-        String options(int fd) {
-            return command("OPTS " + fd);
-        }
-
-        /** The server ends of both connections: their local port is the listener's. */
-        Map<String, Object> task(String method, Object... more) {
-            Map<String, Object> task = args("pid", process.pid(), "protocol", "tcp", "state", "established",
-                    "local_port", port, "method", method,
-                    "options", Map.of("so_keepalive", true, "tcp_keepidle", KEEPIDLE));
-            for (int i = 0; i < more.length; i += 2) {
-                task.put((String) more[i], more[i + 1]);
-            }
-            return task;
-        }
-
-        @Override
-        public void close() {
-            process.close();
-        }
+        return task;
     }
 
     /** Makes the target run {@code command} on the victim the {@code nth} time {@code moment} is reached for it. */
-    private static void at(Moment moment, int nth, Target target, String command) {
+    private static void at(Moment moment, int nth, RaceTarget target, String command) {
         AtomicInteger seen = new AtomicInteger();
         String[] answer = new String[1];
         VisitMoments.install((reached, pid, fd) -> {
@@ -117,7 +67,7 @@ class RaceWindowTest extends LiveProcessTest {
         return options;
     }
 
-    private static void assertLeftAloneAndOtherChanged(Target target, ExecutorResult result, String reason) {
+    private static void assertLeftAloneAndOtherChanged(RaceTarget target, ExecutorResult result, String reason) {
         assertFalse(result.failed(), result::toString);
         assertTrue(result.changed(), "the other connection was changed" + result);
         JsonNode vanished = result.json().path("vanished");
@@ -155,9 +105,9 @@ class RaceWindowTest extends LiveProcessTest {
     })
     void aSocketThatGoesAwayIsLeftAloneAndTheOtherChanged(String method, Moment moment, String command, int nth,
             String reason) throws Exception {
-        try (Target target = new Target()) {
+        try (RaceTarget target = new RaceTarget(dir)) {
             at(moment, nth, target, command);
-            ExecutorResult result = Executor.socketOption(target.task(method));
+            ExecutorResult result = Executor.socketOption(task(target, method));
             assertLeftAloneAndOtherChanged(target, result, reason);
             if (command.equals("REPLACE")) {
                 assertEquals("keepalive 0 keepidle 7200", target.options(target.victim),
@@ -171,7 +121,7 @@ class RaceWindowTest extends LiveProcessTest {
     @ParameterizedTest
     @ValueSource(strings = {"pidfd", "ptrace"})
     void aRefusalOnASocketThatWentAwayIsNotAFailureAndTheNewSocketIsNotTouched(String method) throws Exception {
-        try (Target target = new Target()) {
+        try (RaceTarget target = new RaceTarget(dir)) {
             // so_keepalive goes in, tcp_congestion is refused, so_keepalive is rolled back: all on a
             // socket the target replaced meanwhile
             at(Moment.AFTER_OPEN, 2, target, "REPLACE");
@@ -191,7 +141,7 @@ class RaceWindowTest extends LiveProcessTest {
     @ParameterizedTest
     @ValueSource(strings = {"pidfd", "ptrace"})
     void aRefusalOnASocketStillHeldFailsWithTheKernelsReason(String method) throws Exception {
-        try (Target target = new Target()) {
+        try (RaceTarget target = new RaceTarget(dir)) {
             Map<String, Object> task = args("pid", target.process.pid(), "fd", target.victim, "method", method,
                     "options", keepaliveThenRefused());
             ExecutorResult result = Executor.socketOption(task);
@@ -206,9 +156,9 @@ class RaceWindowTest extends LiveProcessTest {
     @ParameterizedTest
     @ValueSource(strings = {"pidfd", "ptrace"})
     void strictMakesAVanishedSocketAFailureAndSaysWhatChanged(String method) throws Exception {
-        try (Target target = new Target()) {
+        try (RaceTarget target = new RaceTarget(dir)) {
             at(Moment.BEFORE_OPEN, 2, target, "CLOSE");
-            ExecutorResult result = Executor.socketOption(target.task(method, "strict", true));
+            ExecutorResult result = Executor.socketOption(task(target, method, "strict", true));
             assertTrue(result.failed(), result::toString);
             assertTrue(result.msg().startsWith("strict: 1 socket(s) went away"), result::toString);
             assertTrue(result.msg().contains("1 socket(s) were already changed"), result::toString);
@@ -219,7 +169,7 @@ class RaceWindowTest extends LiveProcessTest {
 
     @org.junit.jupiter.api.Test
     void socketInfoNotesASocketClosedWhileItIsReadEvenWhenStrict() throws Exception {
-        try (Target target = new Target()) {
+        try (RaceTarget target = new RaceTarget(dir)) {
             at(Moment.AFTER_OPEN, 1, target, "CLOSE");
             ExecutorResult result = Executor.ansible("socket_info", args("pid", target.process.pid(), "protocol", "tcp",
                     "state", "established", "local_port", target.port, "strict", true));
@@ -237,7 +187,7 @@ class RaceWindowTest extends LiveProcessTest {
 
     @org.junit.jupiter.api.Test
     void socketInfoNotesTheSocketsOfAProcessThatExitsWhileTheyAreRead() throws Exception {
-        try (Target target = new Target()) {
+        try (RaceTarget target = new RaceTarget(dir)) {
             AtomicInteger killed = new AtomicInteger();
             VisitMoments.install((reached, pid, fd) -> {
                 if (reached == Moment.BEFORE_OPEN && pid == target.process.pid() && killed.compareAndSet(0, 1)) {

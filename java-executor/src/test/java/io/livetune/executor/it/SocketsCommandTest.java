@@ -382,6 +382,34 @@ class SocketsCommandTest extends LiveProcessTest {
         }
     }
 
+    /**
+     * At 0.1 s a reading reaches 100 sockets through getsockopt, in turns: with 251 the
+     * listener is reached every third reading, and between its turns it keeps the values of
+     * its last one, so its option change is printed once, and nothing else is.
+     */
+    @Test
+    void watchOfMoreSocketsThanAReadingReachesSeesAChangeInTheirTurnAndNothingElse() {
+        TargetSpec spec = target().tcpListener("ipv4", 20, 4096);
+        for (int i = 0; i < 250; i++) {
+            spec.udp("ipv4", 4096);
+        }
+        TargetProcess target = start(spec);
+        TargetSocket listener = target.socket("listener");
+        try (Cli.Running watch = Cli.start("sockets", "-p", Long.toString(target.pid()), "--watch", "0.1")) {
+            watch.awaitLine(l -> l.contains(local(listener)) && l.contains("LISTEN"), "the first table's listener row", 20);
+            target.setOwnOptions(listener, Map.of("so_keepalive", 1));
+            List<String> printed = new ArrayList<>();
+            watch.awaitLine(l -> {
+                if (TIMESTAMP.matcher(l).matches()) {
+                    printed.add(l);
+                }
+                return l.contains("SO_KEEPALIVE=0 -> SO_KEEPALIVE=1");
+            }, "the SO_KEEPALIVE change", 30);
+            assertEquals(1, printed.size(), "only the change was printed: " + printed);
+            assertTrue(printed.get(0).contains(local(listener)), printed.get(0));
+        }
+    }
+
     @Test
     void watchEndsCleanlyOnSigint() throws IOException, InterruptedException {
         TargetProcess target = start(target().tcpListener("ipv4", 20, 4096));

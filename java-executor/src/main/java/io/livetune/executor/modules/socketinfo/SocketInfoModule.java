@@ -53,9 +53,11 @@ public final class SocketInfoModule implements Module {
     private final LinuxSyscalls sys = LinuxSyscalls.get();
     /** Where entries go instead of the result's array; null: into the array. */
     private final SocketEntrySink sink;
+    /** Which sockets are reached for what only getsockopt tells; null: every one. */
+    private final ReadingSlice slice;
 
     public SocketInfoModule() {
-        this(null);
+        this(null, null);
     }
 
     /**
@@ -63,7 +65,17 @@ public final class SocketInfoModule implements Module {
      * {@code sockets} array then stays empty (the caller puts its own in its place).
      */
     public SocketInfoModule(SocketEntrySink sink) {
+        this(sink, null);
+    }
+
+    /**
+     * @param sink  where entries go (null: the result's array)
+     * @param slice which sockets are reached through getsockopt at each run (null: all); the
+     *              others' entries hold what the scan's socket diagnostics carried
+     */
+    public SocketInfoModule(SocketEntrySink sink, ReadingSlice slice) {
         this.sink = sink;
+        this.slice = slice;
     }
 
     @Override
@@ -90,7 +102,8 @@ public final class SocketInfoModule implements Module {
             AccessMethod method = AccessMethod.of(args);
             try (InjectedSockets ptrace = new InjectedSockets();
                     OpenedProcesses targets = new OpenedProcesses(sys, proc, method, ptrace)) {
-                new SocketReadings(targets, strict).read(sockets, sink != null ? sink : results::add);
+                new SocketReadings(targets, strict).read(sockets, slice == null ? null : slice.pick(sockets),
+                        sink != null ? sink : results::add);
                 if (ptrace.used() && method == AccessMethod.AUTO) {
                     task.warn("this kernel (" + Sysctl.readOr("kernel.osrelease", "?") + ") has no pidfd_getfd: the "
                             + "sockets were read from inside their processes with ptrace, each stop holding one "

@@ -21,6 +21,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads every option of the listed sockets, each into its result entry. Sockets reached
@@ -50,9 +51,11 @@ final class SocketReadings {
      * Reads the sockets and hands each entry to {@code sink}, in the order of {@code sockets}.
      * They are read a chunk at a time and each chunk handed on before the next is read, so a
      * listing of tens of thousands of sockets never holds more than one chunk of entries
-     * (with {@code strict}, all at once: nothing is handed on before all were read).
+     * (with {@code strict}, all at once: nothing is handed on before all were read). Sockets
+     * not in {@code reached} (unless it is null) are not reached: their entries hold what the
+     * scan's socket diagnostics carried.
      */
-    void read(List<ScannedSocket> sockets, SocketEntrySink sink) throws IOException {
+    void read(List<ScannedSocket> sockets, Set<ScannedSocket> reached, SocketEntrySink sink) throws IOException {
         Map<ProcessInfo, OpenedProcess> opened = new HashMap<>();
         for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : ScannedSocket.byProcess(sockets).entrySet()) {
             OpenedProcess target = target(process.getKey(), process.getValue());
@@ -63,7 +66,7 @@ final class SocketReadings {
         int chunk = strict ? Math.max(1, sockets.size()) : CHUNK;
         for (int from = 0; from < sockets.size(); from += chunk) {
             List<ScannedSocket> part = sockets.subList(from, Math.min(sockets.size(), from + chunk));
-            readChunk(part, opened);
+            readChunk(part, reached, opened);
             if (strict) {
                 for (ScannedSocket socket : part) {
                     reading(socket).failIfUnreadable();
@@ -76,7 +79,16 @@ final class SocketReadings {
     }
 
     /** Reads these sockets: through ptrace process by process, through duplicates on every core when many. */
-    private void readChunk(List<ScannedSocket> sockets, Map<ProcessInfo, OpenedProcess> opened) {
+    private void readChunk(List<ScannedSocket> chunk, Set<ScannedSocket> reached,
+            Map<ProcessInfo, OpenedProcess> opened) {
+        List<ScannedSocket> sockets = new ArrayList<>();
+        for (ScannedSocket socket : chunk) {
+            if (reached == null || reached.contains(socket)) {
+                sockets.add(socket);
+            } else {
+                reading(socket).carriedOnly();
+            }
+        }
         List<ScannedSocket> throughDuplicates = new ArrayList<>();
         for (Map.Entry<ProcessInfo, List<ScannedSocket>> process : ScannedSocket.byProcess(sockets).entrySet()) {
             OpenedProcess target = opened.get(process.getKey());
@@ -173,6 +185,12 @@ final class SocketReadings {
         void inspect(LiveSocket live) {
             SocketInspector.inspect(live, socket.socket(), entry, notes);
             entry.put("method", live.method().label());
+            done = true;
+        }
+
+        /** Not reached in this reading: what the scan carried, nothing noted. */
+        void carriedOnly() {
+            SocketInspector.inspectCarried(socket.socket(), entry);
             done = true;
         }
 

@@ -55,7 +55,7 @@ public final class ResidentCommand implements Callable<Integer> {
         String stopped;
         try {
             server = new ResidentServer(dir, jar, Limits.of(Duration.ofSeconds(idleSeconds), maxRequests), runner,
-                    io.err());
+                    ExitStatus.INTERNAL_ERROR.code(), io.err());
             stopped = server.serve();
         } catch (IOException e) {
             io.err().println("error: " + e.getMessage());

@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.UserPrincipal;
-import io.livetune.executor.cli.ExitStatus;
 import java.util.Objects;
 import jdk.net.ExtendedSocketOptions;
 import jdk.net.UnixDomainPrincipal;
@@ -46,16 +45,22 @@ public final class ResidentServer {
     private final Path jar;
     private final Limits limits;
     private final RequestRunner runner;
+    private final int errorStatus;
     private final PrintStream log;
     private final UserPrincipal self;
     private final UserPrincipal root;
 
-    public ResidentServer(Path dir, Path jar, Limits limits, RequestRunner runner, PrintStream log)
+    /**
+     * @param errorStatus the exit status a request that threw an {@link Error} is answered with
+     *                    (the caller's INTERNAL_ERROR: a bug)
+     */
+    public ResidentServer(Path dir, Path jar, Limits limits, RequestRunner runner, int errorStatus, PrintStream log)
             throws IOException {
         this.dir = dir.toAbsolutePath().normalize();
         this.jar = jar;
         this.limits = limits;
         this.runner = runner;
+        this.errorStatus = errorStatus;
         this.log = log;
         this.self = PrivateDirectory.self();
         this.root = dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("0");
@@ -74,11 +79,11 @@ public final class ResidentServer {
             }
             Path socket = dir.resolve(Protocol.SOCKET);
             Files.deleteIfExists(socket); // a resident that was killed left it; we hold the lock now
+            ClientScript.install(dir); // first: a socket is never there without its client
             try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
                 server.bind(UnixDomainSocketAddress.of(shortPath(socket)), 16);
                 FileIdentity socketIdentity = FileIdentity.of(socket);
                 try {
-                    ClientScript.install(dir);
                     return acceptLoop(server, socket, socketIdentity);
                 } finally {
                     if (Objects.equals(FileIdentity.of(socket), socketIdentity)) {
@@ -203,7 +208,7 @@ public final class ResidentServer {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         PrintStream stdout = new PrintStream(out, true, StandardCharsets.UTF_8);
         PrintStream stderr = new PrintStream(err, true, StandardCharsets.UTF_8);
-        int[] status = {ExitStatus.INTERNAL_ERROR.code()};
+        int[] status = {errorStatus};
         Throwable[] thrown = {null};
         Thread thread = new Thread(() -> {
             try {
@@ -230,7 +235,7 @@ public final class ResidentServer {
             StringWriter trace = new StringWriter();
             thrown[0].printStackTrace(new PrintWriter(trace));
             stderr.print(trace);
-            return new Answer(ExitStatus.INTERNAL_ERROR.code(), out.toByteArray(), err.toByteArray(), true);
+            return new Answer(errorStatus, out.toByteArray(), err.toByteArray(), true);
         }
         return new Answer(status[0], out.toByteArray(), err.toByteArray(), false);
     }

@@ -42,13 +42,14 @@ module_keys() {
     result "$1" '| {changed, failed, msg, warnings, sockets, vanished}'
 }
 
-# t_resident HOST: cold run starts a resident; the next task is served by it, the same result
-# as cold; the ssh/sudo session ended with the task; a killed resident means a cold start
+# t_resident HOST [USER]: cold run starts a resident (as USER, default root); the next task is
+# served by it, the same result as cold; the ssh/sudo session ended with the task; a killed
+# resident means a cold start
 t_resident() {
-    local host=$1 args pid cold served
+    local host=$1 user=${2:-root} args pid cold served
     WRAP=(timeout 120) # a session kept open by the resident would hang the task: fail instead
     stop_residents
-    start_daemon "resident-$host"
+    start_daemon "resident-$host" "$user"
     args="pid=$D_PID local_port=$D_PORT options={\"so_rcvbuf\":65536}"
 
     served_task "$host" "$args"
@@ -59,7 +60,8 @@ t_resident() {
     pid=$(resident_pids)
     wait_until 30 "the resident's socket" test -S "$(resident_socket_of "$pid")"
     expect_contains "$(tr '\0' ' ' <"/proc/$pid/cmdline")" " resident --dir . --idle-timeout 60" "its command line"
-    expect_eq "$(stat -c '%a %U' "$(readlink "/proc/$pid/cwd")")" "700 root" "its directory's mode and owner"
+    expect_eq "$(stat -c '%a %U' "$(readlink "/proc/$pid/cwd")")" "700 $user" "its directory's mode and owner"
+    expect_eq "$(stat -c '%U' "/proc/$pid")" "$user" "the resident's user"
 
     served_task "$host" "$args"
     expect_eq "$(result "$host" .resident.pid)" "$pid" "the second task was served by the resident (its pid)"

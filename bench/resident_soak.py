@@ -156,10 +156,11 @@ def main():
             port = int(f.read().split()[0])
         directory = os.path.join(work, 'r')
         os.mkdir(directory, 0o700)
-        resident = subprocess.Popen([options.java] + jvm_flags() + ['-jar', os.path.abspath(options.jar), 'resident',
-                                    '--dir', '.', '--idle-timeout', '120', '--max-requests',
-                                    str(options.requests + 1)], cwd=directory, stdin=subprocess.DEVNULL,
-                                    stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, 'resident.log'), 'w'))
+        command = [options.java] + jvm_flags() + ['-jar', os.path.abspath(options.jar), 'resident', '--dir', '.',
+                                                  '--idle-timeout', '120', '--max-requests', str(options.requests + 1)]
+        log = open(os.path.join(work, 'resident.log'), 'w')
+        resident = subprocess.Popen(command, cwd=directory, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=log)
         wait_for("the resident's socket", lambda: os.path.exists(os.path.join(directory, 's')))
         print('resident: %s' % ' '.join(resident.args))
         soak = Soak(directory, daemon_pid, port)
@@ -174,8 +175,8 @@ def main():
         print('resident pid %d, %d requests in %.1f s (%.1f ms each, the client process included)'
               % (resident.pid, options.requests, elapsed, 1000 * elapsed / options.requests))
         print('after request 1:     RSS %s, threads %s, fds %d' % (first['VmRSS'], first['Threads'], first['fds']))
-        print('after request %d: RSS %s, threads %s, fds %d' % (options.requests, last['VmRSS'], last['Threads'],
-                                                                 last['fds']))
+        print('after request %d: RSS %s, threads %s, fds %d'
+              % (options.requests, last['VmRSS'], last['Threads'], last['fds']))
         for failure in soak.failures[:20]:
             print('FAILED: ' + failure)
         print('failures: %d' % len(soak.failures))

@@ -213,6 +213,71 @@ class ResidentTest {
     }
 
     @Test
+    void whatOneRequestLearntAboutTheKernelIsNotReusedByTheNext() throws IOException, InterruptedException {
+        // net.core.somaxconn is per network namespace: the target's own, changed between two
+        // requests, must show in the second one's clamp (kernel facts read afresh, not cached)
+        TargetProcess target = TargetProcess.start(target().inOwnNetworkNamespace().tcpListener("ipv4", 20, 4096));
+        targets.add(target);
+        startServing("--idle-timeout", "120");
+        Map<String, Object> task = args("pid", target.pid(), "state", "listen", "backlog", 4096, "_check_mode", true);
+        setSomaxconnOf(target, 100);
+        ExecutorResult first = viaResident("socket_option", task);
+        assertEquals(100, first.sockets().get(0).path("after").path("backlog").asInt(), first.json().toString());
+        setSomaxconnOf(target, 300);
+        ExecutorResult second = viaResident("socket_option", task);
+        assertEquals(300, second.sockets().get(0).path("after").path("backlog").asInt(), second.json().toString());
+        assertTrue(second.warnings().stream().anyMatch(w -> w.contains("net.core.somaxconn") && w.contains("300")),
+                second.json().toString());
+        assertEquals(Executor.ansible("socket_option", task).json(), second.json(), "= a cold run's");
+    }
+
+    private static void setSomaxconnOf(TargetProcess target, int value) throws IOException, InterruptedException {
+        Process sysctl = new ProcessBuilder("nsenter", "--net=/proc/" + target.pid() + "/ns/net", "sysctl", "-qw",
+                "net.core.somaxconn=" + value).inheritIO().start();
+        assertEquals(0, sysctl.waitFor(), "nsenter sysctl");
+    }
+
+    @Test
+    void itExitsWhenItsJarIsReplaced() throws IOException, InterruptedException {
+        Path jar = Files.writeString(temp.resolve("livetune-executor.jar"), "stands for the jar");
+        startServing("--idle-timeout", "120", "--jar", jar.toString());
+        Path update = Files.writeString(temp.resolve("update.jar"), "a newer jar");
+        Files.move(update, jar, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertTrue(resident.waitFor(START_SECONDS, TimeUnit.SECONDS), "ends when its jar is replaced");
+        assertTrue(log().contains("stopped: its jar " + jar + " is gone or replaced"), log());
+        assertFalse(Files.exists(dir.resolve("s")), "its socket is gone");
+    }
+
+    @Test
+    void aRequestThatThrowsAnErrorIsAnsweredAndEndsTheResident() throws Exception {
+        // in this JVM, with a runner that throws as a module hitting an Error would
+        ByteArrayOutputStream serverLog = new ByteArrayOutputStream();
+        io.livetune.executor.resident.ResidentServer server = new io.livetune.executor.resident.ResidentServer(dir,
+                Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()),
+                io.livetune.executor.resident.Limits.of(java.time.Duration.ofSeconds(120), 10),
+                (args, stdin, stdout, stderr) -> {
+                    throw new StackOverflowError("planted in " + args[1]);
+                }, 70, new java.io.PrintStream(serverLog, true, StandardCharsets.UTF_8));
+        String[] stopped = {null};
+        Thread serving = new Thread(() -> {
+            try {
+                stopped[0] = server.serve();
+            } catch (IOException e) {
+                stopped[0] = "failed: " + e;
+            }
+        });
+        serving.start();
+        Await.until(() -> Files.exists(dir.resolve("s")), ready -> ready, "the in-process resident's socket",
+                START_SECONDS);
+        Reply reply = ask("socket_info", "{}");
+        assertEquals(70, reply.status(), reply.toString());
+        assertTrue(reply.err().contains("java.lang.StackOverflowError: planted in socket_info"), reply.err());
+        serving.join(TimeUnit.SECONDS.toMillis(START_SECONDS));
+        assertEquals("a request threw an Error", stopped[0]);
+        assertFalse(Files.exists(dir.resolve("s")), "its socket is gone");
+    }
+
+    @Test
     void itExitsWhenIdleAndRemovesItsSocket() throws IOException, InterruptedException {
         startServing("--idle-timeout", "1");
         assertTrue(resident.waitFor(START_SECONDS, TimeUnit.SECONDS), "the resident exits when idle");

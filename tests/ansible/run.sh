@@ -194,6 +194,7 @@ main() {
     run_test "resident: ssh non-root + sudo, the session ends with the task" t_resident ssh_user
     run_test "resident: ssh root" t_resident ssh_root
     run_test "resident: ssh non-root, no become: the user's own, in ~/.cache" t_resident ssh_user_nobecome "$TEST_USER"
+    run_test "resident: answer lost after accepted: outcome unknown, not re-run" t_resident_lost
     run_test "resident: planted directory (owner) never used" t_resident_planted owner
     run_test "resident: planted directory (mode 0755) never used" t_resident_planted mode
     run_test "resident: variable off, no resident ever" t_resident_off

@@ -17,16 +17,22 @@ resident_pids() {
     return 0
 }
 
+# resident_with_idle_timeout N: the pid of a resident of the installed jar started with --idle-timeout N
+resident_with_idle_timeout() {
+    local p
+    for p in /proc/[0-9]*; do
+        tr '\0' ' ' 2>/dev/null <"$p/cmdline" |
+            grep -q -- "/$SHA/livetune-executor.jar resident --dir . --idle-timeout $1 \?$" &&
+            printf '%s\n' "${p#/proc/}" && return 0
+    done
+    return 1
+}
+
 # stop_residents: every resident of the installed jar, by pid (a test starts from none)
 stop_residents() {
     local pid
     for pid in $(resident_pids); do stop_pid "$pid"; done
     [ -z "$(resident_pids)" ] || fail "a resident survived"
-}
-
-# resident_socket_of PID: the socket of the resident PID (its working directory is its directory)
-resident_socket_of() {
-    printf '%s/s\n' "$(readlink "/proc/$1/cwd")"
 }
 
 # served_task HOST ARGS...: one ad hoc task with the resident on, at -vvvv (which adds the
@@ -46,7 +52,7 @@ module_keys() {
 # served by it, the same result as cold; the ssh/sudo session ended with the task; a killed
 # resident means a cold start
 t_resident() {
-    local host=$1 user=${2:-root} args pid cold served
+    local host=$1 user=${2:-root} args pid rdir cold served
     WRAP=(timeout 120) # a session kept open by the resident would hang the task: fail instead
     stop_residents
     start_daemon "resident-$host" "$user"
@@ -58,7 +64,8 @@ t_resident() {
     expect_eq "$(daemon_opt "$D_PORT" so_rcvbuf)" 131072 "so_rcvbuf (the daemon's getsockopt)"
     wait_until 30 "a resident is started" test -n "$(resident_pids)"
     pid=$(resident_pids)
-    wait_until 30 "the resident's socket" test -S "$(resident_socket_of "$pid")"
+    rdir=$(readlink "/proc/$pid/cwd")
+    wait_until 30 "the resident's socket" test -S "$rdir/s"
     expect_contains "$(tr '\0' ' ' <"/proc/$pid/cmdline")" " resident --dir . --idle-timeout 60" "its command line"
     expect_eq "$(stat -c '%a %U' "$(readlink "/proc/$pid/cwd")")" "700 $user" "its directory's mode and owner"
     expect_eq "$(stat -c '%U' "/proc/$pid")" "$user" "the resident's user"
@@ -72,7 +79,9 @@ t_resident() {
     cold=$(module_keys "$host")
     expect_eq "$served" "$cold" "the resident's result = the cold run's"
 
-    stop_pid "$pid"
+    kill -KILL "$pid"
+    wait_until 10 "the resident killed" process_gone "$pid"
+    test -S "$rdir/s" || fail "SIGKILL leaves a stale socket"
     served_task "$host" "$args"
     expect_eq "$(result "$host" '.failed // false')" false "after the resident was killed: not failed"
     expect_eq "$(result "$host" '.resident // "cold"')" cold "after the resident was killed: a cold start"
@@ -135,10 +144,68 @@ t_resident_idle() {
     stop_residents
     start_daemon resident-idle
     served_task local "pid=$D_PID state=listen" -e livetune_resident_idle_timeout=2
-    wait_until 30 "a resident is started" test -n "$(resident_pids)"
-    pid=$(resident_pids)
-    expect_contains "$(tr '\0' ' ' <"/proc/$pid/cmdline")" " --idle-timeout 2" "its idle timeout"
+    # found by its command line in one read: it lives only 2 s
+    wait_until 30 "a resident with --idle-timeout 2" resident_with_idle_timeout 2
+    pid=$(resident_with_idle_timeout 2)
     wait_until 30 "the resident exits when idle" process_gone "$pid"
     served_task local "pid=$D_PID state=listen" -e livetune_resident_idle_timeout=soon || true
     expect_failed_with local "livetune_resident_idle_timeout: must be a whole number of seconds >= 1, got 'soon'"
+}
+
+# fake_resident DIR MODE: a stand-in for the resident on DIR/s (the real client.py stays
+# beside it). MODE lost: accepts the task, reads the client's "go", then closes without an
+# answer (a resident killed mid-task). MODE hung: accepts connections and never answers.
+fake_resident() {
+    rm -f -- "$1/s" # a resident that was killed may leave it
+    python3 - "$1/s" "$2" <<'PY' &
+import socket, sys, time
+server = socket.socket(socket.AF_UNIX)
+server.bind(sys.argv[1])
+server.listen()
+while True:
+    conn, _ = server.accept()
+    if sys.argv[2] == 'hung':
+        time.sleep(600)
+    stream = conn.makefile('rb')
+    length = int(stream.readline().split()[3])
+    stream.read(length)
+    conn.sendall(b'accepted\n')
+    stream.readline()  # go
+    stream.close()  # the file holds the socket open too
+    conn.close()
+PY
+    FAKE=$!
+    on_exit "stop_pid $FAKE"
+    wait_until 10 "the fake resident's socket" test -S "$1/s"
+}
+
+# t_resident_lost: an answer lost after the resident accepted the task fails the task as
+# "outcome unknown", never runs it again cold; a resident that does not accept within 5 s
+# means a cold start
+t_resident_lost() {
+    local pid dir args
+    stop_residents
+    start_daemon resident-lost
+    args="pid=$D_PID local_port=$D_PORT options={\"so_rcvbuf\":65536}"
+    served_task local "$args"
+    wait_until 30 "a resident is started" test -n "$(resident_pids)"
+    pid=$(resident_pids)
+    dir=$(readlink "/proc/$pid/cwd")
+    wait_until 30 "the resident's socket" test -S "$dir/s"
+    stop_pid "$pid"
+
+    fake_resident "$dir" lost
+    served_task local "pid=$D_PID local_port=$D_PORT options={\"so_rcvbuf\":32768}" || true
+    expect_failed_with local "the resident executor (pid $FAKE) accepted the task but its answer was lost" \
+        "the outcome is unknown, so the task was not run again" "livetune_resident_executor: false"
+    expect_eq "$(daemon_opt "$D_PORT" so_rcvbuf)" 131072 "not run again cold: so_rcvbuf (the daemon's getsockopt)"
+    stop_pid "$FAKE"
+
+    fake_resident "$dir" hung
+    served_task local "pid=$D_PID local_port=$D_PORT options={\"so_rcvbuf\":32768}"
+    expect_eq "$(result local '.failed // false')" false "a hung resident: the task ran cold"
+    expect_eq "$(result local '.resident // "cold"')" cold "it ran cold"
+    expect_eq "$(daemon_opt "$D_PORT" so_rcvbuf)" 65536 "so_rcvbuf 32768 read back doubled (the daemon's getsockopt)"
+    stop_pid "$FAKE"
+    rm -f -- "$dir/s"
 }

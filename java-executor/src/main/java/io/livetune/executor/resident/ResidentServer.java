@@ -83,13 +83,26 @@ public final class ResidentServer {
             try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
                 server.bind(UnixDomainSocketAddress.of(shortPath(socket)), 16);
                 FileIdentity socketIdentity = FileIdentity.of(socket);
+                // SIGTERM ends the JVM without this method's finally: the hook removes the socket then
+                Thread removal = new Thread(() -> removeIfOurs(socket, socketIdentity), "livetune-resident-exit");
+                Runtime.getRuntime().addShutdownHook(removal);
                 try {
                     return acceptLoop(server, socket, socketIdentity);
                 } finally {
-                    if (Objects.equals(FileIdentity.of(socket), socketIdentity)) {
-                        Files.deleteIfExists(socket);
-                    }
+                    removeIfOurs(socket, socketIdentity);
+                    Runtime.getRuntime().removeShutdownHook(removal);
                 }
+            }
+        }
+    }
+
+    /** Removes the socket unless it is no longer the one we bound (then it is someone else's). */
+    private static void removeIfOurs(Path socket, FileIdentity identity) {
+        if (Objects.equals(FileIdentity.of(socket), identity)) {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                // a stale socket: the next resident or client finds nobody listening there
             }
         }
     }

@@ -300,6 +300,11 @@ class ResidentTest {
         Files.delete(dir.resolve("s"));
         assertTrue(resident.waitFor(START_SECONDS, TimeUnit.SECONDS), "ends when its socket is gone");
         assertTrue(log().contains("stopped: its socket"), log());
+
+        startServing("--idle-timeout", "120");
+        resident.destroy(); // SIGTERM
+        assertTrue(resident.waitFor(START_SECONDS, TimeUnit.SECONDS), "ends on SIGTERM");
+        assertFalse(Files.exists(dir.resolve("s")), "and removes its socket");
     }
 
     @Test

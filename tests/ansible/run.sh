@@ -45,6 +45,8 @@ REPO=$(cd "$HERE/../.." && pwd)
 . "$HERE/lib/tests_examples.sh"
 # shellcheck source=lib/tests_preload.sh
 . "$HERE/lib/tests_preload.sh"
+# shellcheck source=lib/tests_resident.sh
+. "$HERE/lib/tests_resident.sh"
 
 preflight() {
     [ "$(id -u)" = 0 ] || { log "tests/ansible/run.sh needs root (users, sshd, mount namespaces)"; exit 2; }
@@ -187,6 +189,16 @@ main() {
     run_test "preload_wrapper: playbook ssh non-root + sudo" t_preload_playbook ssh_user
     run_test "preload_wrapper: playbook ssh non-root + sudo, no pipelining" t_preload_playbook ssh_user pipelining_off
     run_test "persist: socket_option + memory_lock write the drop-in" t_persist
+
+    run_test "resident: -c local, 2nd task served by it, = cold, killed -> cold" t_resident local
+    run_test "resident: ssh non-root + sudo, the session ends with the task" t_resident ssh_user
+    run_test "resident: ssh root" t_resident ssh_root
+    run_test "resident: ssh non-root, no become: the user's own, in ~/.cache" t_resident ssh_user_nobecome "$TEST_USER"
+    run_test "resident: answer lost after accepted: outcome unknown, not re-run" t_resident_lost
+    run_test "resident: planted directory (owner) never used" t_resident_planted owner
+    run_test "resident: planted directory (mode 0755) never used" t_resident_planted mode
+    run_test "resident: variable off, no resident ever" t_resident_off
+    run_test "resident: idle timeout from the variable; a bad value refused" t_resident_idle
 
     log ""
     if [ "$FAILED" -gt 0 ]; then log "failed: ${FAILED_NAMES[*]}"; fi

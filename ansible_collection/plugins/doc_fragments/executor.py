@@ -21,6 +21,12 @@ options:
         naming the package to install.
       - Used on the controller only; it is not passed to the executor.
     type: path
+notes:
+  - With the host variable C(livetune_resident_executor=true) (default C(false)) the first task on a target
+    also starts a resident executor, a JVM that runs the next tasks of that target user without a JVM start,
+    and exits after C(livetune_resident_idle_timeout) seconds (default 60) without a task. It needs python3
+    on the target for its client and costs a JVM per target user while it lives; on any doubt a task runs
+    as without it. See docs/resident-executor.md in the collection's repository.
 attributes:
   action:
     support: full

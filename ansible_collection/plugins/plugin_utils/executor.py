@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import secrets
 import shlex
 import tempfile
@@ -57,6 +58,10 @@ STATUS_PREFIX = 'LIVETUNE-STATUS\t'
 # executor_run.sh's exit status when it printed a status line instead of starting java
 # (the executor's cli.ExitStatus.NOT_STARTED)
 STATUS_EXIT = 90
+
+# What the resident executor's client prints on stderr after the resident ran a task
+# (resources/resident/client.py in the jar); at -vvvv the result gets a `resident` key from it.
+_RESIDENT_LINE = re.compile(r'^livetune: served by the resident executor, pid (\d+)$', re.M)
 
 # become methods that cannot pass our stdin through (ansible itself never pipelines with su)
 _NO_STDIN_BECOME = frozenset(('su',))
@@ -189,6 +194,9 @@ class LivetuneAction(ActionBase):
     # so it is made on demand, not before every task.
     TRANSFERS_FILES = False
 
+    # the resident executor's idle timeout for this task, None when it is off (_resident_settings)
+    _resident = None
+
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(LivetuneAction, self).run(tmp, task_vars)
@@ -196,6 +204,7 @@ class LivetuneAction(ActionBase):
         try:
             args = dict(self._task.args)
             java = self._java_executable(args, task_vars)
+            self._resident = self._resident_settings(task_vars)
             payload = self._payload(args)
             result.update(self._run_executor(payload, java))
             self._fail_on_drift(result, task_vars)
@@ -243,6 +252,29 @@ class LivetuneAction(ActionBase):
         if not isinstance(java, str) or not java.startswith('/'):
             raise TaskFailure('java_executable: must be an absolute path on the target, got %r' % (java,))
         return java
+
+    def _resident_settings(self, task_vars):
+        """livetune_resident_executor and livetune_resident_idle_timeout (host/group/play vars).
+
+        Returns None when off (the default), else the idle timeout in seconds.
+        See docs/resident-executor.md.
+        """
+        wanted = task_vars.get('livetune_resident_executor', False)
+        try:
+            wanted = boolean(self._templar.template(wanted), strict=True)
+        except TypeError:
+            raise TaskFailure('livetune_resident_executor: must be a boolean, got %r' % (wanted,)) from None
+        if not wanted:
+            return None
+        idle = self._templar.template(task_vars.get('livetune_resident_idle_timeout', 60))
+        try:
+            seconds = int(idle)
+        except (TypeError, ValueError):
+            seconds = 0
+        if isinstance(idle, bool) or seconds < 1 or str(seconds) != str(idle).strip():
+            raise TaskFailure('livetune_resident_idle_timeout: must be a whole number of seconds >= 1, got %r'
+                              % (idle,))
+        return seconds
 
     def _payload(self, args):
         """Task arguments for the jar, plus the controller keys of the protocol.
@@ -293,6 +325,9 @@ class LivetuneAction(ActionBase):
             'lt_install': install or '',
             'lt_debug': '1' if display.verbosity >= 4 else '0',
         }
+        if self._resident is not None:  # off: the command is the same as without the feature
+            variables['lt_resident'] = '1'
+            variables['lt_resident_idle'] = str(self._resident)
         assignments = '\n'.join('%s=%s' % (k, shlex.quote(v)) for k, v in variables.items())
         cmd = assignments + '\n' + _remote_script()
         in_data = None if args_file else to_bytes(payload, errors="surrogate_or_strict")
@@ -405,6 +440,10 @@ class LivetuneAction(ActionBase):
         if word == 'unsupported-machine':
             return ('livetune runs on Linux x86_64 and aarch64 targets; this one is %s (uname -m), '
                     'so nothing was transferred or changed' % fields[0])
+        if word == 'resident-lost':
+            return ('the resident executor (pid %s) accepted the task but its answer was lost (%s): '
+                    'the outcome is unknown, so the task was not run again. Run it again (it is idempotent), '
+                    'or set livetune_resident_executor: false' % (fields[0], fields[1]))
         if word == 'mkdir-failed':
             return 'could not create the executor cache directory %s on the target' % fields[0]
         return 'the livetune executor could not be started: %s' % ' '.join(status)
@@ -455,6 +494,9 @@ class LivetuneAction(ActionBase):
             data['msg'] = 'the livetune executor exited with rc=%s: %s' % (rc, data.get('msg', stderr))
         elif rc == 1:
             data.setdefault('failed', True)
+        served = _RESIDENT_LINE.search(stderr)
+        if served and display.verbosity >= 4:
+            data['resident'] = {'pid': int(served.group(1))}
         if stderr:
             display.vvv('livetune executor stderr: %s' % stderr, host=self._play_context.remote_addr)
         data.setdefault('changed', False)

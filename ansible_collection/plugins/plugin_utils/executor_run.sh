@@ -12,6 +12,8 @@
 #   lt_args       file holding the module arguments; empty: they come on stdin
 #   lt_install    a jar just uploaded by the controller, to install first; may be empty
 #   lt_debug      1: say on stderr what is run
+#   lt_resident   1: ask the resident executor first, start one after a cold run (docs/resident-executor.md)
+#   lt_resident_idle  seconds the resident waits for a request before it exits
 # POSIX sh (dash, busybox ash): no `local`, no arrays, few forks, nothing read from stdin
 # before java (stdin carries the arguments).
 #
@@ -22,6 +24,7 @@
 
 # shellcheck disable=SC2154 # the lt_* inputs are assigned by executor.py
 : "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_debug=0}" "${lt_jvm_flags=}" "${lt_java_min:=17}"
+: "${lt_resident=0}" "${lt_resident_idle:=60}"
 # Everything we create (directories, jar, CDS archive) is for our user only.
 umask 077
 
@@ -53,17 +56,25 @@ lt_stat() {
 # write access for group or others, no ACL that could grant it. Anything else means
 # someone else could have put the jar (or the CDS archive) there: refuse, never repair.
 lt_check_private() {
-    [ -L "$1" ] && lt_unsafe "$1" symlink
-    lt_stat "$1" || lt_unsafe "$1" unreadable
+    lt_private "$1" "$2" || lt_unsafe "$1" "$lt_why" "$lt_why_detail"
+}
+
+# Whether $1 is ours alone (type $2: d or -); if not, lt_why says why (lt_unsafe's reasons).
+lt_private() {
+    lt_why=
+    lt_why_detail=
+    if [ -L "$1" ]; then lt_why=symlink; return 1; fi
+    lt_stat "$1" || { lt_why=unreadable; return 1; }
     case $lt_mode in
         "$2"*) ;;
-        *) lt_unsafe "$1" type ;;
+        *) lt_why="type"; return 1 ;;
     esac
-    [ "$lt_owner" = "$lt_uid" ] || lt_unsafe "$1" owner "$lt_owner"
+    if [ "$lt_owner" != "$lt_uid" ]; then lt_why=owner lt_why_detail=$lt_owner; return 1; fi
     case $lt_mode in
-        ?????w* | ????????w*) lt_unsafe "$1" writable ;;
-        ??????????+*) lt_unsafe "$1" acl ;;
+        ?????w* | ????????w*) lt_why=writable; return 1 ;;
+        ??????????+*) lt_why=acl; return 1 ;;
     esac
+    return 0
 }
 
 # Every directory above the cache must be owned by root or by us, and not writable by
@@ -271,6 +282,77 @@ lt_cds_start_maker() {
     exec 9>&-
 }
 
+# The resident executor (docs/resident-executor.md), with lt_resident=1: one JVM per target
+# user, in a directory of the cache keyed like the CDS archive (jar sha256 and JVM build), that
+# serves the next tasks over a UNIX socket. Any doubt before it accepted a task means a cold
+# start; a resident is never started or asked when its directory is not ours alone (mode 0700).
+# Sets lt_rdir (empty: no resident for this task).
+lt_resident_prepare() {
+    lt_rdir=
+    lt_rargs=
+    # no key (a JVM whose build cannot be told): cold, as without
+    [ "$lt_resident" = 1 ] && [ -n "${lt_key:-}" ] || return 0
+    command -v python3 >/dev/null 2>&1 || return 0  # the client's language: without it, no resident
+    lt_rdir=$lt_dir/r${lt_key%% *}
+    [ -d "$lt_rdir" ] || mkdir -- "$lt_rdir" 2>/dev/null  # 0700 by the umask
+    lt_private "$lt_rdir" drwx------ || lt_rdir=
+}
+
+# Asks the resident to run the task; exits with its answer when it accepted it, returns when
+# it did not (the client exits 91, cli.ExitStatus.NOT_SERVED). The arguments go through a file
+# so that a cold start after a refusal still has them (stdin can be read once).
+lt_resident_ask() {
+    if [ ! -S "$lt_rdir/s" ] || ! lt_private "$lt_rdir/client.py" -; then return 0; fi
+    if [ -z "$lt_args" ]; then
+        lt_rargs=$(mktemp "$lt_rdir/.args.XXXXXX") && cat >"$lt_rargs" || return 0
+        lt_args=$lt_rargs
+    fi
+    python3 -I -S "$lt_rdir/client.py" "$lt_rdir" "$lt_module" "$lt_args"
+    lt_rc=$?
+    [ "$lt_rc" = 91 ] && return 0
+    if [ -n "$lt_rargs" ]; then rm -f -- "$lt_rargs"; fi
+    exit "$lt_rc"
+}
+
+# The cold run of a task with lt_resident=1 ("$@": java's arguments), then a resident started
+# for the next tasks (and the copy of the arguments lt_resident_ask made removed): after the
+# task's own JVM, so that the two do not compete for the CPU.
+lt_resident_cold() {
+    if [ -n "$lt_args" ]; then
+        "$lt_javabin" "$@" </dev/null
+    else
+        "$lt_javabin" "$@"
+    fi
+    lt_rc=$?
+    if [ -n "$lt_rargs" ]; then rm -f -- "$lt_rargs"; fi
+    lt_resident_start
+    exit "$lt_rc"
+}
+
+# Starts the resident detached from the task: a session of its own (setsid), every standard
+# descriptor on /dev/null, so that ssh, sudo or the local connection end with the task. The
+# resident locks its directory: one started while another serves exits at once.
+lt_resident_start() {
+    command -v setsid >/dev/null 2>&1 || return 0
+    # jvm.flags stop the JIT at C1, right for a JVM that lives a fraction of a second; one that
+    # serves many tasks gains from C2 (a warm request: ~110 ms at C1, ~40 ms with C2). The later
+    # flag wins. A heap that starts small and is capped keeps its RSS near 100 MB (the default
+    # initial heap, 1/64 of the RAM, let it grow to 200 MB over 1,000 tasks for nothing).
+    # (bench/resident_soak.py runs its resident with these flags too.)
+    lt_resident_jvm='-XX:TieredStopAtLevel=4 -Xms8m -Xmx256m'
+    # shellcheck disable=SC2086 # the flags are split on purpose
+    set -- $lt_jvm_flags $lt_resident_jvm -Xlog:disable -Xlog:all=error:stderr \
+        -Djna.nosys=true -Dlivetune.jna.dir="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna"
+    if [ -n "$lt_aot" ]; then
+        if [ -f "$lt_cds" ]; then set -- "$@" -XX:AOTCache="$lt_cds"; fi
+    elif [ -n "$lt_cds" ] && [ -f "$lt_cds" ]; then
+        set -- "$@" -Xshare:auto -XX:SharedArchiveFile="$lt_cds"
+    fi
+    if [ "$lt_debug" = 1 ]; then echo "livetune: starting the resident executor in $lt_rdir" >&2; fi
+    (cd -- "$lt_rdir" && exec setsid "$lt_javabin" "$@" -jar "$lt_jar" resident --dir . \
+        --idle-timeout "$lt_resident_idle") </dev/null >/dev/null 2>&1 &
+}
+
 lt_main() {
     lt_uid=$(id -u)
     if [ "$lt_uid" = 0 ]; then
@@ -309,6 +391,8 @@ lt_main() {
         lt_status old-java "$lt_javabin" "$lt_major" "$lt_os" "$lt_os_like"
     fi
     lt_cds_prepare
+    lt_resident_prepare
+    if [ -n "$lt_rdir" ]; then lt_resident_ask; fi
 
     # JVM logging: errors only, on stderr. stdout carries nothing but the executor's JSON,
     # and under a tty (sudo requiretty) stderr joins stdout. (-Xshare cannot go with an AOT cache.)
@@ -327,6 +411,7 @@ lt_main() {
     set -- "$@" -jar "$lt_jar" ansible "$lt_module"
     if [ -n "$lt_args" ]; then set -- "$@" --args-file "$lt_args"; fi
     if [ "$lt_debug" = 1 ]; then echo "livetune: $lt_javabin $*" >&2; fi
+    if [ -n "$lt_rdir" ]; then lt_resident_cold "$@"; fi
     if [ -n "$lt_args" ]; then exec "$lt_javabin" "$@" </dev/null; fi
     exec "$lt_javabin" "$@"
 }

@@ -6,6 +6,7 @@ import io.livetune.executor.cli.Io;
 import io.livetune.executor.cli.LockCommand;
 import io.livetune.executor.cli.OptionsCommand;
 import io.livetune.executor.cli.PreloadCommand;
+import io.livetune.executor.cli.ResidentCommand;
 import io.livetune.executor.cli.SchemaCommand;
 import io.livetune.executor.cli.SetCommand;
 import io.livetune.executor.cli.SocketsCommand;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Command;
             "  java -jar livetune-executor.jar lock --unit postgresql.service --check",
             "  java -jar livetune-executor.jar preload --unit redis-server --backlog 4096 --check --diff",
             "  java -jar livetune-executor.jar options",
+            "  java -jar livetune-executor.jar resident --dir ~/.cache/livetune/SHA/r123 --idle-timeout 60",
             "  echo '{\"pid\": 1234, \"backlog\": 4096}' | java -jar livetune-executor.jar ansible socket_option"})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -75,6 +77,7 @@ public final class Main implements Runnable {
         subcommands.put("preload", PreloadCommand::new);
         subcommands.put("options", OptionsCommand::new);
         subcommands.put("schema", SchemaCommand::new);
+        subcommands.put("resident", streams -> new ResidentCommand(streams, Main::run));
         CommandLine commandLine = new CommandLine(new Main());
         // Building a picocli command reflects over its class, which costs tens of ms per command;
         // every Ansible task starts a JVM, so only the command asked for is built.

@@ -21,7 +21,12 @@ public enum ExitStatus {
      * Never the jar's: executor_run.sh did not start java, and printed one LIVETUNE-STATUS line
      * saying why (the jar is missing, the cache is unsafe, no usable java).
      */
-    NOT_STARTED(90);
+    NOT_STARTED(90),
+    /**
+     * Never the jar's, never the task's: the resident executor's client (resources/resident/client.py)
+     * could not have the task accepted by a resident, so executor_run.sh runs it cold instead.
+     */
+    NOT_SERVED(91);
 
     private final int code;
 

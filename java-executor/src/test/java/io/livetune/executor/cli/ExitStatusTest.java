@@ -41,6 +41,18 @@ class ExitStatusTest {
     }
 
     @Test
+    void theResidentClientAndTheScriptAgreeOnNotServed() throws IOException {
+        String client = Files.readString(repository().resolve("java-executor/src/main/resources/resident/client.py"));
+        assertTrue(client.contains("NOT_SERVED = " + ExitStatus.NOT_SERVED.code() + "\n"), "client.py's fallback status");
+        assertTrue(client.contains("NOT_STARTED = " + ExitStatus.NOT_STARTED.code() + "\n"), "client.py's lost answer");
+        String script = Files.readString(repository().resolve("ansible_collection/plugins/plugin_utils/executor_run.sh"));
+        assertTrue(script.contains("[ \"$lt_rc\" = " + ExitStatus.NOT_SERVED.code() + " ] && return 0"),
+                "executor_run.sh starts the task cold on NOT_SERVED");
+        String plugin = Files.readString(repository().resolve("ansible_collection/plugins/plugin_utils/executor.py"));
+        assertTrue(plugin.contains("word == 'resident-lost'"), "executor.py words the lost answer");
+    }
+
+    @Test
     void theProtocolDocumentListsEveryStatus() throws IOException {
         String doc = Files.readString(repository().resolve("docs/executor-protocol.md"));
         for (ExitStatus status : ExitStatus.values()) {

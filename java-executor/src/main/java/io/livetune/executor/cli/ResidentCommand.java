@@ -1,0 +1,67 @@
+package io.livetune.executor.cli;
+
+import io.livetune.executor.resident.Limits;
+import io.livetune.executor.resident.RequestRunner;
+import io.livetune.executor.resident.ResidentServer;
+import java.io.IOException;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** The resident executor (docs/resident-executor.md): executor_run.sh starts it with livetune_resident_executor. */
+@Command(name = "resident", mixinStandardHelpOptions = true,
+        description = {"Serve Ansible tasks from one JVM over a UNIX socket in DIR (its socket 's'), one at a time, "
+                + "each as a fresh `ansible MODULE` run. DIR must be a directory of this user's, mode 0700; only "
+                + "this user and root are served. Exits after --idle-timeout without a request, after "
+                + "--max-requests, when its jar or socket is gone or replaced, or after a request that threw an "
+                + "Error. executor_run.sh starts it when the variable livetune_resident_executor is true."})
+public final class ResidentCommand implements Callable<Integer> {
+    private final Io io;
+    private final RequestRunner runner;
+
+    @Option(names = "--dir", required = true, paramLabel = "DIR", description = "The private directory of its socket.")
+    private Path dir;
+
+    @Option(names = "--idle-timeout", paramLabel = "SECONDS", defaultValue = "60",
+            description = "Exit after this many seconds without a request (default: ${DEFAULT-VALUE}).")
+    private int idleSeconds;
+
+    @Option(names = "--max-requests", paramLabel = "N", defaultValue = "" + Limits.DEFAULT_MAX_REQUESTS,
+            description = "Exit after serving N requests (default: ${DEFAULT-VALUE}).")
+    private int maxRequests;
+
+    @Option(names = "--jar", paramLabel = "FILE",
+            description = "The jar whose replacement ends the resident (default: the one it runs from).")
+    private Path jar;
+
+    public ResidentCommand(Io io, RequestRunner runner) {
+        this.io = io;
+        this.runner = runner;
+    }
+
+    @Override
+    public Integer call() throws IOException, URISyntaxException {
+        if (idleSeconds < 1 || maxRequests < 1) {
+            io.err().println("error: --idle-timeout and --max-requests must be at least 1");
+            return ExitStatus.USAGE.code();
+        }
+        if (jar == null) {
+            jar = Path.of(ResidentCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        }
+        ResidentServer server;
+        String stopped;
+        try {
+            server = new ResidentServer(dir, jar, Limits.of(Duration.ofSeconds(idleSeconds), maxRequests), runner,
+                    ExitStatus.INTERNAL_ERROR.code(), io.err());
+            stopped = server.serve();
+        } catch (IOException e) {
+            io.err().println("error: " + e.getMessage());
+            return ExitStatus.FAILED.code();
+        }
+        io.err().println("livetune resident: stopped: " + stopped);
+        return ExitStatus.OK.code();
+    }
+}

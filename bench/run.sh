@@ -166,22 +166,33 @@ for i in range(int(pairs) + 1):  # pair 0 warms up (jar transfer, class-data arc
     lines.append((second % d).rstrip("\n"))
 open(out, "w").write("\n".join(lines) + "\n")
 PY
+        # The resident executor (docs/resident-executor.md), opt-in: the same playbook with
+        # livetune_resident_executor=true, after two warm-up tasks (the first runs cold and
+        # starts the resident; the second is served by it), each JDK its own resident.
         for java in "${BENCH_JAVAS[@]}"; do
-            jdk="JDK $(java_major "$java")"
-            echo
-            echo "-- $jdk ($java): the playbook, socket_option and sysctl alternating"
-            extra=()
-            [ "$java" = "$JAVA" ] || extra=(-e "livetune_java=$java")
-            # A first task puts the jar on the target and starts the archive maker, which
-            # works in the background: wait for it, or the first pairs would run beside it.
-            ansible -i "$STATE/inventory" all -m livetune.process.socket_option "${extra[@]}" \
-                -a "{\"pidfile\": \"$STATE/a.pid\", \"protocol\": \"tcp\", \"state\": \"listen\", \"local_port\": $port_a, \"backlog\": 128}" \
-                >"$STATE/a-warm.log" 2>&1 || { echo "bench (a): the warm-up task failed:" >&2; tail -5 "$STATE/a-warm.log" >&2; }
-            wait_for_archive_maker "/var/cache/livetune/$JAR_SHA"
-            if ANSIBLE_CALLBACK_PLUGINS=$ROOT/bench/callback_plugins ANSIBLE_CALLBACKS_ENABLED=task_times \
-               LIVETUNE_BENCH_TIMES=$STATE/times.json \
-               ansible-playbook -i "$STATE/inventory" "$STATE/bench-a.yml" "${extra[@]}" >"$STATE/a.log" 2>&1; then
-                python3 - "$STATE/times.json" "$RESULTS" "$jdk" <<'PY'
+            for mode in cold resident; do
+                jdk="JDK $(java_major "$java")"
+                label=$jdk
+                extra=()
+                [ "$java" = "$JAVA" ] || extra=(-e "livetune_java=$java")
+                if [ "$mode" = resident ]; then
+                    extra+=(-e livetune_resident_executor=true)
+                    label="$jdk, resident executor"
+                fi
+                echo
+                echo "-- $label ($java): the playbook, socket_option and sysctl alternating"
+                # A first task puts the jar on the target and starts the archive maker, which
+                # works in the background: wait for it, or the first pairs would run beside it.
+                for _ in 1 2; do
+                    ansible -i "$STATE/inventory" all -m livetune.process.socket_option "${extra[@]}" \
+                        -a "{\"pidfile\": \"$STATE/a.pid\", \"protocol\": \"tcp\", \"state\": \"listen\", \"local_port\": $port_a, \"backlog\": 128}" \
+                        >"$STATE/a-warm.log" 2>&1 || { echo "bench (a): the warm-up task failed:" >&2; tail -5 "$STATE/a-warm.log" >&2; }
+                    wait_for_archive_maker "/var/cache/livetune/$JAR_SHA"
+                done
+                if ANSIBLE_CALLBACK_PLUGINS=$ROOT/bench/callback_plugins ANSIBLE_CALLBACKS_ENABLED=task_times \
+                   LIVETUNE_BENCH_TIMES=$STATE/times.json \
+                   ansible-playbook -i "$STATE/inventory" "$STATE/bench-a.yml" "${extra[@]}" >"$STATE/a.log" 2>&1; then
+                    python3 - "$STATE/times.json" "$RESULTS" "$label" <<'PY'
 import json, statistics, sys
 recs = json.load(open(sys.argv[1]))
 jdk = sys.argv[3]
@@ -209,11 +220,12 @@ with open(sys.argv[2], "a") as f:
     f.write("(a) socket_option / sysctl per task (median ratio), %s\t%.2f  (%.3f s vs %.3f s)\t<= 0.8\n"
             % (jdk, mr, mso, msc))
 PY
-            else
-                echo "bench (a): the playbook failed ($jdk):" >&2
-                tail -30 "$STATE/a.log" >&2
-                errors=$((errors + 1))
-            fi
+                else
+                    echo "bench (a): the playbook failed ($label):" >&2
+                    tail -30 "$STATE/a.log" >&2
+                    errors=$((errors + 1))
+                fi
+            done
         done
         sshd_stop
 
@@ -391,7 +403,9 @@ PY
                 [ "$java" = "$JAVA" ] || extra=(-e "livetune_java=$java")
                 echo
                 echo "-- $jdk ($java): $FLEET_ROUNDS rounds of: every cache emptied; socket_option (first run:" \
-                     "jar transferred, archive made); sysctl; socket_option again (cached); sysctl"
+                     "jar transferred, archive made); sysctl; socket_option again (cached); sysctl;" \
+                     "socket_option with livetune_resident_executor twice (the first starts the residents," \
+                     "the second is measured)"
                 ok=1
                 for round in $(seq 1 "$FLEET_ROUNDS"); do
                     fleet_forget_jars
@@ -400,7 +414,9 @@ PY
                         fleet_wait_archives "$round" &&
                         fleet_play sysctl "$round" sc-first &&
                         fleet_play socket_option "$round" so-cached "${extra[@]}" &&
-                        fleet_play sysctl "$round" sc-cached; }; then
+                        fleet_play sysctl "$round" sc-cached &&
+                        fleet_play socket_option "$round" so-resident-start "${extra[@]}" -e livetune_resident_executor=true &&
+                        fleet_play socket_option "$round" so-resident "${extra[@]}" -e livetune_resident_executor=true; }; then
                         ok=0
                         break
                     fi
@@ -419,20 +435,26 @@ def task_time(label, r):
                  % (r, label, len(recs), fleet, ["%s %s" % (x["host"], x.get("msg") or "changed") for x in bad][:3]))
     return max(x["seconds"] for x in recs)
 
-t = {label: [task_time(label, r) for r in range(1, rounds + 1)] for label in ("so-first", "sc-first", "so-cached", "sc-cached")}
-print("round  socket_option first  sysctl   ratio   socket_option cached  sysctl   ratio")
+labels = ("so-first", "sc-first", "so-cached", "sc-cached", "so-resident")
+t = {label: [task_time(label, r) for r in range(1, rounds + 1)] for label in labels}
+print("round  socket_option first  sysctl   ratio   socket_option cached  sysctl   ratio   resident executor  ratio")
 for i in range(rounds):
-    print("%5d  %17.2f s  %5.2f s  %5.2f  %18.2f s  %5.2f s  %5.2f" % (
+    print("%5d  %17.2f s  %5.2f s  %5.2f  %18.2f s  %5.2f s  %5.2f  %15.2f s  %5.2f" % (
         i + 1, t["so-first"][i], t["sc-first"][i], t["so-first"][i] / t["sc-first"][i],
-        t["so-cached"][i], t["sc-cached"][i], t["so-cached"][i] / t["sc-cached"][i]))
+        t["so-cached"][i], t["sc-cached"][i], t["so-cached"][i] / t["sc-cached"][i],
+        t["so-resident"][i], t["so-resident"][i] / t["sc-cached"][i]))
 first = statistics.median(a / b for a, b in zip(t["so-first"], t["sc-first"]))
 cached = statistics.median(a / b for a, b in zip(t["so-cached"], t["sc-cached"]))
+resident = statistics.median(a / b for a, b in zip(t["so-resident"], t["sc-cached"]))
 m = {k: statistics.median(v) for k, v in t.items()}
-print("median of per-round ratios: first run %.2f, cached %.2f (%d rounds)" % (first, cached, rounds))
+print("median of per-round ratios: first run %.2f, cached %.2f, cached with the resident executor %.2f (%d rounds)"
+      % (first, cached, resident, rounds))
 with open(results, "a") as f:
     f.write("(h) fleet of %d, forks %s: socket_option / sysctl, first run (jar transferred), %s\t%.2f  (%.2f s vs %.2f s)\t<= 1.2\n"
             % (fleet, forks, jdk, first, m["so-first"], m["sc-first"]))
     f.write("    same, cached, %s\t%.2f  (%.2f s vs %.2f s)\t<= 0.8\n" % (jdk, cached, m["so-cached"], m["sc-cached"]))
+    f.write("    same, cached, resident executor (opt-in), %s\t%.2f  (%.2f s vs %.2f s)\t<= 0.8\n"
+            % (jdk, resident, m["so-resident"], m["sc-cached"]))
 PY
                     echo "bench (h): the fleet measurement failed ($jdk)" >&2
                     errors=$((errors + 1))

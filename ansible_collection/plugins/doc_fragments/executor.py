@@ -24,9 +24,10 @@ options:
 notes:
   - With the host variable C(livetune_resident_executor=true) (default C(false)) the first task on a target
     also starts a resident executor, a JVM that runs the next tasks of that target user without a JVM start,
-    and exits after C(livetune_resident_idle_timeout) seconds (default 60) without a task. It needs python3
-    on the target for its client and costs a JVM per target user while it lives; on any doubt a task runs
-    as without it. See docs/resident-executor.md in the collection's repository.
+    and exits after C(livetune_resident_idle_timeout) seconds (default 60) without a task. Its client runs on
+    the Python ansible uses on the target (C(ansible_python_interpreter) or the discovered one, else
+    C(python3) on C(PATH)); it costs a JVM per target user while it lives; on any doubt a task runs as
+    without it. See docs/resident-executor.md in the collection's repository.
 attributes:
   action:
     support: full

@@ -196,6 +196,8 @@ class LivetuneAction(ActionBase):
 
     # the resident executor's idle timeout for this task, None when it is off (_resident_settings)
     _resident = None
+    # the Python its client runs on: the one ansible uses on this host, if known (_resident_python)
+    _resident_python = ''
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -205,6 +207,8 @@ class LivetuneAction(ActionBase):
             args = dict(self._task.args)
             java = self._java_executable(args, task_vars)
             self._resident = self._resident_settings(task_vars)
+            if self._resident is not None:
+                self._resident_python = self._interpreter(task_vars)
             payload = self._payload(args)
             result.update(self._run_executor(payload, java))
             self._fail_on_drift(result, task_vars)
@@ -276,6 +280,20 @@ class LivetuneAction(ActionBase):
                               % (idle,))
         return seconds
 
+    def _interpreter(self, task_vars):
+        """The target's Python as ansible knows it: ansible_python_interpreter when it names
+        a path, else the one interpreter discovery found; '' when neither (the script then
+        looks for python3 on PATH, which may be a slower wrapper such as a pyenv shim)."""
+        configured = task_vars.get('ansible_python_interpreter')
+        if configured is not None:
+            configured = self._templar.template(configured)
+        if isinstance(configured, str) and configured.startswith('/'):
+            return configured
+        discovered = (task_vars.get('ansible_facts') or {}).get('discovered_interpreter_python')
+        if isinstance(discovered, str) and discovered.startswith('/'):
+            return discovered
+        return ''
+
     def _payload(self, args):
         """Task arguments for the jar, plus the controller keys of the protocol.
 
@@ -328,6 +346,7 @@ class LivetuneAction(ActionBase):
         if self._resident is not None:  # off: the command is the same as without the feature
             variables['lt_resident'] = '1'
             variables['lt_resident_idle'] = str(self._resident)
+            variables['lt_python'] = self._resident_python
         assignments = '\n'.join('%s=%s' % (k, shlex.quote(v)) for k, v in variables.items())
         cmd = assignments + '\n' + _remote_script()
         in_data = None if args_file else to_bytes(payload, errors="surrogate_or_strict")

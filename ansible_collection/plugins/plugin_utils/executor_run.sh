@@ -14,6 +14,7 @@
 #   lt_debug      1: say on stderr what is run
 #   lt_resident   1: ask the resident executor first, start one after a cold run (docs/resident-executor.md)
 #   lt_resident_idle  seconds the resident waits for a request before it exits
+#   lt_python     the Python ansible uses on this host (for the resident's client); may be empty
 # POSIX sh (dash, busybox ash): no `local`, no arrays, few forks, nothing read from stdin
 # before java (stdin carries the arguments).
 #
@@ -24,7 +25,7 @@
 
 # shellcheck disable=SC2154 # the lt_* inputs are assigned by executor.py
 : "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_debug=0}" "${lt_jvm_flags=}" "${lt_java_min:=17}"
-: "${lt_resident=0}" "${lt_resident_idle:=60}"
+: "${lt_resident=0}" "${lt_resident_idle:=60}" "${lt_python=}"
 # Everything we create (directories, jar, CDS archive) is for our user only.
 umask 077
 
@@ -292,7 +293,13 @@ lt_resident_prepare() {
     lt_rargs=
     # no key (a JVM whose build cannot be told): cold, as without
     [ "$lt_resident" = 1 ] && [ -n "${lt_key:-}" ] || return 0
-    command -v python3 >/dev/null 2>&1 || return 0  # the client's language: without it, no resident
+    # the client's language: the Python ansible uses on this host, else python3 on PATH
+    if [ -n "$lt_python" ] && [ -x "$lt_python" ]; then
+        lt_py=$lt_python
+    else
+        command -v python3 >/dev/null 2>&1 || return 0 # no Python: no resident
+        lt_py=python3
+    fi
     lt_rdir=$lt_dir/r${lt_key%% *}
     [ -d "$lt_rdir" ] || mkdir -- "$lt_rdir" 2>/dev/null  # 0700 by the umask
     lt_private "$lt_rdir" drwx------ || lt_rdir=
@@ -307,7 +314,8 @@ lt_resident_ask() {
         lt_rargs=$(mktemp "$lt_rdir/.args.XXXXXX") && cat >"$lt_rargs" || return 0
         lt_args=$lt_rargs
     fi
-    python3 -I -S "$lt_rdir/client.py" "$lt_rdir" "$lt_module" "$lt_args"
+    if [ "$lt_debug" = 1 ]; then echo "livetune: asking the resident executor through $lt_py" >&2; fi
+    "$lt_py" -I -S "$lt_rdir/client.py" "$lt_rdir" "$lt_module" "$lt_args"
     lt_rc=$?
     [ "$lt_rc" = 91 ] && return 0
     if [ -n "$lt_rargs" ]; then rm -f -- "$lt_rargs"; fi

@@ -70,8 +70,13 @@ t_resident() {
     expect_eq "$(stat -c '%a %U' "$(readlink "/proc/$pid/cwd")")" "700 $user" "its directory's mode and owner"
     expect_eq "$(stat -c '%U' "/proc/$pid")" "$user" "the resident's user"
 
+    : >"$WORK/vvvv.log"
     served_task "$host" "$args"
     expect_eq "$(result "$host" .resident.pid)" "$pid" "the second task was served by the resident (its pid)"
+    # every test host has ansible_python_interpreter=/usr/bin/python3 (lib/hosts.sh): the
+    # client runs on it, not on whatever python3 comes first on the target's PATH
+    expect_contains "$(cat "$WORK/vvvv.log")" "livetune: asking the resident executor through /usr/bin/python3" \
+        "the client's Python is ansible's"
     expect_eq "$(result "$host" .changed)" false "second task unchanged"
     served=$(module_keys "$host")
     adhoc "$host" "$args"

@@ -263,14 +263,14 @@ class LivetuneAction(ActionBase):
         Returns None when off (the default), else the idle timeout in seconds.
         See docs/resident-executor.md.
         """
-        wanted = task_vars.get('livetune_resident_executor', False)
+        wanted = self._templated(task_vars.get('livetune_resident_executor', False))
         try:
-            wanted = boolean(self._templar.template(wanted), strict=True)
+            wanted = boolean(wanted, strict=True)
         except TypeError:
             raise TaskFailure('livetune_resident_executor: must be a boolean, got %r' % (wanted,)) from None
         if not wanted:
             return None
-        idle = self._templar.template(task_vars.get('livetune_resident_idle_timeout', 60))
+        idle = self._templated(task_vars.get('livetune_resident_idle_timeout', 60))
         try:
             seconds = int(idle)
         except (TypeError, ValueError):
@@ -280,13 +280,15 @@ class LivetuneAction(ActionBase):
                               % (idle,))
         return seconds
 
+    def _templated(self, value):
+        """A host variable's value, templated when it is text (a bool or a number is as given)."""
+        return self._templar.template(value) if isinstance(value, str) else value
+
     def _interpreter(self, task_vars):
         """The target's Python as ansible knows it: ansible_python_interpreter when it names
         a path, else the one interpreter discovery found; '' when neither (the script then
         looks for python3 on PATH, which may be a slower wrapper such as a pyenv shim)."""
-        configured = task_vars.get('ansible_python_interpreter')
-        if configured is not None:
-            configured = self._templar.template(configured)
+        configured = self._templated(task_vars.get('ansible_python_interpreter'))
         if isinstance(configured, str) and configured.startswith('/'):
             return configured
         discovered = (task_vars.get('ansible_facts') or {}).get('discovered_interpreter_python')

@@ -495,3 +495,44 @@ def test_json_that_says_failed_keeps_its_own_message_whatever_the_exit_status():
 def test_a_missing_changed_key_is_false():
     action = make_action(answers=[answer(json.dumps({'msg': 'nothing to do'}))])
     assert action.run(task_vars={})['changed'] is False
+
+
+# -- the resident executor (docs/resident-executor.md) ----------------------------------------
+
+
+def test_resident_off_by_default_sends_none_of_its_variables():
+    action = make_action()
+    action.run(task_vars={})
+    (variables, _, _, _), = sent_commands(action)
+    assert not [name for name in variables if name.startswith(('lt_resident', 'lt_python'))]
+
+
+def test_resident_on_passes_its_idle_timeout_and_ansibles_python():
+    action = make_action()
+    action.run(task_vars={'livetune_resident_executor': True, 'livetune_resident_idle_timeout': 120,
+                          'ansible_python_interpreter': '/usr/bin/python3'})
+    (variables, _, _, _), = sent_commands(action)
+    assert (variables['lt_resident'], variables['lt_resident_idle'], variables['lt_python']) == \
+        ('1', '120', '/usr/bin/python3')
+
+
+def test_resident_client_python_falls_back_to_the_discovered_one_then_to_path():
+    action = make_action()
+    action.run(task_vars={'livetune_resident_executor': 'yes', 'ansible_python_interpreter': 'auto_silent',
+                          'ansible_facts': {'discovered_interpreter_python': '/usr/bin/python3.11'}})
+    (variables, _, _, _), = sent_commands(action)
+    assert variables['lt_python'] == '/usr/bin/python3.11'
+
+    action = make_action()
+    action.run(task_vars={'livetune_resident_executor': True})
+    (variables, _, _, _), = sent_commands(action)
+    assert variables['lt_python'] == ''
+
+
+@pytest.mark.parametrize('idle', [0, -5, '1.5', 'soon', True])
+def test_resident_idle_timeout_must_be_whole_seconds(idle):
+    action = make_action()
+    result = action.run(task_vars={'livetune_resident_executor': True, 'livetune_resident_idle_timeout': idle})
+    assert result['failed'] is True
+    assert result['msg'].startswith('livetune_resident_idle_timeout: must be a whole number of seconds >= 1')
+    assert not sent_commands(action)

@@ -503,7 +503,7 @@ def test_a_missing_changed_key_is_false():
 def test_resident_off_by_default_sends_none_of_its_variables():
     action = make_action()
     action.run(task_vars={})
-    (variables, _, _, _), = sent_commands(action)
+    variables = sent_commands(action)[0].variables
     assert not [name for name in variables if name.startswith(('lt_resident', 'lt_python'))]
 
 
@@ -511,7 +511,7 @@ def test_resident_on_passes_its_idle_timeout_and_ansibles_python():
     action = make_action()
     action.run(task_vars={'livetune_resident_executor': True, 'livetune_resident_idle_timeout': 120,
                           'ansible_python_interpreter': '/usr/bin/python3'})
-    (variables, _, _, _), = sent_commands(action)
+    variables = sent_commands(action)[0].variables
     assert (variables['lt_resident'], variables['lt_resident_idle'], variables['lt_python']) == \
         ('1', '120', '/usr/bin/python3')
 
@@ -520,12 +520,12 @@ def test_resident_client_python_falls_back_to_the_discovered_one_then_to_path():
     action = make_action()
     action.run(task_vars={'livetune_resident_executor': 'yes', 'ansible_python_interpreter': 'auto_silent',
                           'ansible_facts': {'discovered_interpreter_python': '/usr/bin/python3.11'}})
-    (variables, _, _, _), = sent_commands(action)
+    variables = sent_commands(action)[0].variables
     assert variables['lt_python'] == '/usr/bin/python3.11'
 
     action = make_action()
     action.run(task_vars={'livetune_resident_executor': True})
-    (variables, _, _, _), = sent_commands(action)
+    variables = sent_commands(action)[0].variables
     assert variables['lt_python'] == ''
 
 

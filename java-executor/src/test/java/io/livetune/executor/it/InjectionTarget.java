@@ -98,6 +98,19 @@ final class InjectionTarget implements AutoCloseable {
         return target;
     }
 
+    /**
+     * Returns once the process sleeps in the kernel again (state S in /proc/PID/stat, or it
+     * has exited): its context switch into that sleep has been counted. After an injection the
+     * target finishes resuming on its own time, after the injector has let go (a nanosleep
+     * goes back to sleep through restart_syscall; its wchan then reads do_syscall_64).
+     */
+    void awaitAsleep() {
+        Await.until(() -> {
+            String stat = procFile(pid, "stat");
+            return stat.isEmpty() ? "gone" : stat.substring(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+        }, state -> state.equals("S") || state.equals("gone"), "pid " + pid + " asleep (state S)", 10);
+    }
+
     private static String comm(long pid) {
         return procFile(pid, "comm");
     }

@@ -93,6 +93,7 @@ class MemoryLockTest extends LiveProcessTest {
         assertEquals(1, locked.diff().size());
         assertTrue(locked.diff().get(0).get("before").asText().contains("locked_kb: 0"), locked.toString());
 
+        sleep.awaitAsleep(); // back asleep after the lock's injection
         long switches = ProcMemory.contextSwitches(sleep.pid());
         ExecutorResult again = memoryLock(lock);
         assertFalse(again.changed(), "idempotent" + again);

@@ -22,6 +22,10 @@ options:
       - Used on the controller only; it is not passed to the executor.
     type: path
 notes:
+  - On a target's first task with a JVM, the target makes a class-data archive (JDK 25 and later, an
+    ahead-of-time cache) in the background for the tasks after it. Its maker first waits for a second in which
+    at least 0.9 of a CPU is idle, for at most C(livetune_archive_idle_wait) seconds (host variable, default 60;
+    C(0) starts it at once), then runs at the lowest CPU priority. Tasks run without the archive until it is made.
   - With the host variable C(livetune_resident_executor=true) (default C(false)) the first task on a target
     also starts a resident executor, a JVM that runs the next tasks of that target user without a JVM start,
     and exits after C(livetune_resident_idle_timeout) seconds (default 60) without a task. Its client runs on

@@ -198,6 +198,8 @@ class LivetuneAction(ActionBase):
     _resident = None
     # the Python its client runs on: the one ansible uses on this host, if known (_resident_python)
     _resident_python = ''
+    # seconds the archive maker waits for an idle CPU on the target (_archive_idle_wait)
+    _archive_idle_wait = 60
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
@@ -207,6 +209,7 @@ class LivetuneAction(ActionBase):
             args = dict(self._task.args)
             java = self._java_executable(args, task_vars)
             self._resident = self._resident_settings(task_vars)
+            self._archive_idle_wait = self._archive_idle_wait_setting(task_vars)
             if self._resident is not None:
                 self._resident_python = self._interpreter(task_vars)
             payload = self._payload(args)
@@ -280,6 +283,19 @@ class LivetuneAction(ActionBase):
                               % (idle,))
         return seconds
 
+    def _archive_idle_wait_setting(self, task_vars):
+        """livetune_archive_idle_wait (host/group/play vars): how long the target's archive maker
+        waits for an idle CPU before it starts anyway; 0 starts it at once. See
+        docs/executor-protocol.md."""
+        wait = self._templated(task_vars.get('livetune_archive_idle_wait', 60))
+        try:
+            seconds = int(wait)
+        except (TypeError, ValueError):
+            seconds = -1
+        if isinstance(wait, bool) or seconds < 0 or str(seconds) != str(wait).strip():
+            raise TaskFailure('livetune_archive_idle_wait: must be a whole number of seconds >= 0, got %r' % (wait,))
+        return seconds
+
     def _templated(self, value):
         """A host variable's value, templated when it is text (a bool or a number is as given)."""
         return self._templar.template(value) if isinstance(value, str) else value
@@ -344,6 +360,7 @@ class LivetuneAction(ActionBase):
             'lt_args': args_file or '',
             'lt_install': install or '',
             'lt_debug': '1' if display.verbosity >= 4 else '0',
+            'lt_archive_idle_wait': str(self._archive_idle_wait),
         }
         if self._resident is not None:  # off: the command is the same as without the feature
             variables['lt_resident'] = '1'

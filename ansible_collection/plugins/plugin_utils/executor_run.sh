@@ -15,6 +15,7 @@
 #   lt_resident   1: ask the resident executor first, start one after a cold run (docs/resident-executor.md)
 #   lt_resident_idle  seconds the resident waits for a request before it exits
 #   lt_python     the Python ansible uses on this host (for the resident's client); may be empty
+#   lt_archive_idle_wait  seconds the archive maker waits for an idle CPU before it starts anyway
 # POSIX sh (dash, busybox ash): no `local`, no arrays, few forks, nothing read from stdin
 # before java (stdin carries the arguments).
 #
@@ -25,7 +26,7 @@
 
 # shellcheck disable=SC2154 # the lt_* inputs are assigned by executor.py
 : "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_debug=0}" "${lt_jvm_flags=}" "${lt_java_min:=17}"
-: "${lt_resident=0}" "${lt_resident_idle:=60}" "${lt_python=}"
+: "${lt_resident=0}" "${lt_resident_idle:=60}" "${lt_python=}" "${lt_archive_idle_wait:=60}"
 # Everything we create (directories, jar, CDS archive) is for our user only.
 umask 077
 
@@ -223,16 +224,47 @@ lt_cds_prepare() {
 # dump is gone for that reason, and the new directory's own first run decides.
 # Arguments: java, jar, archive, dump (archive.PID), aot (1 or empty), cache directory,
 # its `ls -di` when the task started, own-session (1 or empty), the task's module (the
-# training runs that one: ArchiveTraining), then the task's JVM flags
+# training runs that one: ArchiveTraining), the seconds to wait for an idle CPU, then the
+# task's JVM flags
 # (a dynamic archive must be mapped with the class path it was made with: the jar, as here).
 # In a session of its own, it also asks for the lowest priority of its autogroup, which
 # nice(1) alone does not lower (CONFIG_SCHED_AUTOGROUP: each session shares the CPU equally).
+# First it waits, up to that many seconds, for a second in which at least 0.9 of a CPU was
+# idle (/proc/stat): the training is ~0.5 s of CPU (JDK 25: ~1.3 s), and nice 19 only orders
+# it behind other work, it still takes what is left of a busy machine; the tasks of a play
+# (and the services livetune tunes) come first. After the wait it starts anyway: a machine
+# that is never idle gets its archive too.
 # Lines of the script must not start with "#": executor.py drops those before sending it.
 # shellcheck disable=SC2016 # the maker expands its own variables
 lt_cds_maker='
-javabin=$1 jar=$2 final=$3 dump=$4 aot=$5 dir=$6 dir_id=$7 own_session=$8 module=$9
-shift 9
+javabin=$1 jar=$2 final=$3 dump=$4 aot=$5 dir=$6 dir_id=$7 own_session=$8 module=$9 idle_wait=${10}
+shift 10
 if [ -n "$own_session" ] && [ -w /proc/self/autogroup ]; then echo 19 >/proc/self/autogroup 2>/dev/null; fi
+cpus=0
+if [ "$idle_wait" -gt 0 ] && [ -r /proc/stat ]; then
+    while read -r name _; do
+        case $name in cpu[0-9]*) cpus=$((cpus + 1)) ;; esac
+    done </proc/stat
+fi
+if [ "$cpus" -gt 0 ]; then
+    : >"$final.waiting"
+    read -r _ user nice system idle iowait irq softirq steal _ </proc/stat
+    busy=$((user + nice + system + irq + softirq + steal)) free=$((idle + iowait))
+    waited=0
+    while [ "$waited" -lt "$idle_wait" ]; do
+        sleep 1
+        waited=$((waited + 1))
+        busy0=$busy free0=$free
+        read -r _ user nice system idle iowait irq softirq steal _ </proc/stat
+        busy=$((user + nice + system + irq + softirq + steal)) free=$((idle + iowait))
+        # idle share of all CPUs, times their number: 0.9 of one CPU or more
+        if [ $(((free - free0) * cpus * 10)) -ge $(((busy - busy0 + free - free0) * 9)) ] &&
+            [ $((busy - busy0 + free - free0)) -gt 0 ]; then
+            break
+        fi
+    done
+    rm -f -- "$final.waiting"
+fi
 nice=
 if command -v nice >/dev/null 2>&1; then nice="nice -n 19"; fi
 for f in "$final".[0-9]*; do
@@ -278,7 +310,8 @@ lt_cds_start_maker() {
     (
         trap '' HUP # inherited through exec, as SIG_IGN is
         exec $lt_setsid sh -c "$lt_cds_maker" lt-archive-maker "$lt_javabin" "$lt_jar" "$lt_cds" \
-            "$lt_cds_dump" "$lt_aot" "$lt_dir" "$lt_dir_id" "${lt_setsid:+1}" "$lt_module" "$@"
+            "$lt_cds_dump" "$lt_aot" "$lt_dir" "$lt_dir_id" "${lt_setsid:+1}" "$lt_module" \
+            "$lt_archive_idle_wait" "$@"
     ) </dev/null >/dev/null 2>&1 &
     exec 9>&-
 }

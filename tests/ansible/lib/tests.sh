@@ -184,6 +184,38 @@ t_root_cache() {
     [ -f "$d/jna/libjnidispatch.so" ] || fail "JNA's native part was not unpacked into the cache"
 }
 
+# t_archive_waits_for_idle: the archive maker a first run starts waits while every CPU is
+# busy (it leaves <archive>.waiting meanwhile and starts no JVM), and makes the archive once
+# the CPUs are free again.
+t_archive_waits_for_idle() {
+    local d=$ROOT_CACHE/$SHA cpus spinners=() i out waiting
+    start_daemon archive-idle
+    wait_for_archive "$d"
+    rm -f "$d"/cds-* "$d"/aot-* # the default JVM's archive, made by an earlier test
+    cpus=$(grep -c '^cpu[0-9]' /proc/stat)
+    for i in $(seq "$cpus"); do
+        sh -c 'while :; do :; done' &
+        spinners+=("$!")
+        on_exit "kill $!"
+    done
+    out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=95" -vvvv 2>&1) ||
+        { printf '%s\n' "$out"; fail "the first run failed"; }
+    expect_contains "$out" "livetune: archive maker: " "the archive maker started"
+    expect_eq "$(ss_backlog "$D_PORT")" 95 "backlog (ss Send-Q)"
+    wait_until 60 "the archive maker's .waiting marker" sh -c "ls '$d'/*.waiting"
+    waiting=$(ls "$d"/*.waiting)
+    # Three of its one-second looks at /proc/stat, every CPU busy in each: it must go on waiting.
+    sleep 3
+    [ -e "$waiting" ] || fail "the archive maker stopped waiting while $cpus spinners kept every CPU busy"
+    expect_eq "$(pgrep -f -c 'livetune-executor.jar archive-training' || true)" 0 "training JVMs while the CPUs are busy"
+    expect_eq "$(find "$d" -name 'cds-*.jsa' -o -name 'aot-*.aot' | wc -l)" 0 "archives while the CPUs are busy"
+    kill "${spinners[@]}"
+    wait "${spinners[@]}" 2>/dev/null || true # their status: killed
+    wait_for_archive "$d"
+    [ ! -e "$waiting" ] || fail "$waiting left behind"
+    expect_eq "$(find "$d" -name 'cds-*.jsa' -o -name 'aot-*.aot' | wc -l)" 1 "archives once the CPUs are free"
+}
+
 # t_cache_refused KIND: a planted jar in a cache directory someone else controls is not run
 t_cache_refused() {
     local kind=$1 d=$ROOT_CACHE/$SHA why

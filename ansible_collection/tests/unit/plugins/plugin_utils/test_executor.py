@@ -46,7 +46,7 @@ def test_one_command_with_the_arguments_on_stdin():
     variables, script, in_data, sudoable = sent
     assert variables == {'lt_sha': JAR_SHA, 'lt_module': 'socket_option', 'lt_java': '', 'lt_java_min': '17',
                          'lt_jvm_flags': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData',
-                         'lt_args': '', 'lt_install': '', 'lt_debug': '0'}
+                         'lt_args': '', 'lt_install': '', 'lt_debug': '0', 'lt_archive_idle_wait': '60'}
     assert sudoable is True
     assert json.loads(in_data) == {'pid': 1234, 'state': 'listen', 'local_port': 8080, 'backlog': 4096,
                                    '_check_mode': False, '_diff': False, '_verbosity': 0}
@@ -535,4 +535,30 @@ def test_resident_idle_timeout_must_be_whole_seconds(idle):
     result = action.run(task_vars={'livetune_resident_executor': True, 'livetune_resident_idle_timeout': idle})
     assert result['failed'] is True
     assert result['msg'].startswith('livetune_resident_idle_timeout: must be a whole number of seconds >= 1')
+    assert not sent_commands(action)
+
+
+# -- the archive maker's wait for an idle CPU (docs/executor-protocol.md) ----------------------
+
+
+def test_archive_idle_wait_defaults_to_a_minute_and_passes_a_host_variable_on():
+    action = make_action()
+    action.run(task_vars={})
+    assert sent_commands(action)[0].variables['lt_archive_idle_wait'] == '60'
+
+    action = make_action()
+    action.run(task_vars={'livetune_archive_idle_wait': 0})
+    assert sent_commands(action)[0].variables['lt_archive_idle_wait'] == '0'
+
+    action = make_action()
+    action.run(task_vars={'livetune_archive_idle_wait': '300'})
+    assert sent_commands(action)[0].variables['lt_archive_idle_wait'] == '300'
+
+
+@pytest.mark.parametrize('wait', [-1, '2.5', 'later', False, None])
+def test_archive_idle_wait_must_be_whole_seconds(wait):
+    action = make_action()
+    result = action.run(task_vars={'livetune_archive_idle_wait': wait})
+    assert result['failed'] is True
+    assert result['msg'].startswith('livetune_archive_idle_wait: must be a whole number of seconds >= 0')
     assert not sent_commands(action)

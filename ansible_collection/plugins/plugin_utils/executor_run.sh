@@ -390,7 +390,7 @@ lt_resident_start() {
         set -- "$@" -Xshare:auto -XX:SharedArchiveFile="$lt_cds"
     fi
     if [ "$lt_debug" = 1 ]; then echo "livetune: starting the resident executor in $lt_rdir" >&2; fi
-    (cd -- "$lt_rdir" && exec setsid "$lt_javabin" "$@" -jar "$lt_jar" resident --dir . \
+    (cd -- "$lt_rdir" && exec setsid "$lt_javabin" "$@" -jar "$lt_jar" resident --dir . --warm-up "$lt_module" \
         --idle-timeout "$lt_resident_idle") </dev/null >/dev/null 2>&1 &
 }
 

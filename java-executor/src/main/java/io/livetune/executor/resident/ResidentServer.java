@@ -68,6 +68,15 @@ public final class ResidentServer {
 
     /** Why it stopped, for its log; thrown IOException: it could not start (the directory, the socket). */
     public String serve() throws IOException {
+        return serve(() -> { });
+    }
+
+    /**
+     * As {@link #serve()}, running {@code warmUp} once its socket is bound and before it accepts:
+     * a client that comes meanwhile waits in the backlog (its client waits up to 5 s for
+     * "accepted", then runs the task cold). A warm-up that throws is logged; it serves anyway.
+     */
+    public String serve(Runnable warmUp) throws IOException {
         String problem = PrivateDirectory.problem(dir, self);
         if (problem != null) {
             throw new IOException("refusing to serve: " + problem);
@@ -87,12 +96,21 @@ public final class ResidentServer {
                 Thread removal = new Thread(() -> removeIfOurs(socket, socketIdentity), "livetune-resident-exit");
                 Runtime.getRuntime().addShutdownHook(removal);
                 try {
+                    warmUp(warmUp);
                     return acceptLoop(server, socket, socketIdentity);
                 } finally {
                     removeIfOurs(socket, socketIdentity);
                     Runtime.getRuntime().removeShutdownHook(removal);
                 }
             }
+        }
+    }
+
+    private void warmUp(Runnable warmUp) {
+        try {
+            warmUp.run();
+        } catch (RuntimeException e) {
+            log.println("livetune resident: the warm-up failed (it serves anyway): " + e);
         }
     }
 

@@ -336,4 +336,28 @@ class ResidentTest {
         assertTrue(log().contains("stopped: another resident serves"), log());
         assertFalse(viaResident("socket_info", args("pid", target.pid())).failed());
     }
+
+    @Test
+    void aWarmUpRunsBeforeTheFirstRequestAgainstAChildOfItsOwnWhichItReaps() throws IOException {
+        TargetProcess target = targetWithListener();
+        TargetSocket listener = target.socket("listener");
+        // asked at once: the request waits in the backlog until the warm-up is done
+        startServing("--idle-timeout", "120", "--warm-up", "socket_option");
+        Map<String, Object> change = args("pid", target.pid(), "local_port", listener.localPort(), "options",
+                Map.of("so_rcvbuf", 32768));
+        ExecutorResult changed = viaResident("socket_option", change);
+        assertTrue(changed.changed(), changed.json().toString());
+        assertEquals(65536, target.ownOption(listener, "so_rcvbuf"), "the target's own getsockopt sees the change");
+        assertTrue(log().contains("livetune resident: warmed up with socket_option\n"), log());
+        assertEquals(0, resident.toHandle().children().count(), "the warm-up's own target process is gone");
+    }
+
+    @Test
+    void aWarmUpOfAModuleThatDoesNotExistIsAUsageError() throws IOException, InterruptedException {
+        resident = startResident("--idle-timeout", "120", "--warm-up", "no_such_module");
+        assertTrue(resident.waitFor(START_SECONDS, TimeUnit.SECONDS));
+        assertEquals(2, resident.exitValue(), log());
+        assertTrue(log().contains("error: --warm-up: no module no_such_module (one of "), log());
+        assertFalse(Files.exists(dir.resolve("s")));
+    }
 }

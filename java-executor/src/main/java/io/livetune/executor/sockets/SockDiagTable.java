@@ -21,6 +21,7 @@ import java.util.function.Supplier;
  * {@link SockDiagField}), so that those need no getsockopt.
  */
 final class SockDiagTable {
+    private static final int ALL_STATES = 0xffffffff;
     private static final int[][] DUMPS = {
         {SysSocket.AF_INET, LinuxIn.IPPROTO_TCP}, {SysSocket.AF_INET6, LinuxIn.IPPROTO_TCP},
         {SysSocket.AF_INET, LinuxIn.IPPROTO_UDP}, {SysSocket.AF_INET6, LinuxIn.IPPROTO_UDP},
@@ -43,8 +44,10 @@ final class SockDiagTable {
      * namespace cannot be entered): the caller then reads /proc, which gives the same sockets.
      *
      * @param wanted the inodes to keep, or null for all
+     * @param picked which sockets the caller will pick from the table: the kernel is asked for
+     *               the protocols, families and states that can match only (null: all)
      */
-    InetSocketTable read(String namespace, int pid, Set<Long> wanted) {
+    InetSocketTable read(String namespace, int pid, Set<Long> wanted, SocketFilter picked) {
         Integer fd = namespaces.isOurs(namespace) ? new Opener(sys).get()
                 : namespaces.inNamespaceOf(pid, new Opener(sys), null);
         if (fd == null) {
@@ -54,7 +57,12 @@ final class SockDiagTable {
             Map<Long, InetSocket> sockets = new HashMap<>();
             for (int[] dump : DUMPS) {
                 Protocol protocol = dump[1] == LinuxIn.IPPROTO_TCP ? Protocol.TCP : Protocol.UDP;
-                for (InetDiagMessage message : InetDiag.dump(sys, fd, dump[0], dump[1], wanted, optionValues)) {
+                Family family = dump[0] == SysSocket.AF_INET ? Family.IPV4 : Family.IPV6;
+                int states = picked == null ? ALL_STATES : states(picked, protocol, family);
+                if (states == 0) {
+                    continue; // none of them can be picked: not asked for
+                }
+                for (InetDiagMessage message : InetDiag.dump(sys, fd, dump[0], dump[1], states, wanted, optionValues)) {
                     sockets.put(message.inode(), socket(protocol, message));
                 }
             }
@@ -64,6 +72,18 @@ final class SockDiagTable {
         } finally {
             sys.close(fd);
         }
+    }
+
+    /** The states (a bit per kernel state number) of this protocol and family that {@code picked} can pick. */
+    static int states(SocketFilter picked, Protocol protocol, Family family) {
+        int states = 0;
+        for (SocketState state : SocketState.values()) {
+            boolean aStateOfThisProtocol = SocketState.of(protocol, state.code(protocol)) == state; // UDP: UNCONN, not CLOSE
+            if (aStateOfThisProtocol && picked.couldMatch(protocol, family, state)) {
+                states |= 1 << state.code(protocol);
+            }
+        }
+        return states;
     }
 
     /** The socket as /proc/net would have listed it, with what the diagnostics carry besides. */

@@ -69,6 +69,16 @@ public final class SocketFilter {
                 && (remoteAddress == null || remoteAddress.equals(socket.remoteAddress()));
     }
 
+    /**
+     * Whether a socket of this protocol, family and state can be picked, whatever its
+     * descriptor, addresses and ports: what the kernel's socket diagnostics are asked for.
+     */
+    boolean couldMatch(Protocol socketProtocol, Family socketFamily, SocketState socketState) {
+        return (protocol == null || protocol == socketProtocol)
+                && (family == null || family == socketFamily)
+                && stateMatches(socketState);
+    }
+
     private boolean stateMatches(SocketState socketState) {
         switch (state) {
             case LISTEN:

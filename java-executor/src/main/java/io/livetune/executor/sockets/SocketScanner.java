@@ -28,7 +28,6 @@ public final class SocketScanner {
     private final KernelFactsReader namespaces;
     private final LinuxSyscalls sys;
     private SockDiagTable sockDiag;
-    private final Map<String, InetSocketTable> tables = new HashMap<>();
     private final boolean lenient;
     private final List<String> skipped = new ArrayList<>();
 
@@ -92,11 +91,13 @@ public final class SocketScanner {
             }
         }
         Map<Long, ScannedSocket> byInode = new LinkedHashMap<>();
+        // per namespace, read for this filter (the kernel is asked only for what it can pick)
+        Map<String, InetSocketTable> tables = new HashMap<>();
         for (Held process : held) {
             try {
                 InetSocketTable table = tables.get(process.namespace);
                 if (table == null) {
-                    table = sockDiag.read(process.namespace, process.info.pid(), wanted.get(process.namespace));
+                    table = sockDiag.read(process.namespace, process.info.pid(), wanted.get(process.namespace), filter);
                     if (table == null) { // no socket diagnostics there: the same table from /proc
                         table = InetSocketTable.read(proc, process.info.pid(), wanted.get(process.namespace));
                     }

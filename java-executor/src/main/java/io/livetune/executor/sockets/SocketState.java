@@ -44,6 +44,11 @@ public enum SocketState {
         throw new IllegalArgumentException("unknown socket state " + code);
     }
 
+    /** The kernel's number of this state for {@code protocol} (include/net/tcp_states.h). */
+    int code(Protocol protocol) {
+        return this == UNCONN ? CLOSE.code : code;
+    }
+
     /** Listening in the sense of ss -l: a TCP listener or a bound, unconnected UDP socket. */
     public boolean isListening() {
         return this == LISTEN || this == UNCONN;

@@ -64,7 +64,8 @@ class SockDiagTableTest {
             } while (receiveQueueOf(fromProc, server4) != 1000 && System.nanoTime() < deadline);
             String namespace = proc.link(ProcFs.selfPid(), "ns/net");
             InetSocketTable fromDiag = new SockDiagTable(LinuxSyscalls.get(),
-                    new NetworkNamespaces(LinuxSyscalls.get(), proc), true).read(namespace, ProcFs.selfPid(), ours);
+                    new NetworkNamespaces(LinuxSyscalls.get(), proc), true).read(namespace, ProcFs.selfPid(), ours,
+                            new SocketFilter());
             assertNotNull(fromDiag, "this kernel answers sock_diag");
             assertEquals(fromProc.size(), fromDiag.size(), "as many sockets");
             assertTrue(fromProc.size() >= 5, "the test's sockets are listed: " + fromProc.size());
@@ -96,6 +97,69 @@ class SockDiagTableTest {
                 socket.close();
             }
         }
+    }
+
+    /**
+     * A task about listeners (or UDP, or IPv6) asks the kernel for those only: the table of such
+     * a read holds exactly the sockets of /proc's table that the filter can pick, and no other.
+     */
+    @Test
+    void theKernelIsAskedOnlyForTheProtocolsFamiliesAndStatesTheFilterCanPick() throws Exception {
+        ProcFs proc = new ProcFs();
+        List<AutoCloseable> open = new ArrayList<>();
+        try {
+            ServerSocket listener4 = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"));
+            open.add(listener4);
+            open.add(new Socket("127.0.0.1", listener4.getLocalPort()));
+            open.add(listener4.accept());
+            open.add(new DatagramSocket(new InetSocketAddress("127.0.0.1", 0)));
+            DatagramSocket connected = new DatagramSocket(new InetSocketAddress("127.0.0.1", 0));
+            connected.connect(new InetSocketAddress("127.0.0.1", listener4.getLocalPort()));
+            open.add(connected);
+            Set<Long> ours = new HashSet<>(SocketDescriptors.of(proc, ProcFs.selfPid()).values());
+            InetSocketTable all = InetSocketTable.read(proc, ProcFs.selfPid(), ours);
+            String namespace = proc.link(ProcFs.selfPid(), "ns/net");
+            SockDiagTable diag = new SockDiagTable(LinuxSyscalls.get(), new NetworkNamespaces(LinuxSyscalls.get(), proc),
+                    false);
+            List<SocketFilter> filters = List.of(
+                    new SocketFilter().state(SocketFilter.StateFilter.LISTEN),
+                    new SocketFilter().protocol(Protocol.TCP).state(SocketFilter.StateFilter.ESTABLISHED),
+                    new SocketFilter().protocol(Protocol.UDP),
+                    new SocketFilter().protocol(Protocol.UDP).state(SocketFilter.StateFilter.LISTEN),
+                    new SocketFilter().family(Family.IPV6));
+            for (SocketFilter filter : filters) {
+                InetSocketTable narrowed = diag.read(namespace, ProcFs.selfPid(), ours, filter);
+                assertNotNull(narrowed, "this kernel answers sock_diag");
+                Set<Long> expected = new HashSet<>();
+                for (long inode : inodes(all)) {
+                    InetSocket s = all.get(inode);
+                    if (filter.couldMatch(s.protocol(), s.family(), s.state())) {
+                        expected.add(inode);
+                    }
+                }
+                assertEquals(expected, inodes(narrowed), "the sockets read for " + describe(filter, all, narrowed));
+            }
+            assertEquals(1 << 10, SockDiagTable.states(new SocketFilter().state(SocketFilter.StateFilter.LISTEN),
+                    Protocol.TCP, Family.IPV4), "TCP listeners: TCP_LISTEN");
+            int udpListening = SockDiagTable.states(new SocketFilter().state(SocketFilter.StateFilter.LISTEN),
+                    Protocol.UDP, Family.IPV6);
+            assertEquals(1 << 7, udpListening & (1 << 7 | 1 << 1), "unconnected UDP: TCP_CLOSE, not connected ones");
+            assertEquals(0, SockDiagTable.states(new SocketFilter().protocol(Protocol.UDP), Protocol.TCP, Family.IPV4));
+            assertEquals(0b1_1111_1111_1110, SockDiagTable.states(new SocketFilter(), Protocol.TCP, Family.IPV4),
+                    "no condition: every state, TCP_ESTABLISHED (1) to TCP_NEW_SYN_RECV (12)");
+        } finally {
+            for (AutoCloseable socket : open) {
+                socket.close();
+            }
+        }
+    }
+
+    private static String describe(SocketFilter filter, InetSocketTable all, InetSocketTable narrowed) {
+        StringBuilder text = new StringBuilder("a filter; every socket of ours:");
+        for (long inode : inodes(all)) {
+            text.append("\n  ").append(all.get(inode)).append(narrowed.get(inode) != null ? " (read)" : "");
+        }
+        return text.toString();
     }
 
     private static long receiveQueueOf(InetSocketTable table, Socket socket) {

@@ -53,9 +53,20 @@ public final class InetDiag {
      */
     public static List<InetDiagMessage> dump(LinuxSyscalls sys, int fd, int family, int protocol, Set<Long> wanted,
             boolean values) throws ErrnoException, MalformedReplyException {
+        return dump(sys, fd, family, protocol, InetDiagRequest.ALL_STATES, wanted, values);
+    }
+
+    /**
+     * As {@link #dump(LinuxSyscalls, int, int, int, Set, boolean)}, of the sockets in
+     * {@code states} only (a bit per state number, 1 << TCP_LISTEN for listeners): on a server
+     * of tens of thousands of connections, a task about its listener then costs the kernel
+     * nothing for them.
+     */
+    public static List<InetDiagMessage> dump(LinuxSyscalls sys, int fd, int family, int protocol, int states,
+            Set<Long> wanted, boolean values) throws ErrnoException, MalformedReplyException {
         int seq = SEQ.incrementAndGet();
         int extensions = !values ? 0 : protocol == IPPROTO_TCP ? TCP_EXTENSIONS : UDP_EXTENSIONS;
-        byte[] request = InetDiagRequest.dump(family, protocol, extensions, seq);
+        byte[] request = InetDiagRequest.dump(family, protocol, extensions, states, seq);
         Collector collector = new Collector(family == AF_INET ? 4 : 16, wanted);
         NetlinkDump.run(sys, fd, request, seq, collector);
         if (collector.malformed != null) {

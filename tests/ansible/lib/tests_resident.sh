@@ -22,7 +22,7 @@ resident_with_idle_timeout() {
     local p
     for p in /proc/[0-9]*; do
         tr '\0' ' ' 2>/dev/null <"$p/cmdline" |
-            grep -q -- "/$SHA/livetune-executor.jar resident --dir . --idle-timeout $1 \?$" &&
+            grep -q -- "/$SHA/livetune-executor.jar resident --dir . --warm-up [a-z_]* --idle-timeout $1 \?$" &&
             printf '%s\n' "${p#/proc/}" && return 0
     done
     return 1
@@ -66,7 +66,7 @@ t_resident() {
     pid=$(resident_pids)
     rdir=$(readlink "/proc/$pid/cwd")
     wait_until 30 "the resident's socket" test -S "$rdir/s"
-    expect_contains "$(tr '\0' ' ' <"/proc/$pid/cmdline")" " resident --dir . --idle-timeout 60" "its command line"
+    expect_contains "$(tr '\0' ' ' <"/proc/$pid/cmdline")" " resident --dir . --warm-up socket_option --idle-timeout 60" "its command line: warmed up with the first task's module"
     expect_eq "$(stat -c '%a %U' "$(readlink "/proc/$pid/cwd")")" "700 $user" "its directory's mode and owner"
     expect_eq "$(stat -c '%U' "/proc/$pid")" "$user" "the resident's user"
 

@@ -10,6 +10,7 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -87,12 +88,52 @@ public final class ArchiveTraining {
     }
 
     private static int readPort(Process child) throws IOException {
-        BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
-        String line = lines.readLine();
-        if (line == null) {
-            throw new IOException("archive-training: the training target exited before it listened");
+        return readPort(child, Duration.ofSeconds(CHILD_WAIT_SECONDS));
+    }
+
+    /**
+     * The port the child prints once it listens. A child that does not print it within
+     * {@code limit} (hung before it listened) is killed, which ends its output and this read:
+     * neither the archive maker (holding its lock) nor a resident's warm-up (its clients
+     * waiting) may wait for it forever.
+     */
+    static int readPort(Process child, Duration limit) throws IOException {
+        Thread watchdog = new Thread(new Watchdog(child, limit), "livetune-training-watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.US_ASCII));
+            String line = lines.readLine();
+            if (line == null) {
+                throw new IOException("archive-training: the training target exited (or was killed after "
+                        + limit.toSeconds() + " s) before it listened");
+            }
+            return Integer.parseInt(line.trim());
+        } finally {
+            watchdog.interrupt();
         }
-        return Integer.parseInt(line.trim());
+    }
+
+    /** Kills the child unless interrupted first. */
+    private static final class Watchdog implements Runnable {
+        private final Process child;
+        private final Duration limit;
+
+        Watchdog(Process child, Duration limit) {
+            this.child = child;
+            this.limit = limit;
+        }
+
+        @Override
+        public void run() {
+            try {
+                if (!child.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                    child.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
+                // the port was read (or the read failed): nothing to kill
+            }
+        }
     }
 
     /** One task through the same entry every Ansible task takes; true when it did not fail. */

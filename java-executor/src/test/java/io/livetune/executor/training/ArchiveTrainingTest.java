@@ -2,11 +2,13 @@ package io.livetune.executor.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -54,6 +56,19 @@ class ArchiveTrainingTest {
                     "the child had exited when the training did: " + lines);
         } finally {
             Files.deleteIfExists(trace);
+        }
+    }
+
+    /** A training target that never says its port is killed after the limit, and the read ends. */
+    @Test
+    void aChildThatNeverListensIsKilledAfterTheLimit() throws Exception {
+        Process silent = new ProcessBuilder("sleep", "600").redirectErrorStream(true).start();
+        try {
+            IOException e = assertThrows(IOException.class, () -> ArchiveTraining.readPort(silent, Duration.ofSeconds(1)));
+            assertTrue(e.getMessage().contains("before it listened"), e.getMessage());
+            assertTrue(silent.waitFor(10, TimeUnit.SECONDS), "the child was killed");
+        } finally {
+            silent.destroyForcibly();
         }
     }
 }

@@ -18,10 +18,10 @@ import io.livetune.executor.sockets.OpenedProcesses;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
@@ -47,7 +47,12 @@ final class SocketReadings {
 
     private final OpenedProcesses targets;
     private final boolean strict;
-    private final Map<ScannedSocket, Reading> readings = new IdentityHashMap<>();
+    /**
+     * Each socket's reading while it is under way, looked up by both cores several times a
+     * socket: a concurrent map, not one lock they would queue at. (ScannedSocket keeps
+     * Object's equals: the keys compare by identity, as an IdentityHashMap's did.)
+     */
+    private final Map<ScannedSocket, Reading> readings = new ConcurrentHashMap<>();
 
     SocketReadings(OpenedProcesses targets, boolean strict) {
         this.targets = targets;
@@ -187,12 +192,12 @@ final class SocketReadings {
         }
     }
 
-    private synchronized Reading reading(ScannedSocket socket) {
+    private Reading reading(ScannedSocket socket) {
         return readings.computeIfAbsent(socket, Reading::new);
     }
 
     /** Its reading, let go of: the entry is handed on. */
-    private synchronized Reading finished(ScannedSocket socket) {
+    private Reading finished(ScannedSocket socket) {
         Reading reading = readings.remove(socket);
         return reading != null ? reading : new Reading(socket);
     }

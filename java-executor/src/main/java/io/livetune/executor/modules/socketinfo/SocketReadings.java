@@ -135,16 +135,10 @@ final class SocketReadings {
                 throughDuplicates.addAll(process.getValue());
             }
         }
+        // The targets opened before the first chunk, from a map nothing writes meanwhile: not
+        // OpenedProcesses.get(), whose lock both cores would take for every socket.
         (throughDuplicates.size() >= PARALLEL_FROM ? throughDuplicates.parallelStream() : throughDuplicates.stream())
-                .forEach(socket -> {
-                    try {
-                        visit(targets.get(socket.process()), List.of(socket));
-                    } catch (ProcessGoneException e) {
-                        reading(socket).processExited(e);
-                    } catch (IOException | DescriptorAccessDeniedException e) {
-                        reading(socket).unreadable(e);
-                    }
-                });
+                .forEach(socket -> visit(opened.get(socket.process()), List.of(socket)));
     }
 
     /** The process's target, or null when it cannot be reached (its sockets then carry the reason). */

@@ -16,7 +16,6 @@ import io.livetune.executor.nativeio.AsmGenericSocket;
 import io.livetune.executor.nativeio.LinuxIn6;
 import io.livetune.executor.nativeio.LinuxIn;
 import io.livetune.executor.nativeio.LinuxTcp;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +32,8 @@ import java.util.Map;
  */
 public final class OptionRegistry {
     private static final Map<String, SocketOption> OPTIONS = new LinkedHashMap<>();
+    /** {@link #all()}, made once the static block below has filled OPTIONS (fields initialise in order). */
+    private static final List<SocketOption> ALL;
 
     static {
         add(option("so_rcvbuf", SOL_SOCKET, SO_RCVBUF, INT).force(SO_RCVBUFFORCE).reported(KernelReport.RECEIVE_BUFFER)
@@ -109,6 +110,7 @@ public final class OptionRegistry {
                 .build("Traffic class of IPv6 packets (IPV6_TCLASS); TCP keeps the two ECN bits."));
         add(option("ipv6_unicast_hops", IPPROTO_IPV6, IPV6_UNICAST_HOPS, INT).only(Family.IPV6).range(1, 255)
                 .build("Hop limit of unicast IPv6 packets (IPV6_UNICAST_HOPS)."));
+        ALL = List.copyOf(OPTIONS.values());
     }
 
     private OptionRegistry() {
@@ -125,7 +127,7 @@ public final class OptionRegistry {
 
     /** Every option, in the order the docs list them. */
     public static List<SocketOption> all() {
-        return Collections.unmodifiableList(new ArrayList<>(OPTIONS.values()));
+        return ALL;
     }
 
     /** Every option name. */

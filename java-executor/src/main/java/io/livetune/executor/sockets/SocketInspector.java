@@ -26,13 +26,32 @@ public final class SocketInspector {
 
     /** The options that apply to sockets of this protocol and family (listener-only ones for listeners). */
     public static List<SocketOption> optionsFor(Protocol protocol, Family family, boolean listening) {
-        List<SocketOption> options = new ArrayList<>();
-        for (SocketOption option : OptionRegistry.all()) {
-            if (option.takes(protocol, family) && (!option.listenersOnly() || listening)) {
-                options.add(option);
+        return OPTIONS_BY_KIND[protocol.ordinal()][family.ordinal()][listening ? 1 : 0];
+    }
+
+    /**
+     * {@link #optionsFor(Protocol, Family, boolean)} for every kind, picked from the registry
+     * once: an inventory asks for each of tens of thousands of sockets.
+     */
+    private static final List<SocketOption>[][][] OPTIONS_BY_KIND = optionsByKind();
+
+    @SuppressWarnings("unchecked")
+    private static List<SocketOption>[][][] optionsByKind() {
+        List<SocketOption>[][][] byKind = new List[Protocol.values().length][Family.values().length][2];
+        for (Protocol protocol : Protocol.values()) {
+            for (Family family : Family.values()) {
+                for (boolean listening : new boolean[] {false, true}) {
+                    List<SocketOption> options = new ArrayList<>();
+                    for (SocketOption option : OptionRegistry.all()) {
+                        if (option.takes(protocol, family) && (!option.listenersOnly() || listening)) {
+                            options.add(option);
+                        }
+                    }
+                    byKind[protocol.ordinal()][family.ordinal()][listening ? 1 : 0] = List.copyOf(options);
+                }
             }
         }
-        return options;
+        return byKind;
     }
 
     /** Fills {@code into} with options, backlog, accept_queue and diagnostics; adds what failed to {@code notes}. */

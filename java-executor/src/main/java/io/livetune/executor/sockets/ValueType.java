@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.IntNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -159,8 +161,12 @@ public enum ValueType {
         return node;
     }
 
+    /** A C int in a byte array, read in place: an inventory decodes some twenty per socket. */
+    private static final VarHandle NATIVE_INT = MethodHandles.byteArrayViewVarHandle(int[].class,
+            ByteOrder.nativeOrder());
+
     private static int intAt(byte[] raw, int offset) {
-        return ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder()).getInt(offset);
+        return (int) NATIVE_INT.get(raw, offset);
     }
 
     private static byte[] ints(int... values) {

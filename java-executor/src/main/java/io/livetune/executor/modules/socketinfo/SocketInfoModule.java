@@ -52,7 +52,7 @@ public final class SocketInfoModule implements Module {
     private final ProcFs proc = new ProcFs();
     private final LinuxSyscalls sys = LinuxSyscalls.get();
     /** Where entries go instead of the result's array; null: into the array. */
-    private final SocketEntrySink sink;
+    private final SocketEntrySink<?> sink;
     /** Which sockets are reached for what only getsockopt tells; null: every one. */
     private final ReadingSlice slice;
 
@@ -64,7 +64,7 @@ public final class SocketInfoModule implements Module {
      * The module handing each entry to {@code sink} as soon as it is read; the result's
      * {@code sockets} array then stays empty (the caller puts its own in its place).
      */
-    public SocketInfoModule(SocketEntrySink sink) {
+    public SocketInfoModule(SocketEntrySink<?> sink) {
         this(sink, null);
     }
 
@@ -73,7 +73,7 @@ public final class SocketInfoModule implements Module {
      * @param slice which sockets are reached through getsockopt at each run (null: all); the
      *              others' entries hold what the scan's socket diagnostics carried
      */
-    public SocketInfoModule(SocketEntrySink sink, ReadingSlice slice) {
+    public SocketInfoModule(SocketEntrySink<?> sink, ReadingSlice slice) {
         this.sink = sink;
         this.slice = slice;
     }
@@ -102,8 +102,8 @@ public final class SocketInfoModule implements Module {
             AccessMethod method = AccessMethod.of(args);
             try (InjectedSockets ptrace = new InjectedSockets();
                     OpenedProcesses targets = new OpenedProcesses(sys, proc, method, ptrace)) {
-                new SocketReadings(targets, strict).read(sockets, slice == null ? null : slice.pick(sockets),
-                        sink != null ? sink : results::add);
+                SocketEntrySink<?> entries = sink != null ? sink : SocketEntrySink.into(results);
+                new SocketReadings(targets, strict).read(sockets, slice == null ? null : slice.pick(sockets), entries);
                 if (ptrace.used() && method == AccessMethod.AUTO) {
                     task.warn("this kernel (" + Sysctl.readOr("kernel.osrelease", "?") + ") has no pidfd_getfd: the "
                             + "sockets were read from inside their processes with ptrace, each stop holding one "

@@ -1,6 +1,7 @@
 package io.livetune.executor.training;
 
 import io.livetune.executor.Main;
+import io.livetune.executor.modules.ValidatedArguments;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -9,6 +10,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,10 @@ public final class ArchiveTraining {
 
     /** {@code module}: the first task's, which the archive is for. */
     public static int run(String module, PrintStream err) throws IOException {
+        // A memo of its own, so that the archive holds the classes that read, hash and write one
+        // (ValidatedArguments) without the training's arguments taking a place in the target's.
+        Path memo = Files.createTempDirectory("livetune-training"); // rwx------
+        System.setProperty(ValidatedArguments.DIRECTORY_PROPERTY, memo.toString());
         Process child = startTarget();
         try {
             int port = readPort(child);
@@ -59,6 +65,7 @@ public final class ArchiveTraining {
             }
             return ok ? 0 : 1;
         } finally {
+            deleteMemo(memo);
             child.getOutputStream().close(); // the target exits at the end of its stdin
             try {
                 if (!child.waitFor(CHILD_WAIT_SECONDS, TimeUnit.SECONDS)) {
@@ -69,6 +76,15 @@ public final class ArchiveTraining {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    private static void deleteMemo(Path memo) throws IOException {
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(memo)) {
+            for (Path file : files) {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(memo);
     }
 
     /** A JVM of the same java and jar, without our flags: it only holds a socket. */

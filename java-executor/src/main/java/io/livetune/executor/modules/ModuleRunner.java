@@ -61,12 +61,12 @@ public final class ModuleRunner {
             JsonNode args = module.schema().coerce(module.normalise(raw));
             // Most tasks repeat the arguments of an earlier one on the same target (a drift check,
             // a playbook run again): a set that validated before skips networknt altogether.
-            // Bad input never has a remembered key, so it is always validated, with its message.
+            // Only the very set that validated matches, so bad input is always validated, with its message.
             ValidatedArguments validated = ValidatedArguments.ofThisRun();
-            String key = validated.keyOf(module.schema().module(), args);
-            if (!validated.contains(key)) {
+            String entry = validated.entryOf(module.schema().module(), args);
+            if (!validated.contains(entry)) {
                 module.schema().validate(args);
-                validated.remember(key);
+                validated.remember(entry);
             }
             // before any change: it may refuse (and only when asked: most tasks need none of its classes)
             Persistence persistence = args.path("persist").asBoolean(false) ? Persistence.plan(module, args, task,

@@ -12,8 +12,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,19 +26,23 @@ import java.util.Map;
  * repeated set skips networknt's factory, keyword table and schema compile, which a fresh
  * JVM pays for every task (their classes are not even loaded then).
  *
- * <p>What keeps it safe: a key is the SHA-256 of the module name and the exact JSON the
- * schema would check (after the module's normalising and coercing), so bad input can never
- * match a remembered key and is always validated, with its clear message; only sets that
- * validated are written. The file is used only where executor_run.sh names the directory
- * ({@value #DIRECTORY_PROPERTY}), and only when that directory is still ours alone (owned by
- * our euid, a directory, no write for group or others: executor_run.sh refused it otherwise,
- * ACLs included). Anything unexpected (no file, unreadable, malformed, too big) means
- * "validate"; a failed write means "not remembered". Never a task failure.
+ * <p>What keeps it safe: an entry is the module name and the exact JSON the schema would check
+ * (after the module's normalising and coercing), compared whole, so only the very set that
+ * validated matches; bad input is always validated, with its clear message, and only sets that
+ * validated are written. The exact text rather than a digest of it: a collision is impossible,
+ * and a JVM that starts for one task pays ~15 ms to bring up the JDK's message digests (the
+ * security providers and their tables), as much as skipping the validation saves. The file
+ * is used only where executor_run.sh names the directory ({@value #DIRECTORY_PROPERTY}), and
+ * only while that directory is ours alone (owned by our euid, a directory, no write for group
+ * or others; executor_run.sh refused it otherwise, ACLs included). Anything unexpected (no
+ * file, unreadable, malformed, too big) means "validate"; a failed write means "not
+ * remembered". Never a task failure.
  *
- * <p>The file: a header line, then at most {@value #CAPACITY} keys (64 hex digits), oldest
- * first. It is replaced whole (a temporary file in the same directory, then a rename), so a
- * reader sees the old or the new file, never half of one; of two tasks that write at once,
- * the later rename wins and the other's key is simply not remembered.
+ * <p>The file: a header line, then at most {@value #CAPACITY} entries, one a line, oldest
+ * first (compact JSON has no line breaks; a set longer than {@value #MAX_ENTRY} characters is
+ * not remembered). It is replaced whole (a temporary file in the same directory, then a
+ * rename), so a reader sees the old or the new file, never half of one; of two tasks that
+ * write at once, the later rename wins and the other's entry is simply not remembered.
  */
 public final class ValidatedArguments {
     /** The executor's cache directory on the target, as executor_run.sh checked it. */
@@ -48,21 +50,20 @@ public final class ValidatedArguments {
     static final String FILE_NAME = "validated-arguments";
     static final String HEADER = "livetune validated-arguments 1";
     static final int CAPACITY = 64;
-    private static final int KEY_LENGTH = 64;
-    /** The largest well-formed file: anything bigger is not ours. */
-    private static final int MAX_BYTES = HEADER.length() + 1 + CAPACITY * (KEY_LENGTH + 1);
+    static final int MAX_ENTRY = 4096;
+    /** The largest well-formed file (UTF-8 takes at most 3 bytes a char here): anything bigger is not ours. */
+    private static final int MAX_BYTES = HEADER.length() + 1 + CAPACITY * (3 * MAX_ENTRY + 1);
     private static final int S_IFMT = 0170000;
     private static final int S_IFDIR = 0040000;
     private static final int GROUP_OR_OTHER_WRITE = 0022;
     private static final ValidatedArguments NONE = new ValidatedArguments(null, List.of());
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
 
     private final Path directory;
-    private final List<String> keys;
+    private final List<String> entries;
 
-    private ValidatedArguments(Path directory, List<String> keys) {
+    private ValidatedArguments(Path directory, List<String> entries) {
         this.directory = directory;
-        this.keys = keys;
+        this.entries = entries;
     }
 
     /** The memo of the directory executor_run.sh named; one that remembers nothing without it. */
@@ -80,38 +81,43 @@ public final class ValidatedArguments {
     }
 
     /**
-     * The key of {@code args} as {@code module}'s schema checks them (after the module's
-     * normalising and coercing), or null when this memo is not kept (then nothing is hashed).
+     * The entry of {@code args} as {@code module}'s schema checks them (after the module's
+     * normalising and coercing), or null when this memo is not kept or the set is too long
+     * to remember (then nothing is written out).
      */
-    String keyOf(String module, JsonNode args) {
-        return directory == null ? null : key(module, Json.write(args));
+    String entryOf(String module, JsonNode args) {
+        if (directory == null) {
+            return null;
+        }
+        String entry = module + ' ' + Json.write(args);
+        return entry.length() <= MAX_ENTRY && entry.indexOf('\n') < 0 ? entry : null;
     }
 
-    /** Whether the arguments of {@code key} validated before (null: not kept, so no). */
-    boolean contains(String key) {
-        return key != null && keys.contains(key);
+    /** Whether the arguments of {@code entry} validated before (null: not kept, so no). */
+    boolean contains(String entry) {
+        return entry != null && entries.contains(entry);
     }
 
     /**
-     * Remembers that the arguments of {@code key} validated (call only then): the last
+     * Remembers that the arguments of {@code entry} validated (call only then): the last
      * {@value #CAPACITY} sets are kept. Best effort; null: not kept.
      */
-    void remember(String key) {
-        if (key == null || directory == null || keys.contains(key)) {
+    void remember(String entry) {
+        if (entry == null || directory == null || entries.contains(entry)) {
             return;
         }
-        List<String> kept = new ArrayList<>(keys);
-        kept.add(key);
+        List<String> kept = new ArrayList<>(entries);
+        kept.add(entry);
         StringBuilder text = new StringBuilder(HEADER).append('\n');
-        for (String k : kept.subList(Math.max(0, kept.size() - CAPACITY), kept.size())) {
-            text.append(k).append('\n');
+        for (String e : kept.subList(Math.max(0, kept.size() - CAPACITY), kept.size())) {
+            text.append(e).append('\n');
         }
         Path temporary = null;
         try {
             // createTempFile makes it rw------- in our directory
             temporary = Files.createTempFile(directory, "." + FILE_NAME + ".", ".tmp");
             try (OutputStream out = Files.newOutputStream(temporary)) {
-                out.write(text.toString().getBytes(StandardCharsets.US_ASCII));
+                out.write(text.toString().getBytes(StandardCharsets.UTF_8));
             }
             Files.move(temporary, directory.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE);
             temporary = null;
@@ -122,29 +128,10 @@ public final class ValidatedArguments {
                 try {
                     Files.deleteIfExists(temporary);
                 } catch (IOException e) {
-                    // a stray temporary file of a few bytes, in our own directory
+                    // a stray temporary file, in our own directory
                 }
             }
         }
-    }
-
-    /** SHA-256 of the module name, a NUL, and the arguments' JSON, as lower-case hex. */
-    static String key(String module, String args) {
-        MessageDigest sha256;
-        try {
-            sha256 = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java runtime has SHA-256", e);
-        }
-        sha256.update(module.getBytes(StandardCharsets.UTF_8));
-        sha256.update((byte) 0);
-        byte[] digest = sha256.digest(args.getBytes(StandardCharsets.UTF_8));
-        char[] hex = new char[digest.length * 2];
-        for (int i = 0; i < digest.length; i++) {
-            hex[2 * i] = HEX[(digest[i] >> 4) & 0xf];
-            hex[2 * i + 1] = HEX[digest[i] & 0xf];
-        }
-        return new String(hex);
     }
 
     /** Ours alone: a directory (not a symlink) owned by our euid, not writable by group or others. */
@@ -159,10 +146,10 @@ public final class ValidatedArguments {
         }
     }
 
-    /** The keys of a well-formed file; none for a missing, unreadable, oversized or malformed one. */
+    /** The entries of a well-formed file; none for a missing, unreadable, oversized or malformed one. */
     private static List<String> read(Path file) {
         byte[] bytes;
-        // java.io rather than Files.newInputStream, whose channel classes a task loads for this
+        // java.io rather than Files.newInputStream, whose channel classes a task would load for this
         // file alone; no symlink can be here but our own (the directory is ours alone)
         try (InputStream in = new FileInputStream(file.toFile())) {
             bytes = in.readNBytes(MAX_BYTES + 1);
@@ -172,31 +159,19 @@ public final class ValidatedArguments {
         if (bytes.length > MAX_BYTES) {
             return List.of();
         }
-        String[] lines = new String(bytes, StandardCharsets.US_ASCII).split("\n", -1);
-        // a header, keys, and the empty string after the last newline
-        if (lines.length < 2 || !lines[0].equals(HEADER) || !lines[lines.length - 1].isEmpty()) {
+        String[] lines = new String(bytes, StandardCharsets.UTF_8).split("\n", -1);
+        // a header, entries, and the empty string after the last newline
+        if (lines.length < 2 || lines.length > CAPACITY + 2 || !lines[0].equals(HEADER)
+                || !lines[lines.length - 1].isEmpty()) {
             return List.of();
         }
-        List<String> keys = new ArrayList<>(lines.length - 2);
+        List<String> entries = new ArrayList<>(lines.length - 2);
         for (int i = 1; i < lines.length - 1; i++) {
-            if (!isKey(lines[i])) {
+            if (lines[i].isEmpty() || lines[i].length() > MAX_ENTRY) {
                 return List.of();
             }
-            keys.add(lines[i]);
+            entries.add(lines[i]);
         }
-        return keys;
-    }
-
-    private static boolean isKey(String line) {
-        if (line.length() != KEY_LENGTH) {
-            return false;
-        }
-        for (int i = 0; i < KEY_LENGTH; i++) {
-            char c = line.charAt(i);
-            if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
-                return false;
-            }
-        }
-        return true;
+        return entries;
     }
 }

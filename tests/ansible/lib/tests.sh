@@ -198,7 +198,7 @@ t_validated_arguments() {
 
     adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=256"
     expect_eq "$(result local .changed)" false "changed, second run"
-    expect_eq "$(result local .failed)" false "failed, second run"
+    expect_eq "$(result local '.sockets[0].after.backlog')" 256 "after.backlog, second run"
     expect_eq "$(stat -c %i "$memo")" "$inode" "memo not written again: the second task found its arguments there"
 
     if adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=-5"; then

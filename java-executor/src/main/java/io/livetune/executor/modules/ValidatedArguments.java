@@ -5,16 +5,22 @@ import io.livetune.executor.procfs.ProcFs;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The argument sets that passed their module's schema on this target before, remembered in
@@ -56,6 +62,8 @@ public final class ValidatedArguments {
     private static final int S_IFMT = 0170000;
     private static final int S_IFDIR = 0040000;
     private static final int GROUP_OR_OTHER_WRITE = 0022;
+    private static final Set<PosixFilePermission> OWNER_READ_WRITE =
+            EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
     private static final ValidatedArguments NONE = new ValidatedArguments(null, List.of());
 
     private final Path directory;
@@ -112,12 +120,17 @@ public final class ValidatedArguments {
         for (String e : kept.subList(Math.max(0, kept.size() - CAPACITY), kept.size())) {
             text.append(e).append('\n');
         }
-        Path temporary = null;
+        // Named by our pid, not by Files.createTempFile, whose random names cost a fresh JVM its
+        // SecureRandom (~10 ms). Only our own processes write here: one of that pid is long gone.
+        Path temporary = directory.resolve("." + FILE_NAME + "." + ProcessHandle.current().pid());
         try {
-            // createTempFile makes it rw------- in our directory
-            temporary = Files.createTempFile(directory, "." + FILE_NAME + ".", ".tmp");
-            try (OutputStream out = Files.newOutputStream(temporary)) {
-                out.write(text.toString().getBytes(StandardCharsets.UTF_8));
+            Files.deleteIfExists(temporary);
+            try (SeekableByteChannel out = Files.newByteChannel(temporary, EnumSet.of(StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(OWNER_READ_WRITE))) {
+                ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+                while (bytes.hasRemaining()) {
+                    out.write(bytes);
+                }
             }
             Files.move(temporary, directory.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE);
             temporary = null;

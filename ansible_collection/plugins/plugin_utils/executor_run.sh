@@ -383,7 +383,7 @@ lt_resident_start() {
     lt_resident_jvm='-XX:TieredStopAtLevel=4 -Xms8m -Xmx256m'
     # shellcheck disable=SC2086 # the flags are split on purpose
     set -- $lt_jvm_flags $lt_resident_jvm -Xlog:disable -Xlog:all=error:stderr \
-        -Djna.nosys=true -Dlivetune.jna.dir="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna"
+        -Djna.nosys=true -Dlivetune.jna.dir="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna" -Dlivetune.cache.dir="$lt_dir"
     if [ -n "$lt_aot" ]; then
         if [ -f "$lt_cds" ]; then set -- "$@" -XX:AOTCache="$lt_cds"; fi
     elif [ -n "$lt_cds" ] && [ -f "$lt_cds" ]; then
@@ -441,7 +441,7 @@ lt_main() {
     if [ -n "$lt_aot" ]; then lt_share=; fi
     # shellcheck disable=SC2086 # the flags are split on purpose
     set -- $lt_jvm_flags -Xlog:disable -Xlog:all=error:stderr $lt_share \
-        -Djna.nosys=true -Dlivetune.jna.dir="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna"
+        -Djna.nosys=true -Dlivetune.jna.dir="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna" -Dlivetune.cache.dir="$lt_dir"
     if [ -n "$lt_cds_dump" ]; then
         lt_cds_start_maker "$@"
     elif [ -n "$lt_aot" ] && [ -f "$lt_cds" ]; then

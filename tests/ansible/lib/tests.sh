@@ -216,6 +216,31 @@ t_archive_waits_for_idle() {
     expect_eq "$(find "$d" -name 'cds-*.jsa' -o -name 'aot-*.aot' | wc -l)" 1 "archives once the CPUs are free"
 }
 
+# A task that repeats an earlier task's arguments is served from the cache's memo of argument
+# sets that validated (modules.ValidatedArguments): the memo is read, not written again. Bad
+# arguments after it are still validated, and refused with their message.
+t_validated_arguments() {
+    local memo=$ROOT_CACHE/$SHA/validated-arguments inode
+    start_daemon validated-args
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=256"
+    expect_eq "$(result local .changed)" true "changed"
+    expect_eq "$(stat -c '%U %a' "$memo")" "root 600" "memo owner and mode"
+    expect_eq "$(grep -c "^socket_option .*\"local_port\":$D_PORT[,}]" "$memo")" 1 "the task's arguments in the memo"
+    inode=$(stat -c %i "$memo")
+
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=256"
+    expect_eq "$(result local .changed)" false "changed, second run"
+    expect_eq "$(result local '.sockets[0].after.backlog')" 256 "after.backlog, second run"
+    expect_eq "$(stat -c %i "$memo")" "$inode" "memo not written again: the second task found its arguments there"
+
+    if adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=-5"; then
+        fail "a negative backlog was accepted after the same task with a good one"
+    fi
+    expect_failed_with local "backlog: must be an integer >= 0"
+    expect_eq "$(ss_backlog "$D_PORT")" 256 "backlog (ss Send-Q), untouched by the refused task"
+    expect_eq "$(stat -c %i "$memo")" "$inode" "refused arguments are not remembered"
+}
+
 # t_cache_refused KIND: a planted jar in a cache directory someone else controls is not run
 t_cache_refused() {
     local kind=$1 d=$ROOT_CACHE/$SHA why

@@ -59,7 +59,15 @@ public final class ModuleRunner {
         try {
             // normalise sees the arguments as written (a module that wants them coerced first coerces them)
             JsonNode args = module.schema().coerce(module.normalise(raw));
-            module.schema().validate(args);
+            // Most tasks repeat the arguments of an earlier one on the same target (a drift check,
+            // a playbook run again): a set that validated before skips networknt altogether.
+            // Only the very set that validated matches, so bad input is always validated, with its message.
+            ValidatedArguments validated = ValidatedArguments.ofThisRun();
+            String entry = validated.entryOf(module.schema().module(), args);
+            if (!validated.contains(entry)) {
+                module.schema().validate(args);
+                validated.remember(entry);
+            }
             // before any change: it may refuse (and only when asked: most tasks need none of its classes)
             Persistence persistence = args.path("persist").asBoolean(false) ? Persistence.plan(module, args, task,
                     host != null ? host : PreloadHost.live()) : null;

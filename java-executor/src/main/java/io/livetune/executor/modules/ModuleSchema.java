@@ -3,7 +3,6 @@ package io.livetune.executor.modules;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.ValidationMessage;
 import io.livetune.executor.sockets.OptionRegistry;
 import io.livetune.executor.sockets.SocketOption;
@@ -30,22 +29,25 @@ public final class ModuleSchema {
     /** Ends the message for an unknown key of {@code options} (the CLI, which has no raw, words it its own way). */
     public static final String RAW_HINT = " (an option livetune does not know can be set with raw: {level, optname, value})";
 
+    private final String module;
     private final ObjectNode schema;
-    private final JsonSchema validator;
+    /**
+     * networknt's compiled schema, made by the first {@link #validate}: a task whose arguments
+     * validated before ({@link ValidatedArguments}) never loads networknt's classes.
+     */
+    private JsonSchema validator;
 
-    private ModuleSchema(ObjectNode schema, JsonSchemaFactory factory) {
+    private ModuleSchema(String module, ObjectNode schema) {
+        this.module = module;
         this.schema = schema;
         Json.lightenEnums(schema);
-        this.validator = factory.getSchema(schema);
     }
 
     /** Loads schemas/NAME.schema.json; {@code completer} may add generated parts (the option registry). */
     public static ModuleSchema load(String module, Consumer<ObjectNode> completer) {
-        // The factory first: building it needs no JSON parse, so it overlaps JsonNumbers.
-        JsonSchemaFactory factory = SchemaFactory.INSTANCE;
         ObjectNode schema = resource(module);
         completer.accept(schema);
-        return new ModuleSchema(schema, factory);
+        return new ModuleSchema(module, schema);
     }
 
     /** A schema file bundled in the jar: schemas/NAME.schema.json. */
@@ -65,6 +67,11 @@ public final class ModuleSchema {
         return schema;
     }
 
+    /** The module's name, which names its schema file. */
+    public String module() {
+        return module;
+    }
+
     /** Converts ad-hoc k=v strings to the types the schema declares (see {@link AdHocValues}). */
     public JsonNode coerce(JsonNode args) {
         return AdHocValues.coerce(args, schema);
@@ -72,6 +79,9 @@ public final class ModuleSchema {
 
     /** Fails with the first violation, in a stable order, as "field: rule". */
     public void validate(JsonNode args) {
+        if (validator == null) {
+            validator = SchemaFactory.INSTANCE.getSchema(schema);
+        }
         Set<ValidationMessage> messages = validator.validate(args);
         if (messages.isEmpty()) {
             return;

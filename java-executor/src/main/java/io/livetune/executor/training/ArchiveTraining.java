@@ -1,6 +1,7 @@
 package io.livetune.executor.training;
 
 import io.livetune.executor.Main;
+import io.livetune.executor.modules.ValidatedArguments;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -9,7 +10,10 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -45,6 +49,7 @@ public final class ArchiveTraining {
 
     /** {@code module}: the first task's, which the archive is for. */
     public static int run(String module, PrintStream err) throws IOException {
+        Path memo = useMemoOfItsOwn();
         Process child = startTarget();
         try {
             int port = readPort(child);
@@ -60,6 +65,9 @@ public final class ArchiveTraining {
             }
             return ok ? 0 : 1;
         } finally {
+            if (memo != null) {
+                deleteMemo(memo);
+            }
             child.getOutputStream().close(); // the target exits at the end of its stdin
             try {
                 if (!child.waitFor(CHILD_WAIT_SECONDS, TimeUnit.SECONDS)) {
@@ -70,6 +78,37 @@ public final class ArchiveTraining {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /**
+     * Where the maker names the cache directory, a directory of the training's own inside it
+     * for the memo of validated arguments, so that the archive holds the classes that read,
+     * match and write one (ValidatedArguments) and the training's arguments take no place in the
+     * target's memo. Named by our pid, not by Files.createTempDirectory: its random names would
+     * put SecureRandom and the security providers in the archive, which a JDK 25 AOT cache
+     * loads at every start. Null (no memo) without a cache directory.
+     */
+    private static Path useMemoOfItsOwn() throws IOException {
+        String cache = System.getProperty(ValidatedArguments.DIRECTORY_PROPERTY);
+        if (cache == null || cache.isEmpty()) {
+            return null;
+        }
+        Path memo = Path.of(cache, ".training-" + ProcessHandle.current().pid());
+        if (Files.isDirectory(memo, LinkOption.NOFOLLOW_LINKS)) {
+            deleteMemo(memo); // of a training that ended before it could remove it
+        }
+        Files.createDirectory(memo, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        System.setProperty(ValidatedArguments.DIRECTORY_PROPERTY, memo.toString());
+        return memo;
+    }
+
+    private static void deleteMemo(Path memo) throws IOException {
+        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(memo)) {
+            for (Path file : files) {
+                Files.deleteIfExists(file);
+            }
+        }
+        Files.deleteIfExists(memo);
     }
 
     /** A JVM of the same java and jar, without our flags: it only holds a socket. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The archive maker runs {@code archive-training} on targets as root, in the background,
@@ -69,6 +71,34 @@ class ArchiveTrainingTest {
             assertTrue(silent.waitFor(10, TimeUnit.SECONDS), "the child was killed");
         } finally {
             silent.destroyForcibly();
+        }
+    }
+
+    /**
+     * Where the maker names the cache directory, the training records the memo of validated
+     * arguments too (its classes belong in the archive), in a directory of its own that it removes:
+     * the target's memo is left as it was. strace sees the memo written (renamed into place).
+     */
+    @Test
+    void trainingWritesAMemoOfItsOwnAndLeavesTheCacheAsItFoundIt(@TempDir Path tmp) throws Exception {
+        Path cache = Files.createDirectory(tmp.resolve("sha"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path trace = tmp.resolve("strace");
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        Process run = new ProcessBuilder("strace", "-f", "-q", "-e", "trace=rename,renameat,renameat2", "-e", "signal=none",
+                "-o", trace.toString(), java, "-cp", System.getProperty("java.class.path"),
+                "-Dlivetune.cache.dir=" + cache, "io.livetune.executor.Main", ArchiveTraining.COMMAND)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(run.waitFor(120, TimeUnit.SECONDS), "the training ended");
+        assertEquals(0, run.exitValue(), "the module answered");
+
+        List<String> renames = Files.readAllLines(trace).stream().filter(line -> line.contains("rename"))
+                .collect(Collectors.toList());
+        assertTrue(renames.stream().anyMatch(line -> line.contains(cache + "/.training-")
+                && line.contains("/validated-arguments\"")), "the training's memo written in its own directory: " + renames);
+        try (var left = Files.list(cache)) {
+            assertEquals(List.of(), left.collect(Collectors.toList()), "the cache directory as the training found it");
         }
     }
 }

@@ -3,6 +3,7 @@ package io.livetune.executor.modules.preload;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.modules.TaskFailure;
+import io.livetune.executor.procfs.ProcFs;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -191,10 +192,10 @@ final class ManagedFile {
         return permissions;
     }
 
-    /** The uid the executor runs as (the owner /proc gives our own process directory). */
+    /** The uid the executor runs as. */
     static int euid() {
         try {
-            return (Integer) Files.getAttribute(Paths.get("/proc/self"), "unix:uid");
+            return ProcFs.selfEuid();
         } catch (IOException e) {
             throw new TaskFailure("cannot read /proc/self: " + e.getMessage());
         }

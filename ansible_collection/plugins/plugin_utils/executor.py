@@ -343,14 +343,19 @@ class LivetuneAction(ActionBase):
 
         status = self._status(res)
         if status and status[0] == 'need-jar':
-            upload = self._upload_jar(status[1])
-            res = self._execute(sha, java, payload, args_file, install=upload)
+            if args_file is None:
+                # stdin reaches the script: the jar follows the arguments there, in one remote
+                # call (an sftp transfer is a session of its own, as costly to the target)
+                res = self._execute(sha, java, payload, None, jar_on_stdin=True)
+            else:
+                upload = self._upload_jar(status[1])
+                res = self._execute(sha, java, payload, args_file, install=upload)
             status = self._status(res)
         if status:
             raise TaskFailure(self._status_message(status, sha), **self._debug_output(res))
         return self._executor_result(res)
 
-    def _execute(self, sha, java, payload, args_file, install=None):
+    def _execute(self, sha, java, payload, args_file, install=None, jar_on_stdin=False):
         variables = {
             'lt_sha': sha,
             'lt_module': self.MODULE,
@@ -359,6 +364,7 @@ class LivetuneAction(ActionBase):
             'lt_jvm_flags': _jvm_flags_text(),
             'lt_args': args_file or '',
             'lt_install': install or '',
+            'lt_install_stdin': '',
             'lt_debug': '1' if display.verbosity >= 4 else '0',
             'lt_archive_idle_wait': str(self._archive_idle_wait),
         }
@@ -366,9 +372,17 @@ class LivetuneAction(ActionBase):
             variables['lt_resident'] = '1'
             variables['lt_resident_idle'] = str(self._resident)
             variables['lt_python'] = self._resident_python
+        in_data = None if args_file else to_bytes(payload, errors="surrogate_or_strict")
+        if jar_on_stdin:
+            # the script reads the arguments' line, then the jar to the end: json.dumps
+            # writes no line break (it escapes those in strings)
+            with open(JAR_PATH, 'rb') as f:
+                jar = f.read()
+            variables['lt_install_stdin'] = str(len(jar))
+            in_data += b'\n' + jar
+            display.vv('livetune: sending %s (%d bytes) on stdin' % (JAR_NAME, len(jar)), host=self._play_context.remote_addr)
         assignments = '\n'.join('%s=%s' % (k, shlex.quote(v)) for k, v in variables.items())
         cmd = assignments + '\n' + _remote_script()
-        in_data = None if args_file else to_bytes(payload, errors="surrogate_or_strict")
         return self._low_level_execute_command(cmd, sudoable=True, in_data=in_data)
 
     # -- stdin or args file ------------------------------------------------------------

@@ -11,6 +11,8 @@
 #   lt_jvm_flags  the JVM flags of jvm.flags beside this script (bench/run.sh reads it too)
 #   lt_args       file holding the module arguments; empty: they come on stdin
 #   lt_install    a jar just uploaded by the controller, to install first; may be empty
+#   lt_install_stdin  the size of a jar that follows the arguments' line on stdin, to install
+#                 first (lt_args is empty then); may be empty
 #   lt_debug      1: say on stderr what is run
 #   lt_resident   1: ask the resident executor first, start one after a cold run (docs/resident-executor.md)
 #   lt_resident_idle  seconds the resident waits for a request before it exits
@@ -25,12 +27,15 @@
 # Otherwise java's stdout (the executor's JSON) is the command's stdout.
 
 # shellcheck disable=SC2154 # the lt_* inputs are assigned by executor.py
+: "${lt_install_stdin=}"
+lt_rargs= # a copy of the arguments this script made (and removes); never an input
 : "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_debug=0}" "${lt_jvm_flags=}" "${lt_java_min:=17}"
 : "${lt_resident=0}" "${lt_resident_idle:=60}" "${lt_python=}" "${lt_archive_idle_wait:=60}"
 # Everything we create (directories, jar, CDS archive) is for our user only.
 umask 077
 
 lt_status() {
+    if [ -n "${lt_rargs:-}" ]; then rm -f -- "$lt_rargs"; fi # our copy of the arguments: no java will read it
     printf 'LIVETUNE-STATUS'
     for lt_f in "$@"; do printf '\t%s' "$lt_f"; done
     printf '\n'
@@ -124,6 +129,28 @@ lt_install_jar() {
         rm -f -- "$lt_tmp"
         lt_status install-failed "$lt_jar" rename
     fi
+}
+
+# The jar on stdin behind the arguments' line (lt_install_stdin: its size): the controller
+# sends it so when stdin reaches the script, one remote call instead of an sftp session, which
+# costs the target about as much as a task's own call. The arguments go to a private file for
+# java (lt_rargs, removed after it), as stdin is spent; the jar is checked (size, sha256) and
+# installed as an uploaded one.
+lt_receive_jar() {
+    IFS= read -r lt_line || lt_status install-failed "$lt_dir" stdin
+    lt_rargs=$(mktemp "$lt_dir/.args.XXXXXX") || lt_status install-failed "$lt_dir" mktemp
+    lt_args=$lt_rargs
+    printf '%s\n' "$lt_line" >"$lt_args" || lt_receive_failed "$lt_args" write
+    lt_install=$(mktemp "$lt_dir/.upload.XXXXXX") || lt_receive_failed "$lt_dir" mktemp
+    cat >"$lt_install" || lt_receive_failed "$lt_install" copy
+    lt_size=$(wc -c <"$lt_install")
+    [ "$lt_size" -eq "$lt_install_stdin" ] || lt_receive_failed "$lt_install" size
+    lt_install_jar
+}
+
+lt_receive_failed() {
+    rm -f -- "$lt_rargs" "$lt_install"
+    lt_status install-failed "$1" "$2"
 }
 
 # Sets lt_major (feature release, 0 when unknown) and lt_home for the java at $1 from the
@@ -323,7 +350,6 @@ lt_cds_start_maker() {
 # Sets lt_rdir (empty: no resident for this task).
 lt_resident_prepare() {
     lt_rdir=
-    lt_rargs=
     # no key (a JVM whose build cannot be told): cold, as without
     [ "$lt_resident" = 1 ] && [ -n "${lt_key:-}" ] || return 0
     # the client's language: the Python ansible uses on this host, else python3 on PATH
@@ -410,10 +436,12 @@ lt_main() {
     lt_check_private "$lt_dir" d
     if [ -n "$lt_install" ]; then
         lt_install_jar
+    elif [ -n "$lt_install_stdin" ]; then
+        lt_receive_jar
     fi
     if [ ! -e "$lt_jar" ] && [ ! -L "$lt_jar" ]; then
         # leftovers of transfers that broke off (best effort: -mmin is not POSIX)
-        find "$lt_dir" -name '.upload.*' -mmin +60 -exec rm -f {} + 2>/dev/null
+        find "$lt_dir" \( -name '.upload.*' -o -name '.args.*' \) -mmin +60 -exec rm -f {} + 2>/dev/null
         # The executor knows the system calls and registers of these two only (and the jar
         # carries JNA's native part for them alone): say so before 4 MiB are transferred.
         lt_machine=$(uname -m)
@@ -453,6 +481,12 @@ lt_main() {
     if [ -n "$lt_args" ]; then set -- "$@" --args-file "$lt_args"; fi
     if [ "$lt_debug" = 1 ]; then echo "livetune: $lt_javabin $*" >&2; fi
     if [ -n "$lt_rdir" ]; then lt_resident_cold "$@"; fi
+    if [ -n "$lt_rargs" ]; then # our own copy of the arguments: removed after java
+        "$lt_javabin" "$@" </dev/null
+        lt_rc=$?
+        rm -f -- "$lt_rargs"
+        exit "$lt_rc"
+    fi
     if [ -n "$lt_args" ]; then exec "$lt_javabin" "$@" </dev/null; fi
     exec "$lt_javabin" "$@"
 }

@@ -158,12 +158,16 @@ t_user_cache() {
     out=$(adhoc_text ssh_user_nobecome "pid=$D_PID state=listen local_port=$D_PORT backlog=64" -vvv 2>&1)
     printf '%s\n' "$out"
     expect_contains "$out" "CHANGED" "first run"
-    expect_eq "$(count_lines "$out" "PUT .*livetune-executor.jar")" 1 "jar transfers, first run"
+    # stdin reaches the script here: the jar follows the arguments on it, no sftp transfer
+    expect_eq "$(count_lines "$out" "livetune: sending livetune-executor.jar ([0-9]* bytes) on stdin")" 1 \
+        "jars sent on stdin, first run"
+    expect_eq "$(count_lines "$out" "PUT ")" 0 "file transfers, first run"
+    expect_eq "$(count_lines "$out" "SSH: EXEC")" 2 "remote commands, first run (need-jar, then install and run)"
     expect_eq "$(ss_backlog "$D_PORT")" 64 "backlog (ss Send-Q)"
     expect_eq "$(stat -c '%U %a' "$cache" "$cache/$SHA" "$cache/$SHA/livetune-executor.jar" | tr '\n' ' ')" \
         "$TEST_USER 700 $TEST_USER 700 $TEST_USER 600 " "cache owner and modes"
     cmp "$JAR" "$cache/$SHA/livetune-executor.jar"
-    expect_eq "$(find "$cache" -name '.upload.*' | wc -l)" 0 "leftover uploads"
+    expect_eq "$(find "$cache" -name '.upload.*' -o -name '.args.*' | wc -l)" 0 "leftover uploads or arguments"
 
     out=$(adhoc_text ssh_user_nobecome "pid=$D_PID state=listen local_port=$D_PORT backlog=64" -vvv 2>&1)
     printf '%s\n' "$out"
@@ -441,13 +445,20 @@ t_su_args_file() {
 # Under sudo's requiretty the first task learns that stdin cannot pass (sudo refuses
 # without a tty) and falls back to an args file; the next task of the run goes there
 # directly. converge.yml has two livetune tasks.
+# With an empty cache, the jar goes there as the arguments do: transferred to ansible's
+# remote tmp dir (sftp), not on stdin.
 t_requiretty() {
     local vars
+    wait_for_archive "$ROOT_CACHE/$SHA"
+    rm -rf "${ROOT_CACHE:?}/$SHA"
     start_daemon requiretty
     mapfile -t vars < <(daemon_vars)
     pb converge.yml -e target=ssh_tty "${vars[@]}" -vvv
     expect_eq "$(recap_changed "$PB_OUT" ssh_tty)" 2 "changed tasks"
     expect_eq "$(count_lines "$PB_OUT" "b'sudo: sorry, you must have a tty")" 1 "refusals by sudo"
+    expect_eq "$(count_lines "$PB_OUT" "PUT .*livetune-executor.jar")" 1 "jar transfers (sftp, no stdin)"
+    expect_eq "$(count_lines "$PB_OUT" "livetune: sending livetune-executor.jar")" 0 "jars sent on stdin"
+    cmp "$JAR" "$ROOT_CACHE/$SHA/livetune-executor.jar"
     expect_eq "$(ss_backlog "$D_PORT")" 1024 "backlog (ss Send-Q)"
     expect_eq "$(daemon_opt "$D_PORT" udp_so_rcvbuf)" 524288 "UDP SO_RCVBUF by the daemon"
 }

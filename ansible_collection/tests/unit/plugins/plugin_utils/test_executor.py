@@ -46,12 +46,13 @@ def test_one_command_with_the_arguments_on_stdin():
     variables, script, in_data, sudoable = sent
     assert variables == {'lt_sha': JAR_SHA, 'lt_module': 'socket_option', 'lt_java': '', 'lt_java_min': '17',
                          'lt_jvm_flags': '-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData',
-                         'lt_args': '', 'lt_install': '', 'lt_debug': '0', 'lt_archive_idle_wait': '60'}
+                         'lt_args': '', 'lt_install': '', 'lt_install_stdin': '', 'lt_debug': '0',
+                         'lt_archive_idle_wait': '60'}
     assert sudoable is True
     assert json.loads(in_data) == {'pid': 1234, 'state': 'listen', 'local_port': 8080, 'backlog': 4096,
                                    '_check_mode': False, '_diff': False, '_verbosity': 0}
     # the script travels without its comment block, and ends by running it
-    assert script.startswith(': "${lt_java=}"')
+    assert script.startswith(': "${lt_install_stdin=}"')
     assert not [ln for ln in script.splitlines() if ln.lstrip().startswith('#')]
     assert script.rstrip().endswith('lt_main')
     # nothing transferred, no remote tmp dir made; the (absent) tmp dir is cleaned up
@@ -215,32 +216,34 @@ def test_local_sudo_without_a_password_uses_stdin():
 # -- the jar: transferred only when the target lacks it --------------------------------------
 
 
-def test_jar_missing_on_the_target_is_transferred_into_the_cache_then_run():
+def test_jar_missing_on_the_target_follows_the_arguments_on_stdin_then_runs():
     action = make_action(transport='ssh', remote_user='root',
                          answers=[status('need-jar', CACHE_DIR), executor_json(changed=True, msg='done')])
     result = action.run(task_vars={})
     assert (result['changed'], result['msg']) == (True, 'done')
 
-    action._transfer_file.assert_called_once()
-    local, remote = action._transfer_file.call_args.args
-    assert local == executor.JAR_PATH
-    # no become: straight into the cache directory, under a temporary name
-    assert re.match(re.escape(CACHE_DIR) + r'/\.upload\.[0-9a-f]{16}$', remote)
+    # one remote call more, no file transfer, no remote tmp dir
+    action._transfer_file.assert_not_called()
     action._make_tmp_path.assert_not_called()
     first, second = sent_commands(action)
-    assert first.variables['lt_install'] == ''
-    assert second.variables['lt_install'] == remote  # the script checks its sha256 and renames it
-    assert second.stdin == first.stdin  # the same arguments, again on stdin
+    with open(executor.JAR_PATH, 'rb') as f:
+        jar = f.read()
+    assert (first.variables['lt_install'], first.variables['lt_install_stdin']) == ('', '')
+    assert (second.variables['lt_install'], second.variables['lt_install_stdin']) == ('', str(len(jar)))
+    # the arguments' line (json.dumps writes none inside), then the jar the script checks and installs
+    assert second.stdin == first.stdin + b'\n' + jar
+    assert b'\n' not in first.stdin
 
 
-def test_jar_missing_after_become_goes_through_the_remote_tmp_dir():
-    action = make_action(transport='ssh', become='sudo', become_user='root', remote_user='alice',
+def test_jar_missing_where_stdin_does_not_pass_goes_through_the_remote_tmp_dir():
+    action = make_action(transport='ssh', become='su', become_user='root', remote_user='alice',
                          answers=[status('need-jar', CACHE_DIR), executor_json()])
     action.run(task_vars={})
     jar = REMOTE_TMP + '/' + executor.JAR_NAME
-    action._transfer_file.assert_called_once_with(executor.JAR_PATH, jar)
-    action._fixup_perms2.assert_called_once_with((REMOTE_TMP, jar), execute=False)
-    assert sent_commands(action)[1].variables['lt_install'] == jar
+    action._transfer_file.assert_any_call(executor.JAR_PATH, jar)
+    action._fixup_perms2.assert_any_call((REMOTE_TMP, jar), execute=False)
+    second = sent_commands(action)[1]
+    assert (second.variables['lt_install'], second.variables['lt_install_stdin'], second.stdin) == (jar, '', None)
     action._remove_tmp_path.assert_called_once_with(REMOTE_TMP)
 
 

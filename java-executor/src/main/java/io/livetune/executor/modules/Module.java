@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.JsonNode;
  */
 public interface Module {
 
+    /** Its name, as tasks and the schema file name it ({@code socket_option}). */
+    String name();
+
     ModuleSchema schema();
 
     /**

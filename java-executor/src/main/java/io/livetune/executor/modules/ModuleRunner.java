@@ -57,16 +57,18 @@ public final class ModuleRunner {
         }
         Task task = Task.from(raw, front);
         try {
-            // normalise sees the arguments as written (a module that wants them coerced first coerces them)
-            JsonNode args = module.schema().coerce(module.normalise(raw));
             // Most tasks repeat the arguments of an earlier one on the same target (a drift check,
-            // a playbook run again): a set that validated before skips networknt altogether.
-            // Only the very set that validated matches, so bad input is always validated, with its message.
+            // a playbook run again): a set that validated before is served from the memo as it
+            // was normalised and coerced then, without the schema or networknt. Only the very text
+            // that validated matches, so bad input is always validated, with its message.
             ValidatedArguments validated = ValidatedArguments.ofThisRun();
-            String entry = validated.entryOf(module.schema().module(), args);
-            if (!validated.contains(entry)) {
+            String key = validated.keyOf(module.name(), raw);
+            JsonNode args = validated.argumentsFor(key);
+            if (args == null) {
+                // normalise sees the arguments as written (a module that wants them coerced first coerces them)
+                args = module.schema().coerce(module.normalise(raw));
                 module.schema().validate(args);
-                validated.remember(entry);
+                validated.remember(key, args);
             }
             // before any change: it may refuse (and only when asked: most tasks need none of its classes)
             Persistence persistence = args.path("persist").asBoolean(false) ? Persistence.plan(module, args, task,

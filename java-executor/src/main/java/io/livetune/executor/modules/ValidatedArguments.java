@@ -29,13 +29,15 @@ import java.util.Set;
  * <p>Why: most tasks on a target repeat the arguments of an earlier one (a drift check every
  * few minutes, a playbook run again), and validating the same arguments against the same
  * schema (fixed by the jar, whose sha256 names the directory) has the same answer. A
- * repeated set skips networknt's factory, keyword table and schema compile, which a fresh
- * JVM pays for every task (their classes are not even loaded then).
+ * repeated set skips the module's schema (reading it, completing it from the option
+ * registry, coercing ad-hoc values) and networknt's factory, keyword table and schema
+ * compile, which a fresh JVM pays for every task (their classes are not even loaded then).
  *
- * <p>What keeps it safe: an entry is the module name and the exact JSON the schema would check
- * (after the module's normalising and coercing), compared whole, so only the very set that
- * validated matches; bad input is always validated, with its clear message, and only sets that
- * validated are written. The exact text rather than a digest of it: a collision is impossible,
+ * <p>What keeps it safe: an entry is the module name and the exact JSON the task sent (its key,
+ * compared whole), a tab, and the JSON those arguments became when they validated (normalised
+ * and coerced, what the module then ran with), so only the very text that validated matches
+ * and the module runs with what validation saw; bad input is always validated, with its clear
+ * message, and only sets that validated are written. The exact text rather than a digest of it: a collision is impossible,
  * and a JVM that starts for one task pays ~15 ms to bring up the JDK's message digests (the
  * security providers and their tables), as much as skipping the validation saves. The file
  * is used only where executor_run.sh names the directory ({@value #DIRECTORY_PROPERTY}), and
@@ -45,8 +47,8 @@ import java.util.Set;
  * remembered". Never a task failure.
  *
  * <p>The file: a header line, then at most {@value #CAPACITY} entries, one a line, oldest
- * first (compact JSON has no line breaks; a set longer than {@value #MAX_ENTRY} characters is
- * not remembered). It is replaced whole (a temporary file in the same directory, then a
+ * first (compact JSON has no line breaks or tabs; an entry longer than {@value #MAX_ENTRY}
+ * characters is not remembered; a key is remembered once, with its latest arguments). It is replaced whole (a temporary file in the same directory, then a
  * rename), so a reader sees the old or the new file, never half of one; of two tasks that
  * write at once, the later rename wins and the other's entry is simply not remembered.
  */
@@ -54,9 +56,9 @@ public final class ValidatedArguments {
     /** The executor's cache directory on the target, as executor_run.sh checked it. */
     public static final String DIRECTORY_PROPERTY = "livetune.cache.dir";
     static final String FILE_NAME = "validated-arguments";
-    static final String HEADER = "livetune validated-arguments 1";
+    static final String HEADER = "livetune validated-arguments 2";
     static final int CAPACITY = 64;
-    static final int MAX_ENTRY = 4096;
+    static final int MAX_ENTRY = 8192;
     /** The largest well-formed file (UTF-8 takes at most 3 bytes a char here): anything bigger is not ours. */
     private static final int MAX_BYTES = HEADER.length() + 1 + CAPACITY * (3 * MAX_ENTRY + 1);
     private static final int S_IFMT = 0170000;
@@ -89,32 +91,57 @@ public final class ValidatedArguments {
     }
 
     /**
-     * The entry of {@code args} as {@code module}'s schema checks them (after the module's
-     * normalising and coercing), or null when this memo is not kept or the set is too long
-     * to remember (then nothing is written out).
+     * The key of {@code raw}, the arguments as the task sent them, for {@code module}; null
+     * when this memo is not kept or the set is too long to remember (then nothing is written).
      */
-    String entryOf(String module, JsonNode args) {
+    String keyOf(String module, JsonNode raw) {
         if (directory == null) {
             return null;
         }
-        String entry = module + ' ' + Json.write(args);
-        return entry.length() <= MAX_ENTRY && entry.indexOf('\n') < 0 ? entry : null;
-    }
-
-    /** Whether the arguments of {@code entry} validated before (null: not kept, so no). */
-    boolean contains(String entry) {
-        return entry != null && entries.contains(entry);
+        String key = module + ' ' + Json.write(raw);
+        return key.length() <= MAX_ENTRY / 2 && key.indexOf('\n') < 0 && key.indexOf('\t') < 0 ? key : null;
     }
 
     /**
-     * Remembers that the arguments of {@code entry} validated (call only then): the last
-     * {@value #CAPACITY} sets are kept. Best effort; null: not kept.
+     * The arguments {@code key}'s text became when it validated (normalised and coerced, as the
+     * module runs them), or null: not kept, never validated here, or an entry that does not parse.
      */
-    void remember(String entry) {
-        if (entry == null || directory == null || entries.contains(entry)) {
+    JsonNode argumentsFor(String key) {
+        if (key == null) {
+            return null;
+        }
+        String prefix = key + '\t';
+        for (String entry : entries) {
+            if (entry.startsWith(prefix)) {
+                try {
+                    JsonNode arguments = Json.read(entry.substring(prefix.length()));
+                    return arguments.isObject() ? arguments : null;
+                } catch (IOException | RuntimeException e) {
+                    return null; // not ours to believe: validate
+                }
+            }
+        }
+        return null;
+    }
+
+    /**
+     * Remembers that {@code key}'s text validated as {@code arguments} (call only then): the last
+     * {@value #CAPACITY} sets are kept. Best effort; a null key: not kept.
+     */
+    void remember(String key, JsonNode arguments) {
+        if (key == null || directory == null) {
             return;
         }
-        List<String> kept = new ArrayList<>(entries);
+        String entry = key + '\t' + Json.write(arguments);
+        if (entry.length() > MAX_ENTRY || entry.indexOf('\n') >= 0 || entries.contains(entry)) {
+            return;
+        }
+        List<String> kept = new ArrayList<>();
+        for (String e : entries) {
+            if (!e.startsWith(key + '\t')) {
+                kept.add(e);
+            }
+        }
         kept.add(entry);
         StringBuilder text = new StringBuilder(HEADER).append('\n');
         for (String e : kept.subList(Math.max(0, kept.size() - CAPACITY), kept.size())) {

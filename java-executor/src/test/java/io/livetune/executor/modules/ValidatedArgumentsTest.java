@@ -2,6 +2,7 @@ package io.livetune.executor.modules;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -95,9 +96,13 @@ class ValidatedArgumentsTest {
         return lines.subList(1, lines.size());
     }
 
-    /** The memo's entry of a set, written as a module in another process would write it. */
+    /**
+     * The memo's entry of a set, written as a module in another process would write it: the
+     * arguments as sent, a tab, what they became (socket_info's arguments need no coercing).
+     */
     private static String entry(String args) throws IOException {
-        return "socket_info " + Json.write(Json.read(args));
+        String json = Json.write(Json.read(args));
+        return "socket_info " + json + "\t" + json;
     }
 
     private void assertRefused(ObjectNode result) {
@@ -181,14 +186,14 @@ class ValidatedArgumentsTest {
         ValidatedArguments memo = ValidatedArguments.in(cache);
         for (int i = 0; i < ValidatedArguments.CAPACITY + 6; i++) {
             memo = ValidatedArguments.in(cache);
-            memo.remember("socket_info {\"pid\":[" + i + "]}");
+            memo.remember("socket_info {\"pid\":[" + i + "]}", Json.read("{\"pid\":[" + i + "]}"));
         }
         List<String> kept = remembered();
         assertEquals(ValidatedArguments.CAPACITY, kept.size());
-        assertEquals("socket_info {\"pid\":[6]}", kept.get(0), "the oldest went first");
-        assertEquals("socket_info {\"pid\":[69]}", kept.get(kept.size() - 1));
-        assertTrue(ValidatedArguments.in(cache).contains("socket_info {\"pid\":[69]}"));
-        assertFalse(ValidatedArguments.in(cache).contains("socket_info {\"pid\":[5]}"));
+        assertEquals("socket_info {\"pid\":[6]}\t{\"pid\":[6]}", kept.get(0), "the oldest went first");
+        assertEquals("socket_info {\"pid\":[69]}\t{\"pid\":[69]}", kept.get(kept.size() - 1));
+        assertEquals(Json.read("{\"pid\":[69]}"), ValidatedArguments.in(cache).argumentsFor("socket_info {\"pid\":[69]}"));
+        assertNull(ValidatedArguments.in(cache).argumentsFor("socket_info {\"pid\":[5]}"));
     }
 
     /**

@@ -37,12 +37,21 @@ import java.util.List;
 public final class MemoryLockModule implements Module {
     public static final String NAME = "memory_lock";
 
-    private final ModuleSchema schema = ModuleSchema.load(NAME, Selection::addProcessSelectorsTo);
+    /** Loaded by the first {@link #schema()}: a task served from the memo of validated arguments needs none. */
+    private ModuleSchema schema;
     private final ProcFs proc = new ProcFs();
     private final ResourceLimits limits = ResourceLimits.get();
 
     @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
     public ModuleSchema schema() {
+        if (schema == null) {
+            schema = ModuleSchema.load(NAME, Selection::addProcessSelectorsTo);
+        }
         return schema;
     }
 

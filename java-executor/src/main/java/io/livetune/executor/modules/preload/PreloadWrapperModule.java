@@ -33,7 +33,8 @@ public final class PreloadWrapperModule implements Module {
     public static final String NAME = "preload_wrapper";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final ModuleSchema schema = ModuleSchema.load(NAME, PreloadWrapperModule::complete);
+    /** Loaded by the first {@link #schema()}: a task served from the memo of validated arguments needs none. */
+    private ModuleSchema schema;
     private final PreloadHost host;
 
     public PreloadWrapperModule() {
@@ -46,7 +47,15 @@ public final class PreloadWrapperModule implements Module {
     }
 
     @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
     public ModuleSchema schema() {
+        if (schema == null) {
+            schema = ModuleSchema.load(NAME, PreloadWrapperModule::complete);
+        }
         return schema;
     }
 

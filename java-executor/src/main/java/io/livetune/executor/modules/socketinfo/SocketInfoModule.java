@@ -48,7 +48,8 @@ import java.util.stream.Collectors;
 public final class SocketInfoModule implements Module {
     public static final String NAME = "socket_info";
 
-    private final ModuleSchema schema = ModuleSchema.load(NAME, Selection::addTo);
+    /** Loaded by the first {@link #schema()}: a task served from the memo of validated arguments needs none. */
+    private ModuleSchema schema;
     private final ProcFs proc = new ProcFs();
     private final LinuxSyscalls sys = LinuxSyscalls.get();
     /** Where entries go instead of the result's array; null: into the array. */
@@ -79,7 +80,15 @@ public final class SocketInfoModule implements Module {
     }
 
     @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
     public ModuleSchema schema() {
+        if (schema == null) {
+            schema = ModuleSchema.load(NAME, Selection::addTo);
+        }
         return schema;
     }
 

@@ -51,12 +51,21 @@ import java.util.Map;
 public final class SocketOptionModule implements Module {
     public static final String NAME = "socket_option";
 
-    private final ModuleSchema schema = ModuleSchema.load(NAME, new Completer());
+    /** Loaded by the first {@link #schema()}: a task served from the memo of validated arguments needs none. */
+    private ModuleSchema schema;
     private final ProcFs proc = new ProcFs();
     private final LinuxSyscalls sys = LinuxSyscalls.get();
 
     @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
     public ModuleSchema schema() {
+        if (schema == null) {
+            schema = ModuleSchema.load(NAME, new Completer());
+        }
         return schema;
     }
 

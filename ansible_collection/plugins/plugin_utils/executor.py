@@ -273,27 +273,26 @@ class LivetuneAction(ActionBase):
             raise TaskFailure('livetune_resident_executor: must be a boolean, got %r' % (wanted,)) from None
         if not wanted:
             return None
-        idle = self._templated(task_vars.get('livetune_resident_idle_timeout', 60))
-        try:
-            seconds = int(idle)
-        except (TypeError, ValueError):
-            seconds = 0
-        if isinstance(idle, bool) or seconds < 1 or str(seconds) != str(idle).strip():
-            raise TaskFailure('livetune_resident_idle_timeout: must be a whole number of seconds >= 1, got %r'
-                              % (idle,))
-        return seconds
+        return self._whole_seconds('livetune_resident_idle_timeout',
+                                   self._templated(task_vars.get('livetune_resident_idle_timeout', 60)), 1)
 
     def _archive_idle_wait_setting(self, task_vars):
         """livetune_archive_idle_wait (host/group/play vars): how long the target's archive maker
         waits for an idle CPU before it starts anyway; 0 starts it at once. See
         docs/executor-protocol.md."""
-        wait = self._templated(task_vars.get('livetune_archive_idle_wait', 60))
+        return self._whole_seconds('livetune_archive_idle_wait',
+                                   self._templated(task_vars.get('livetune_archive_idle_wait', 60)), 0)
+
+    @staticmethod
+    def _whole_seconds(name, value, minimum):
+        """The host variable NAME's VALUE as a whole number of seconds >= MINIMUM (an int or its
+        text; not a bool, not a fraction), or a failure that names it."""
         try:
-            seconds = int(wait)
+            seconds = int(value)
         except (TypeError, ValueError):
-            seconds = -1
-        if isinstance(wait, bool) or seconds < 0 or str(seconds) != str(wait).strip():
-            raise TaskFailure('livetune_archive_idle_wait: must be a whole number of seconds >= 0, got %r' % (wait,))
+            seconds = minimum - 1
+        if isinstance(value, bool) or seconds < minimum or str(seconds) != str(value).strip():
+            raise TaskFailure('%s: must be a whole number of seconds >= %d, got %r' % (name, minimum, value))
         return seconds
 
     def _templated(self, value):

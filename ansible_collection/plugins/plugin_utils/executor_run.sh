@@ -27,10 +27,9 @@
 # Otherwise java's stdout (the executor's JSON) is the command's stdout.
 
 # shellcheck disable=SC2154 # the lt_* inputs are assigned by executor.py
-: "${lt_install_stdin=}"
+: "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_install_stdin=}" "${lt_debug=0}" "${lt_jvm_flags=}"
+: "${lt_java_min:=17}" "${lt_resident=0}" "${lt_resident_idle:=60}" "${lt_python=}" "${lt_archive_idle_wait:=60}"
 lt_rargs= # a copy of the arguments this script made (and removes); never an input
-: "${lt_java=}" "${lt_args=}" "${lt_install=}" "${lt_debug=0}" "${lt_jvm_flags=}" "${lt_java_min:=17}"
-: "${lt_resident=0}" "${lt_resident_idle:=60}" "${lt_python=}" "${lt_archive_idle_wait:=60}"
 # Everything we create (directories, jar, CDS archive) is for our user only.
 umask 077
 
@@ -149,8 +148,8 @@ lt_receive_jar() {
 }
 
 lt_receive_failed() {
-    rm -f -- "$lt_rargs" "$lt_install"
-    lt_status install-failed "$1" "$2"
+    rm -f -- "$lt_install"
+    lt_status install-failed "$1" "$2" # it removes lt_rargs
 }
 
 # Sets lt_major (feature release, 0 when unknown) and lt_home for the java at $1 from the

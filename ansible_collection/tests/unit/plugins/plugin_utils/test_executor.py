@@ -52,7 +52,7 @@ def test_one_command_with_the_arguments_on_stdin():
     assert json.loads(in_data) == {'pid': 1234, 'state': 'listen', 'local_port': 8080, 'backlog': 4096,
                                    '_check_mode': False, '_diff': False, '_verbosity': 0}
     # the script travels without its comment block, and ends by running it
-    assert script.startswith(': "${lt_install_stdin=}"')
+    assert script.startswith(': "${lt_java=}"')
     assert not [ln for ln in script.splitlines() if ln.lstrip().startswith('#')]
     assert script.rstrip().endswith('lt_main')
     # nothing transferred, no remote tmp dir made; the (absent) tmp dir is cleaned up

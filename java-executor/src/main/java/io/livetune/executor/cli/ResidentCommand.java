@@ -1,8 +1,8 @@
 package io.livetune.executor.cli;
 
+import io.livetune.executor.modules.Modules;
 import io.livetune.executor.resident.Limits;
 import io.livetune.executor.resident.RequestRunner;
-import io.livetune.executor.modules.Modules;
 import io.livetune.executor.resident.ResidentServer;
 import io.livetune.executor.training.ArchiveTraining;
 import java.io.IOException;
@@ -37,9 +37,10 @@ public final class ResidentCommand implements Callable<Integer> {
     private int maxRequests;
 
     @Option(names = "--warm-up", paramLabel = "MODULE",
-            description = "Before the first request, run MODULE's Ansible path once in check mode against a "
-                    + "process of its own (as archive-training does), so that the first task it serves does not "
-                    + "pay for loading, initialising and compiling what every task runs.")
+            description = "Before the first request, run the Ansible path of socket_info (when that is MODULE) "
+                    + "or of socket_option once in check mode against a process of its own (as archive-training "
+                    + "does), so that the first task it serves does not pay for loading, initialising and "
+                    + "compiling what every task runs.")
     private String warmUpModule;
 
     @Option(names = "--jar", paramLabel = "FILE",
@@ -79,9 +80,9 @@ public final class ResidentCommand implements Callable<Integer> {
     }
 
     /**
-     * The first task a resident served used to cost as much processor time as a cold run without
-     * the JVM's own start (~0.1 s: classes initialised, the schema library built, JNA bound, code
-     * compiled); the next ones cost about a third of it. A play's second task is the first served.
+     * The first task a resident served used to cost about what a cold run costs without the JVM's
+     * own start (~0.25 s of its CPU, JDK 17: classes initialised, the schema library built, JNA
+     * bound, code compiled), the next ones ~0.02 s. A play's second task is the first served.
      */
     private void warmUp(String module) {
         try {

@@ -29,7 +29,6 @@ public final class ModuleSchema {
     /** Ends the message for an unknown key of {@code options} (the CLI, which has no raw, words it its own way). */
     public static final String RAW_HINT = " (an option livetune does not know can be set with raw: {level, optname, value})";
 
-    private final String module;
     private final ObjectNode schema;
     /**
      * networknt's compiled schema, made by the first {@link #validate}: a task whose arguments
@@ -37,8 +36,7 @@ public final class ModuleSchema {
      */
     private JsonSchema validator;
 
-    private ModuleSchema(String module, ObjectNode schema) {
-        this.module = module;
+    private ModuleSchema(ObjectNode schema) {
         this.schema = schema;
         Json.lightenEnums(schema);
     }
@@ -47,7 +45,7 @@ public final class ModuleSchema {
     public static ModuleSchema load(String module, Consumer<ObjectNode> completer) {
         ObjectNode schema = resource(module);
         completer.accept(schema);
-        return new ModuleSchema(module, schema);
+        return new ModuleSchema(schema);
     }
 
     /** A schema file bundled in the jar: schemas/NAME.schema.json. */
@@ -65,11 +63,6 @@ public final class ModuleSchema {
 
     public ObjectNode json() {
         return schema;
-    }
-
-    /** The module's name, which names its schema file. */
-    public String module() {
-        return module;
     }
 
     /** Converts ad-hoc k=v strings to the types the schema declares (see {@link AdHocValues}). */

@@ -37,9 +37,10 @@ import java.util.Set;
  * compared whole), a tab, and the JSON those arguments became when they validated (normalised
  * and coerced, what the module then ran with), so only the very text that validated matches
  * and the module runs with what validation saw; bad input is always validated, with its clear
- * message, and only sets that validated are written. The exact text rather than a digest of it: a collision is impossible,
- * and a JVM that starts for one task pays ~15 ms to bring up the JDK's message digests (the
- * security providers and their tables), as much as skipping the validation saves. The file
+ * message, and only sets that validated are written. The exact text rather than a digest of
+ * it: a collision is impossible, and a JVM that starts for one task pays ~15 ms to bring up
+ * the JDK's message digests (the security providers and their tables), as much as skipping
+ * the validation saves. The file
  * is used only where executor_run.sh names the directory ({@value #DIRECTORY_PROPERTY}), and
  * only while that directory is ours alone (owned by our euid, a directory, no write for group
  * or others; executor_run.sh refused it otherwise, ACLs included). Anything unexpected (no
@@ -48,9 +49,10 @@ import java.util.Set;
  *
  * <p>The file: a header line, then at most {@value #CAPACITY} entries, one a line, oldest
  * first (compact JSON has no line breaks or tabs; an entry longer than {@value #MAX_ENTRY}
- * characters is not remembered; a key is remembered once, with its latest arguments). It is replaced whole (a temporary file in the same directory, then a
- * rename), so a reader sees the old or the new file, never half of one; of two tasks that
- * write at once, the later rename wins and the other's entry is simply not remembered.
+ * characters is not remembered; a key is remembered once, with its latest arguments). It is
+ * replaced whole (a temporary file in the same directory, then a rename), so a reader sees
+ * the old or the new file, never half of one; of two tasks that write at once, the later
+ * rename wins and the other's entry is simply not remembered.
  */
 public final class ValidatedArguments {
     /** The executor's cache directory on the target, as executor_run.sh checked it. */

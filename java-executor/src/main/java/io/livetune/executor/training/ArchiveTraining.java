@@ -49,7 +49,20 @@ public final class ArchiveTraining {
 
     /** {@code module}: the first task's, which the archive is for. */
     public static int run(String module, PrintStream err) throws IOException {
-        Path memo = useMemoOfItsOwn();
+        String cache = System.getProperty(ValidatedArguments.DIRECTORY_PROPERTY);
+        Path memo = useMemoOfItsOwn(cache);
+        try {
+            return train(module, err);
+        } finally {
+            if (memo != null) {
+                // given back: a resident's warm-up runs this, and its tasks use the cache's memo
+                System.setProperty(ValidatedArguments.DIRECTORY_PROPERTY, cache);
+                deleteMemo(memo);
+            }
+        }
+    }
+
+    private static int train(String module, PrintStream err) throws IOException {
         Process child = startTarget();
         try {
             int port = readPort(child);
@@ -65,9 +78,6 @@ public final class ArchiveTraining {
             }
             return ok ? 0 : 1;
         } finally {
-            if (memo != null) {
-                deleteMemo(memo);
-            }
             child.getOutputStream().close(); // the target exits at the end of its stdin
             try {
                 if (!child.waitFor(CHILD_WAIT_SECONDS, TimeUnit.SECONDS)) {
@@ -86,10 +96,10 @@ public final class ArchiveTraining {
      * match and write one (ValidatedArguments) and the training's arguments take no place in the
      * target's memo. Named by our pid, not by Files.createTempDirectory: its random names would
      * put SecureRandom and the security providers in the archive, which a JDK 25 AOT cache
-     * loads at every start. Null (no memo) without a cache directory.
+     * loads at every start. Null (no memo) without a cache directory; {@link #run} gives the
+     * property its value back after the training.
      */
-    private static Path useMemoOfItsOwn() throws IOException {
-        String cache = System.getProperty(ValidatedArguments.DIRECTORY_PROPERTY);
+    private static Path useMemoOfItsOwn(String cache) throws IOException {
         if (cache == null || cache.isEmpty()) {
             return null;
         }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.livetune.executor.modules.ValidatedArguments;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,6 +100,28 @@ class ArchiveTrainingTest {
                 && line.contains("/validated-arguments\"")), "the training's memo written in its own directory: " + renames);
         try (var left = Files.list(cache)) {
             assertEquals(List.of(), left.collect(Collectors.toList()), "the cache directory as the training found it");
+        }
+    }
+
+    /**
+     * A resident's warm-up runs the training in the resident's own JVM: the cache directory
+     * the memo of validated arguments lives in must be the cache's again afterwards, not the
+     * training's removed directory (its tasks would then never find their memo).
+     */
+    @Test
+    void theCacheDirectoryIsGivenBackAfterTheTrainingInThisJvm(@TempDir Path tmp) throws Exception {
+        Path cache = Files.createDirectory(tmp.resolve("sha"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        System.setProperty(ValidatedArguments.DIRECTORY_PROPERTY, cache.toString());
+        try {
+            assertEquals(0, ArchiveTraining.run("socket_option",
+                    new java.io.PrintStream(java.io.OutputStream.nullOutputStream())), "the module answered");
+            assertEquals(cache.toString(), System.getProperty(ValidatedArguments.DIRECTORY_PROPERTY));
+            try (var left = Files.list(cache)) {
+                assertEquals(List.of(), left.collect(Collectors.toList()), "the training's own memo removed");
+            }
+        } finally {
+            System.clearProperty(ValidatedArguments.DIRECTORY_PROPERTY);
         }
     }
 }

@@ -10,7 +10,9 @@ import io.livetune.executor.cli.ResidentCommand;
 import io.livetune.executor.cli.SchemaCommand;
 import io.livetune.executor.cli.SetCommand;
 import io.livetune.executor.cli.SocketsCommand;
+import io.livetune.executor.modules.JsonNumbers;
 import io.livetune.executor.nativeio.JnaBootLibrary;
+import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.training.ArchiveTraining;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +20,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -41,6 +44,9 @@ import picocli.CommandLine.Command;
             "  java -jar livetune-executor.jar resident --dir ~/.cache/livetune/SHA/r123 --idle-timeout 60",
             "  echo '{\"pid\": 1234, \"backlog\": 4096}' | java -jar livetune-executor.jar ansible socket_option"})
 public final class Main implements Runnable {
+    /** The commands whose modules make system calls (and parse JSON) right after picocli. */
+    private static final Set<String> SYSTEM_CALLERS = Set.of("sockets", "set", "lock");
+
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
 
@@ -82,6 +88,12 @@ public final class Main implements Runnable {
         // Building a picocli command reflects over its class, which costs tens of ms per command;
         // every Ansible task starts a JVM, so only the command asked for is built.
         String asked = args.length > 0 ? args[0] : "";
+        if (SYSTEM_CALLERS.contains(asked)) {
+            // As for a task: JNA binds on a thread of its own while picocli parses the command
+            // line and the module reads its schema; the first system call waits for it.
+            JsonNumbers.prepareInBackground();
+            LinuxSyscalls.prepareInBackground();
+        }
         subcommands.forEach((name, command) -> {
             if (!subcommands.containsKey(asked) || name.equals(asked)) {
                 commandLine.addSubcommand(name, command.apply(io));

@@ -29,6 +29,7 @@ public final class SocketScanner {
     private final LinuxSyscalls sys;
     private SockDiagTable sockDiag;
     private final boolean lenient;
+    private boolean wholeTablesBesideWalk;
     private final List<String> skipped = new ArrayList<>();
 
     /**
@@ -58,6 +59,18 @@ public final class SocketScanner {
         return this;
     }
 
+    /**
+     * Has the scan read each namespace's whole socket table on a thread of its own while the
+     * descriptors are walked, rather than after the walk for the inodes they hold: for an
+     * inventory of every process, which holds nearly every socket anyway. (A scan of some
+     * processes keeps to their inodes: on a host of a million connections, a table of them all
+     * would be a large thing to hold for a task about one server.)
+     */
+    public SocketScanner readingWholeTablesBesideWalk() {
+        wholeTablesBesideWalk = true;
+        return this;
+    }
+
     /** Why processes were passed over, one line each (lenient scans only). */
     public List<String> skipped() {
         return skipped;
@@ -66,9 +79,10 @@ public final class SocketScanner {
     /** The picked sockets, in process then fd order. */
     public List<ScannedSocket> scan(List<ProcessInfo> processes, SocketFilter filter) throws IOException {
         // First every process's socket descriptors, so that each namespace's table is read for
-        // the inodes they hold and no others.
+        // the inodes they hold and no others (unless whole tables are read beside the walk).
         List<Held> held = new ArrayList<>();
-        Map<String, Set<Long>> wanted = new HashMap<>();
+        EarlyTables early = wholeTablesBesideWalk && processes.size() > 1 ? EarlyTables.start(this, processes, filter)
+                : null;
         Object[] walks = walk(processes);
         for (int i = 0; i < processes.size(); i++) {
             ProcessInfo process = processes.get(i);
@@ -80,12 +94,6 @@ public final class SocketScanner {
                 @SuppressWarnings("unchecked")
                 Map<Integer, Long> descriptors = (Map<Integer, Long>) walks[i];
                 held.add(new Held(process, namespace, descriptors));
-                Set<Long> inodes = wanted.get(namespace);
-                if (inodes == null) {
-                    inodes = new HashSet<>();
-                    wanted.put(namespace, inodes);
-                }
-                inodes.addAll(descriptors.values());
             } catch (IOException e) {
                 passOver(process, e);
             }
@@ -97,9 +105,13 @@ public final class SocketScanner {
             try {
                 InetSocketTable table = tables.get(process.namespace);
                 if (table == null) {
-                    table = sockDiag.read(process.namespace, process.info.pid(), wanted.get(process.namespace), filter);
-                    if (table == null) { // no socket diagnostics there: the same table from /proc
-                        table = InetSocketTable.read(proc, process.info.pid(), wanted.get(process.namespace));
+                    table = early == null ? null : early.table(process.namespace);
+                    if (table == null) {
+                        Set<Long> wanted = inodesHeldIn(process.namespace, held);
+                        table = sockDiag.read(process.namespace, process.info.pid(), wanted, filter);
+                        if (table == null) { // no socket diagnostics there: the same table from /proc
+                            table = InetSocketTable.read(proc, process.info.pid(), wanted);
+                        }
                     }
                     tables.put(process.namespace, table);
                 }
@@ -109,6 +121,17 @@ public final class SocketScanner {
             }
         }
         return new ArrayList<>(byInode.values());
+    }
+
+    /** The inodes of the sockets that the processes living in {@code namespace} hold: the part of its table to keep. */
+    private static Set<Long> inodesHeldIn(String namespace, List<Held> held) {
+        Set<Long> inodes = new HashSet<>();
+        for (Held process : held) {
+            if (process.namespace.equals(namespace)) {
+                inodes.addAll(process.descriptors.values());
+            }
+        }
+        return inodes;
     }
 
     /**
@@ -159,6 +182,82 @@ public final class SocketScanner {
                 byInode.put(socket.inode(), new ScannedSocket(process.info, fd, socket, process.namespace));
             } else {
                 known.addHolder(process.info, fd);
+            }
+        }
+    }
+
+    /**
+     * The whole socket table of each namespace the processes live in, read from the kernel's
+     * socket diagnostics on one thread of its own, namespace after namespace, while the caller
+     * walks the descriptors (on every core: the dump is mostly the kernel's work and the reply's
+     * parsing, which then overlap the readlinks). A namespace whose table could not be read
+     * this way is read again by the caller, as when nothing was read early.
+     */
+    private static final class EarlyTables implements Runnable {
+        private final SocketScanner scanner;
+        private final Map<String, Integer> namespaces;
+        private final SocketFilter filter;
+        private final Map<String, InetSocketTable> tables = new HashMap<>();
+        private final Thread thread;
+        private RuntimeException failure;
+
+        private EarlyTables(SocketScanner scanner, Map<String, Integer> namespaces, SocketFilter filter) {
+            this.scanner = scanner;
+            this.namespaces = namespaces;
+            this.filter = filter;
+            this.thread = new Thread(this, "livetune-sock-diag");
+            thread.setDaemon(true);
+        }
+
+        /** Starts reading the tables of the namespaces {@code processes} live in. */
+        static EarlyTables start(SocketScanner scanner, List<ProcessInfo> processes, SocketFilter filter) {
+            Map<String, Integer> namespaces = new LinkedHashMap<>(); // each with a process that lives there
+            for (ProcessInfo process : processes) {
+                try {
+                    namespaces.putIfAbsent(scanner.namespaces.namespaceOf(process.pid()), process.pid());
+                } catch (IOException e) {
+                    // exited, or not ours to read: the walk passes it over or fails, as it would have
+                }
+            }
+            EarlyTables early = new EarlyTables(scanner, namespaces, filter);
+            early.thread.start();
+            return early;
+        }
+
+        @Override
+        public void run() {
+            try {
+                for (Map.Entry<String, Integer> namespace : namespaces.entrySet()) {
+                    InetSocketTable table = scanner.sockDiag.read(namespace.getKey(), namespace.getValue(), null, filter);
+                    synchronized (this) {
+                        tables.put(namespace.getKey(), table);
+                    }
+                }
+            } catch (RuntimeException e) { // a bug, not a refusal (those give no table): the scan fails with it
+                synchronized (this) {
+                    failure = e;
+                }
+            }
+        }
+
+        /** The namespace's whole table, once read; null when it could not be read early. */
+        InetSocketTable table(String namespace) {
+            boolean interrupted = false;
+            while (thread.isAlive()) {
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            synchronized (this) {
+                if (failure != null) {
+                    throw failure;
+                }
+                return tables.get(namespace);
             }
         }
     }

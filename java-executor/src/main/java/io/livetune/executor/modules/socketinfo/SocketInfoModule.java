@@ -101,6 +101,9 @@ public final class SocketInfoModule implements Module {
             KernelFactsReader kernel = new KernelFactsReader(proc, sys);
             List<ProcessInfo> processes = find(selection, args, task);
             SocketScanner scanner = new SocketScanner(proc, kernel, !strict).withOptionValues();
+            if (selection.processes().isEverything()) {
+                scanner.readingWholeTablesBesideWalk();
+            }
             List<ScannedSocket> sockets = scanner.scan(processes, selection.sockets());
             scanner.skipped().forEach(task::warn);
             if (!selection.processes().isEverything() && !sockets.isEmpty()) {

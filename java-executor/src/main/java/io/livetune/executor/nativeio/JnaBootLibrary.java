@@ -37,9 +37,12 @@ public final class JnaBootLibrary {
             return;
         }
         try {
-            Architecture machine = Architecture.current();
-            unpack(Paths.get(directory), machine)
-                    .ifPresent(file -> System.setProperty("jna.boot.library.path", file.getParent().toString()));
+            Optional<Path> library = unpack(Paths.get(directory), Architecture.current());
+            // No lambda here: this runs first in every task's JVM, and the first lambda linked
+            // costs ~5 ms (the JDK's lambda forms) that would hold up everything after it.
+            if (library.isPresent()) {
+                System.setProperty("jna.boot.library.path", library.get().getParent().toString());
+            }
         } catch (IOException | UnsupportedOperationException e) {
             // JNA's own way still works (into jna.tmpdir): slower, never wrong
         }

@@ -36,6 +36,8 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
         static native int close(int fd) throws LastErrorException;
 
+        static native int getpid();
+
         static native int getsockopt(int fd, int level, int optname, byte[] optval, int[] optlen)
                 throws LastErrorException;
 
@@ -59,7 +61,12 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
 
     private final Architecture architecture = Architecture.current();
     private final long kcmp = architecture.syscall("kcmp");
-    private final long ownPid = ProcessHandle.current().pid();
+    /**
+     * Our pid as kcmp takes it (in our own pid namespace), asked of the kernel at the first
+     * kcmp; 0 until then. Not ProcessHandle.current(): its class links the JDK's lambda forms
+     * (~5 ms), and this object is made on a task's start-up path.
+     */
+    private volatile long ownPid;
 
     /** The thread binding libc ahead of the first call, while one is under way. */
     private static Thread binding;
@@ -187,10 +194,19 @@ final class JnaLinuxSyscalls implements LinuxSyscalls {
         awaitBinding();
         try {
             // 0: the same file; 1 and 2 order two different ones; 3: different, not ordered
-            return Libc.syscall(kcmp, ownPid, pid, LinuxKcmp.KCMP_FILE, ownFd, targetFd) == 0;
+            return Libc.syscall(kcmp, ownPid(), pid, LinuxKcmp.KCMP_FILE, ownFd, targetFd) == 0;
         } catch (LastErrorException e) {
             throw failure("kcmp(KCMP_FILE, fd " + targetFd + ")", e);
         }
+    }
+
+    private long ownPid() {
+        long pid = ownPid;
+        if (pid == 0) {
+            pid = Libc.getpid(); // getpid(2) cannot fail
+            ownPid = pid;
+        }
+        return pid;
     }
 
     @Override

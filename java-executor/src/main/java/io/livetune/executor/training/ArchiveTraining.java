@@ -1,6 +1,8 @@
 package io.livetune.executor.training;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import io.livetune.executor.Main;
+import io.livetune.executor.modules.Json;
 import io.livetune.executor.modules.ValidatedArguments;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
@@ -52,7 +54,7 @@ public final class ArchiveTraining {
         String cache = System.getProperty(ValidatedArguments.DIRECTORY_PROPERTY);
         Path memo = useMemoOfItsOwn(cache);
         try {
-            return train(module, err);
+            return train(module, err, memo);
         } finally {
             if (memo != null) {
                 // given back: a resident's warm-up runs this, and its tasks use the cache's memo
@@ -62,17 +64,24 @@ public final class ArchiveTraining {
         }
     }
 
-    private static int train(String module, PrintStream err) throws IOException {
+    /** @param memo the training's own directory (null without a cache directory) */
+    private static int train(String module, PrintStream err, Path memo) throws IOException {
         Process child = startTarget();
         try {
             int port = readPort(child);
             long pid = child.pid();
-            String select = "\"pid\": " + pid + ", \"protocol\": \"tcp\", \"state\": \"listen\", \"local_port\": " + port;
-            String flags = ", \"_check_mode\": true, \"_diff\": true, \"_verbosity\": 0";
-            boolean ok = SOCKET_INFO.equals(module)
-                    ? runModule(SOCKET_INFO, "{" + select + flags + "}")
-                    : runModule("socket_option", "{" + select
-                            + ", \"backlog\": 128, \"options\": {\"so_rcvbuf\": 65536, \"tcp_nodelay\": true}" + flags + "}");
+            String sockets = ", \"protocol\": \"tcp\", \"state\": \"listen\", \"local_port\": " + port;
+            boolean ok = runModule(module, "\"pid\": " + pid + sockets);
+            if (memo != null) {
+                // The same task again by pidfile, as many playbooks select their service: the
+                // classes that read a pidfile and place its pid namespace (PidNamespaces,
+                // ProcStatus) are then in the archive too, and a task that names a pidfile
+                // loads no class from the jar.
+                Path pidfile = memo.resolve("target.pid");
+                Files.writeString(pidfile, pid + "\n", StandardCharsets.US_ASCII);
+                String quoted = Json.write(TextNode.valueOf(pidfile.toString()));
+                ok &= runModule(module, "\"pidfile\": " + quoted + sockets);
+            }
             if (!ok) {
                 err.println("archive-training: the module did not answer as expected (the archive is made anyway)");
             }
@@ -185,8 +194,20 @@ public final class ArchiveTraining {
         }
     }
 
-    /** One task through the same entry every Ansible task takes; true when it did not fail. */
-    private static boolean runModule(String module, String args) {
+    /**
+     * The training's task of {@code module} (socket_info, or else socket_option) on the sockets
+     * {@code select} picks, in check mode with diff: one through the same entry every Ansible
+     * task takes; true when it did not fail.
+     */
+    private static boolean runModule(String module, String select) {
+        String flags = ", \"_check_mode\": true, \"_diff\": true, \"_verbosity\": 0";
+        return SOCKET_INFO.equals(module)
+                ? runTask(SOCKET_INFO, "{" + select + flags + "}")
+                : runTask("socket_option", "{" + select
+                        + ", \"backlog\": 128, \"options\": {\"so_rcvbuf\": 65536, \"tcp_nodelay\": true}" + flags + "}");
+    }
+
+    private static boolean runTask(String module, String args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream discard = new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8);
         int status = Main.run(new String[] {"ansible", module},

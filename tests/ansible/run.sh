@@ -112,6 +112,7 @@ main() {
     run_test "java older than 17: refused before it starts, names the package" t_old_java
     run_test "unsupported machine (riscv64): refused before any transfer" t_unsupported_machine
     run_test "livetune_java host variable picks the JVM" t_livetune_java
+    run_test "the archive serves every class of a task (the jar on the class path below JDK 24)" t_archive_serves_every_class
     run_test "JDK 25+: AOT cache made once, then mapped" t_aot_cache
     run_test "executor output that is not JSON: clear failure" t_not_json
 

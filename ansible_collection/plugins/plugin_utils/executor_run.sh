@@ -476,7 +476,17 @@ lt_main() {
     elif [ -n "$lt_cds" ] && [ -f "$lt_cds" ]; then
         set -- "$@" -XX:SharedArchiveFile="$lt_cds"
     fi
-    set -- "$@" -jar "$lt_jar" ansible "$lt_module"
+    # Below JDK 24, the jar on the class path and its main class named: `-jar` has the launcher
+    # open the jar (2,000 entries) and parse its manifest before main, ~3 ms of every task, when
+    # the classes come from the archive (the maker records `-jar JAR`: the same class path). From
+    # 24 on (or a version we could not read), `-jar`: the manifest's Enable-Native-Access keeps
+    # java from warning on stderr that JNA loads a library, and a command-line flag for it would
+    # not match the AOT cache.
+    if [ "$lt_major" -gt 0 ] && [ "$lt_major" -lt 24 ]; then
+        set -- "$@" -cp "$lt_jar" io.livetune.executor.Main ansible "$lt_module"
+    else
+        set -- "$@" -jar "$lt_jar" ansible "$lt_module"
+    fi
     if [ -n "$lt_args" ]; then set -- "$@" --args-file "$lt_args"; fi
     if [ "$lt_debug" = 1 ]; then echo "livetune: $lt_javabin $*" >&2; fi
     if [ -n "$lt_rdir" ]; then lt_resident_cold "$@"; fi

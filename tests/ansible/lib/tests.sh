@@ -374,6 +374,45 @@ t_livetune_java() {
     fi
 }
 
+# The java command line of a task on the default java, run again by hand with the JVM's own
+# class-loading log: once the archive is made, every class comes from it, none from the jar.
+# Below JDK 24 the command names the jar on the class path with its main class (not -jar),
+# while the maker recorded with -jar: this is what says the archive still matches.
+t_archive_serves_every_class() {
+    local out run java major loaded from_archive from_jar
+    start_daemon archive-serves
+    out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=93" -vvvv 2>&1)
+    wait_for_archive "$ROOT_CACHE/$SHA"
+    out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=93" -vvvv 2>&1) ||
+        { printf '%s\n' "$out"; fail "the second run failed"; }
+    run=$(printf '%s\n' "$out" | grep -o "livetune: /[^ ]*java .*" | head -n 1)
+    run=${run#livetune: }
+    java=${run%% *}
+    major=$(java_major "$java")
+    if [ "$major" -ge 24 ]; then
+        expect_contains "$run" " -jar $ROOT_CACHE/$SHA/livetune-executor.jar ansible socket_option" "JDK $major: -jar"
+    else
+        expect_contains "$run" " -cp $ROOT_CACHE/$SHA/livetune-executor.jar io.livetune.executor.Main ansible socket_option" \
+            "JDK $major: the jar on the class path"
+    fi
+    # the same command (less --args-file, whose file is gone), arguments on stdin, in check mode
+    # and the class-loading log asked for after the command's own -Xlog:disable
+    run=${run%% --args-file *}
+    if [ "$major" -ge 24 ]; then
+        run="${run%% -jar *} -Xlog:class+load:stdout -jar ${run#* -jar }"
+    else
+        run="${run%% -cp *} -Xlog:class+load:stdout -cp ${run#* -cp }"
+    fi
+    # shellcheck disable=SC2086 # the command line is split on purpose: its words have no spaces
+    loaded=$(printf '{"pid": %s, "state": "listen", "local_port": %s, "backlog": 93, "_check_mode": true}' \
+        "$D_PID" "$D_PORT" | $run 2>&1)
+    from_archive=$(printf '%s\n' "$loaded" | grep -c 'io.livetune.executor.* source: shared objects file')
+    from_jar=$(printf '%s\n' "$loaded" | grep -c 'source: file:' || true)
+    expect_contains "$(printf '%s\n' "$loaded" | grep '^{')" '"changed":false' "the task ran and found nothing to change"
+    [ "$from_archive" -gt 100 ] || fail "only $from_archive of livetune's classes came from the archive"
+    expect_eq "$from_jar" 0 "classes loaded from the jar, not the archive"
+}
+
 # java_major JAVA: its feature release, from its JDK's release file
 java_major() {
     local home

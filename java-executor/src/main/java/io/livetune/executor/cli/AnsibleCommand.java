@@ -7,6 +7,7 @@ import io.livetune.executor.modules.JsonNumbers;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleRunner;
 import io.livetune.executor.modules.Modules;
+import io.livetune.executor.nativeio.JnaLogging;
 import io.livetune.executor.nativeio.LinuxSyscalls;
 import io.livetune.executor.text.Suggestions;
 import java.io.IOException;
@@ -78,6 +79,7 @@ public final class AnsibleCommand implements Callable<Integer> {
     private static int run(Io io, String moduleName, Path argsFile) throws IOException {
         if (Modules.names().contains(moduleName)) {
             JsonNumbers.prepareInBackground(); // the first parse needs them: see there
+            JnaLogging.configureNone(); // before JNA's first logger: see there
             LinuxSyscalls.prepareInBackground(); // every module makes system calls
         }
         ObjectNode result = null;

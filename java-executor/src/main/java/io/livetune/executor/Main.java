@@ -51,6 +51,7 @@ public final class Main implements Runnable {
     private CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
+        StartUpWarmUp.start(); // first: what JNA's binding thread will need, readied beside it
         JnaBootLibrary.useCacheDirectory(); // before any JNA class loads
         System.exit(run(args, System.in, System.out, System.err));
     }

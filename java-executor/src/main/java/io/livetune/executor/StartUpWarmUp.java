@@ -1,22 +1,33 @@
 package io.livetune.executor;
 
+import com.sun.jna.Structure;
+
 /**
- * Two pieces of the JDK that JNA's binding thread needs at once, readied on a thread of
- * their own at the first line of {@link Main#main}, ~2 ms before that thread starts: the
- * binding thread is what a task's first system call waits for (see LinuxSyscalls).
+ * What JNA's binding thread needs first, readied on a thread of its own from the first line
+ * of {@link Main#main}, ~2 ms before that thread starts: the binding thread is what a task's
+ * first system call waits for (see LinuxSyscalls). Each step is what that thread would do
+ * itself a moment later; done here first, it finds it done.
  *
  * <ul>
  *   <li>The lambda forms the JVM links for its first lambda (~3 ms): JNA's first logger makes
  *       java.util.logging link one (Level's table of known levels), and nothing on the main
  *       thread does before then.
- *   <li>The class path's jar, opened (~2 ms: its 2,000 entries): that logger has the JDK look
- *       for a logging backend with a ServiceLoader, which searches the class path; when every
- *       class comes from the class-data archive, nothing else has opened the jar by then.
+ *   <li>The class path's jar, opened by the class loader (~2 ms: its 2,000 entries): that
+ *       logger has the JDK look for a logging backend with a ServiceLoader, which searches the
+ *       class path; when every class comes from the class-data archive, the class loader has
+ *       not opened the jar by then.
+ *   <li>The JDK's model of JNA's @FieldOrder annotation and its proxy classes (~3 ms), which
+ *       JNA's first Native.register reads.
  * </ul>
+ *
+ * Measured on JDK 17 with its class-data archive (bench/README.md); a JDK 25 AOT cache holds
+ * the linked lambdas already, and this thread then costs about 1 ms of CPU beside the task.
  */
 final class StartUpWarmUp implements Runnable {
     /** What the JDK's logging looks for (BootstrapLogger.DetectBackend): the same lookup. */
     private static final String LOGGER_FINDER = "META-INF/services/java.lang.System$LoggerFinder";
+    /** JNA's description of native types, a Structure annotated with @FieldOrder (package-private in JNA). */
+    private static final String JNA_FFI_TYPE = "com.sun.jna.Structure$FFIType";
 
     private StartUpWarmUp() {
     }
@@ -34,6 +45,14 @@ final class StartUpWarmUp implements Runnable {
         ClassLoader loader = StartUpWarmUp.class.getClassLoader();
         if (loader != null) {
             loader.getResource(LOGGER_FINDER); // none: the search opens the jar
+        }
+        try {
+            // Loaded, not initialised (no native library is touched): reading its annotation
+            // makes the JDK's model of @FieldOrder and its proxy classes, which JNA's first
+            // Native.register reads through this class's static initialiser.
+            Class.forName(JNA_FFI_TYPE, false, loader).getAnnotation(Structure.FieldOrder.class);
+        } catch (ClassNotFoundException | LinkageError e) {
+            // another JNA: the binding thread does the work itself, as it would have
         }
     }
 }

@@ -52,6 +52,7 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         StartUpWarmUp.start(); // first: what JNA's binding thread will need, readied beside it
+        JsonNumbers.prepareInBackground(); // the first JSON parse needs them: see there
         JnaBootLibrary.useCacheDirectory(); // before any JNA class loads
         System.exit(run(args, System.in, System.out, System.err));
     }
@@ -92,7 +93,6 @@ public final class Main implements Runnable {
         if (SYSTEM_CALLERS.contains(asked)) {
             // As for a task: JNA binds on a thread of its own while picocli parses the command
             // line and the module reads its schema; the first system call waits for it.
-            JsonNumbers.prepareInBackground();
             LinuxSyscalls.prepareInBackground();
         }
         subcommands.forEach((name, command) -> {

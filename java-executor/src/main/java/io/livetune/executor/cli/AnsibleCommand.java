@@ -3,7 +3,6 @@ package io.livetune.executor.cli;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.modules.Json;
-import io.livetune.executor.modules.JsonNumbers;
 import io.livetune.executor.modules.Module;
 import io.livetune.executor.modules.ModuleRunner;
 import io.livetune.executor.modules.Modules;
@@ -78,7 +77,6 @@ public final class AnsibleCommand implements Callable<Integer> {
 
     private static int run(Io io, String moduleName, Path argsFile) throws IOException {
         if (Modules.names().contains(moduleName)) {
-            JsonNumbers.prepareInBackground(); // the first parse needs them: see there
             JnaLogging.configureNone(); // before JNA's first logger: see there
             LinuxSyscalls.prepareInBackground(); // every module makes system calls
         }

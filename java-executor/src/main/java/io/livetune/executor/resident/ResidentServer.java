@@ -92,6 +92,12 @@ public final class ResidentServer {
             try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
                 server.bind(UnixDomainSocketAddress.of(shortPath(socket)), 16);
                 FileIdentity socketIdentity = FileIdentity.of(socket);
+                if (socketIdentity == null) {
+                    // removed between bind and this look (its directory's owner did): with no
+                    // identity to compare, the loop below would never see it go, and no client
+                    // could reach us anyway
+                    return "its socket " + socket + " was gone as soon as it was bound";
+                }
                 // SIGTERM ends the JVM without this method's finally: the hook removes the socket then
                 Thread removal = new Thread(() -> removeIfOurs(socket, socketIdentity), "livetune-resident-exit");
                 Runtime.getRuntime().addShutdownHook(removal);

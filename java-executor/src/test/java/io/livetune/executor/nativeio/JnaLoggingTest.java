@@ -18,19 +18,23 @@ import org.junit.jupiter.api.Test;
 class JnaLoggingTest {
     private static final String CLASS = "java.util.logging.config.class";
     private static final String FILE = "java.util.logging.config.file";
+    private static final String DEBUG = "jna.debug_load.jna";
     private String savedClass;
     private String savedFile;
+    private String savedDebug;
 
     @BeforeEach
     void save() {
         savedClass = System.clearProperty(CLASS);
         savedFile = System.clearProperty(FILE);
+        savedDebug = System.clearProperty(DEBUG);
     }
 
     @AfterEach
     void restore() {
         restore(CLASS, savedClass);
         restore(FILE, savedFile);
+        restore(DEBUG, savedDebug);
     }
 
     private static void restore(String key, String value) {
@@ -56,6 +60,13 @@ class JnaLoggingTest {
         System.setProperty(CLASS, "com.example.Logging");
         JnaLogging.configureNone();
         assertEquals("com.example.Logging", System.getProperty(CLASS));
+    }
+
+    @Test
+    void aJvmAskedForJnasLoadingLogKeepsTheJdksConfiguration() {
+        System.setProperty(DEBUG, "true");
+        JnaLogging.configureNone();
+        assertNull(System.getProperty(CLASS), "JNA logs its loading through java.util.logging: not silenced");
     }
 
     /**

@@ -6,8 +6,8 @@
 Each ``plugins/action/<module>.py`` is a subclass of :class:`LivetuneAction` that only
 names its module. No Python is needed on the target: like ansible.builtin.script, the
 work is one shell command (``executor_run.sh`` beside this file) that checks the jar
-cache, finds java and runs ``java -jar livetune-executor.jar ansible <module>`` with the
-task arguments as JSON on stdin. Only when the target lacks this exact jar (the cache is
+cache, finds java and runs the jar's ``ansible <module>`` command with the task arguments
+as JSON on stdin. Only when the target lacks this exact jar (the cache is
 keyed by its sha256) is the jar transferred and the command run once more.
 See docs/executor-protocol.md for what the jar reads and prints.
 """

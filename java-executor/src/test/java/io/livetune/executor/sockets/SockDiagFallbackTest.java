@@ -28,11 +28,43 @@ import org.junit.jupiter.api.Test;
  */
 class SockDiagFallbackTest {
 
+    /**
+     * An inventory of every process reads each namespace's whole table beside the walk; the
+     * scan is the same as one that reads it after the walk for the held inodes, and where the
+     * diagnostics are refused, the same as /proc's.
+     */
     @Test
-    void aRefusedDiagnosticsSocketGivesTheSameScanFromProc() throws Exception {
+    void wholeTablesReadBesideTheWalkGiveTheSameScan() throws Exception {
         ProcFs proc = new ProcFs();
         LinuxSyscalls real = LinuxSyscalls.get();
-        LinuxSyscalls refusing = (LinuxSyscalls) Proxy.newProxyInstance(LinuxSyscalls.class.getClassLoader(),
+        try (ServerSocket listener = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"));
+                Socket client = new Socket("127.0.0.1", listener.getLocalPort());
+                Socket server = listener.accept()) {
+            ProcessInfo self = ProcessInfo.read(proc, ProcFs.selfPid());
+            ProcessInfo parent = ProcessInfo.read(proc, self.ppid());
+            List<ProcessInfo> two = List.of(self, parent);
+            KernelFactsReader kernel = new KernelFactsReader(proc, real);
+            List<ScannedSocket> after = new SocketScanner(proc, kernel, true, real).withOptionValues()
+                    .scan(two, new SocketFilter());
+            List<ScannedSocket> beside = new SocketScanner(proc, kernel, true, real).withOptionValues()
+                    .readingWholeTablesBesideWalk().scan(two, new SocketFilter());
+            List<ScannedSocket> besideRefused = new SocketScanner(proc, kernel, true, refusing(real)).withOptionValues()
+                    .readingWholeTablesBesideWalk().scan(two, new SocketFilter());
+            assertTrue(after.size() >= 3, "this JVM's sockets are found: " + after.size());
+            assertEquals(describe(after), describe(beside), "whole tables beside the walk");
+            assertEquals(describe(after), describe(besideRefused), "refused: /proc's tables");
+            assertTrue(beside.stream().allMatch(s -> s.socket().diag() != null), "read from sock_diag");
+            assertTrue(besideRefused.stream().allMatch(s -> s.socket().diag() == null), "read from /proc");
+        }
+    }
+
+    private static List<String> describe(List<ScannedSocket> sockets) {
+        return sockets.stream().map(s -> s.process().pid() + "/" + s.fd() + " " + s.socket()).toList();
+    }
+
+    /** {@code real}, except that a netlink socket is refused (EPERM), as seccomp or an LSM would. */
+    private static LinuxSyscalls refusing(LinuxSyscalls real) {
+        return (LinuxSyscalls) Proxy.newProxyInstance(LinuxSyscalls.class.getClassLoader(),
                 new Class<?>[] {LinuxSyscalls.class}, (proxy, method, args) -> {
                     if (method.getName().equals("socket") && (int) args[0] == AF_NETLINK) {
                         throw new ErrnoException("socket", Errno.EPERM, "Operation not permitted");
@@ -43,6 +75,13 @@ class SockDiagFallbackTest {
                         throw e.getCause();
                     }
                 });
+    }
+
+    @Test
+    void aRefusedDiagnosticsSocketGivesTheSameScanFromProc() throws Exception {
+        ProcFs proc = new ProcFs();
+        LinuxSyscalls real = LinuxSyscalls.get();
+        LinuxSyscalls refusing = refusing(real);
         try (ServerSocket listener = new ServerSocket(0, 5, InetAddress.getByName("127.0.0.1"));
                 Socket client = new Socket("127.0.0.1", listener.getLocalPort());
                 Socket server = listener.accept();

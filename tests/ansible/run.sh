@@ -105,6 +105,8 @@ main() {
     run_test "cache refused: directory writable by others" t_cache_refused writable
     run_test "cache refused: directory owned by another user" t_cache_refused owner
     run_test "cache refused: symlinked directory" t_cache_refused symlink
+    run_test "cache refused: jar writable by others" t_cache_refused jar-writable
+    run_test "cache refused: jar owned by another user" t_cache_refused jar-owner
 
     run_test "noexec /tmp and ~/.cache: JNA runs from the cache" t_noexec_tmp
     run_test "java_executable that does not exist" t_bad_java

@@ -47,16 +47,63 @@ lt_unsafe() {
 }
 
 # Sets lt_mode (e.g. drwx------) and lt_owner (numeric uid) of $1, without following a
-# final symlink. ls -n is the portable way to read both in one fork.
+# final symlink. ls -n is the portable way to read both in one fork; paths read ahead
+# together (lt_stat_ahead) are answered from that read.
 lt_stat() {
+    lt_i=0
+    while [ "$lt_i" -lt "$lt_ahead_n" ]; do
+        lt_i=$((lt_i + 1))
+        eval "lt_ap=\$lt_ahead_path_$lt_i"
+        if [ "$lt_ap" = "$1" ]; then
+            eval "lt_mode=\$lt_ahead_mode_$lt_i lt_owner=\$lt_ahead_owner_$lt_i"
+            return 0
+        fi
+    done
     lt_ls=$(LC_ALL=C ls -ldn -- "$1" 2>/dev/null) || return 1
+    lt_mode_owner "$lt_ls"
+}
+
+# lt_mode and lt_owner from one line of ls -ldn: mode, links, uid, ...
+lt_mode_owner() {
     set -f
-    # shellcheck disable=SC2086 # split on purpose: mode, links, uid, ...
-    set -- $lt_ls
+    # shellcheck disable=SC2086 # split on purpose
+    set -- $1
     set +f
     lt_mode=$1
     lt_owner=$3
 }
+
+# Reads the mode and owner of every path given in one fork of ls, for lt_stat to answer from
+# until lt_stat_forget: a task checks six paths (the cache's parents, the cache, its
+# directory, the jar), each fork ~1 ms. ls sorts its operands; under LC_ALL=C a path and the
+# paths below it, given in that order, stay in it. Each line must end with its own path, all
+# of them must exist: otherwise nothing is kept, and lt_stat reads each path on its own.
+lt_stat_ahead() {
+    lt_ahead_n=0
+    lt_ls=$(LC_ALL=C ls -ldn -- "$@" 2>/dev/null) || return 0
+    lt_nl='
+'
+    lt_rest=$lt_ls$lt_nl
+    lt_n=0
+    for lt_ap in "$@"; do
+        lt_line=${lt_rest%%"$lt_nl"*}
+        lt_rest=${lt_rest#*"$lt_nl"}
+        case $lt_line in
+            *" $lt_ap") ;;
+            *) lt_stat_forget; return 0 ;; # out of order, a symlink (-> target), a name with a newline
+        esac
+        lt_mode_owner "$lt_line"
+        lt_n=$((lt_n + 1))
+        eval "lt_ahead_path_$lt_n=\$lt_ap lt_ahead_mode_$lt_n=\$lt_mode lt_ahead_owner_$lt_n=\$lt_owner"
+    done
+    [ -z "$lt_rest" ] || { lt_stat_forget; return 0; }
+    lt_ahead_n=$lt_n
+}
+
+lt_stat_forget() {
+    lt_ahead_n=0
+}
+lt_ahead_n=0
 
 # A directory or file of the cache must be ours alone: not a symlink, owned by us, no
 # write access for group or others, no ACL that could grant it. Anything else means
@@ -87,7 +134,8 @@ lt_private() {
 # others unless sticky (as /tmp): otherwise our directory could be renamed away and
 # replaced. Walks the physical path, so symlinked parents are judged by their target.
 lt_check_parents() {
-    lt_p=$(cd -P -- "$1" 2>/dev/null && pwd -P) || lt_unsafe "$1" unreadable
+    lt_physical "$1" || lt_unsafe "$1" unreadable
+    lt_p=$lt_phys
     while [ -n "$lt_p" ]; do
         lt_p=${lt_p%/*}
         lt_stat "${lt_p:-/}" || lt_unsafe "${lt_p:-/}" unreadable
@@ -100,6 +148,29 @@ lt_check_parents() {
             ?????w* | ????????w*) lt_unsafe "${lt_p:-/}" parent-writable ;;
         esac
     done
+}
+
+# lt_phys: the physical path of directory $1 (symlinked parts resolved), kept for the next
+# call with the same $1. Fails when $1 cannot be entered.
+lt_physical() {
+    if [ -n "${lt_phys_of:-}" ] && [ "$lt_phys_of" = "$1" ]; then return 0; fi
+    lt_phys=$(cd -P -- "$1" 2>/dev/null && pwd -P) || return 1
+    lt_phys_of=$1
+}
+
+# The cache's parents (physical, from /), the cache, its directory and the jar when there is
+# one and none is being installed, read ahead in one fork for the checks that follow.
+lt_stat_cache_ahead() {
+    lt_physical "$lt_cache" || return 0
+    set --
+    lt_p=$lt_phys
+    while [ -n "$lt_p" ]; do
+        lt_p=${lt_p%/*}
+        set -- "${lt_p:-/}" "$@"
+    done
+    set -- "$@" "$lt_cache" "$lt_dir"
+    if [ -z "$lt_install$lt_install_stdin" ] && [ -e "$lt_jar" ]; then set -- "$@" "$lt_jar"; fi
+    lt_stat_ahead "$@"
 }
 
 lt_make_dir() {
@@ -430,6 +501,7 @@ lt_main() {
     lt_jar=$lt_dir/livetune-executor.jar
 
     lt_make_dir "$lt_dir"
+    lt_stat_cache_ahead
     lt_check_parents "$lt_cache"
     lt_check_private "$lt_cache" d
     lt_check_private "$lt_dir" d
@@ -451,6 +523,7 @@ lt_main() {
         lt_status need-jar "$lt_dir"
     fi
     lt_check_private "$lt_jar" -
+    lt_stat_forget # read ahead for these checks only
 
     lt_find_java
     lt_java_version "$lt_javabin"

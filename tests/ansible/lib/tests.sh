@@ -270,8 +270,20 @@ t_cache_refused() {
             ln -s "$WORK/planted" "$d"
             why="$d is a symbolic link"
             ;;
+        jar-writable) # the directory is right, the jar in it is not: the last of the paths read ahead
+            mkdir -m 0700 "$d"
+            why="$d/livetune-executor.jar is writable by other users"
+            ;;
+        jar-owner)
+            mkdir -m 0700 "$d"
+            why="$d/livetune-executor.jar is owned by uid $(id -u nobody)"
+            ;;
     esac
     cp "$JAR" "$d/livetune-executor.jar"
+    case $kind in
+        jar-writable) chmod 0666 "$d/livetune-executor.jar" ;;
+        jar-owner) chown nobody "$d/livetune-executor.jar" ;;
+    esac
     if adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=128"; then
         fail "a jar in an unsafe cache directory was run"
     fi

@@ -81,13 +81,17 @@ public final class SocketScanner {
         // First every process's socket descriptors, so that each namespace's table is read for
         // the inodes they hold and no others (unless whole tables are read beside the walk).
         List<Held> held = new ArrayList<>();
-        EarlyTables early = wholeTablesBesideWalk && processes.size() > 1 ? EarlyTables.start(this, processes, filter)
-                : null;
+        Object[] namespaceOf = namespacesOf(processes);
+        EarlyTables early = wholeTablesBesideWalk && processes.size() > 1
+                ? EarlyTables.start(this, processes, namespaceOf, filter) : null;
         Object[] walks = walk(processes);
         for (int i = 0; i < processes.size(); i++) {
             ProcessInfo process = processes.get(i);
             try {
-                String namespace = namespaces.namespaceOf(process.pid());
+                if (namespaceOf[i] instanceof IOException) {
+                    throw (IOException) namespaceOf[i];
+                }
+                String namespace = (String) namespaceOf[i];
                 if (walks[i] instanceof IOException) {
                     throw (IOException) walks[i];
                 }
@@ -121,6 +125,19 @@ public final class SocketScanner {
             }
         }
         return new ArrayList<>(byInode.values());
+    }
+
+    /** Each process's network namespace (a String, or the IOException its read met), in the order given. */
+    private Object[] namespacesOf(List<ProcessInfo> processes) {
+        Object[] namespaceOf = new Object[processes.size()];
+        for (int i = 0; i < namespaceOf.length; i++) {
+            try {
+                namespaceOf[i] = namespaces.namespaceOf(processes.get(i).pid());
+            } catch (IOException e) {
+                namespaceOf[i] = e;
+            }
+        }
+        return namespaceOf;
     }
 
     /** The inodes of the sockets that the processes living in {@code namespace} hold: the part of its table to keep. */
@@ -191,7 +208,9 @@ public final class SocketScanner {
      * socket diagnostics on one thread of its own, namespace after namespace, while the caller
      * walks the descriptors (on every core: the dump is mostly the kernel's work and the reply's
      * parsing, which then overlap the readlinks). A namespace whose table could not be read
-     * this way is read again by the caller, as when nothing was read early.
+     * this way is read again by the caller, as when nothing was read early. A socket is listed
+     * when the walk found it and the table holds it: one opened after its namespace's dump is
+     * left out, as one closed between the walk and a dump read after it always was.
      */
     private static final class EarlyTables implements Runnable {
         private final SocketScanner scanner;
@@ -209,14 +228,16 @@ public final class SocketScanner {
             thread.setDaemon(true);
         }
 
-        /** Starts reading the tables of the namespaces {@code processes} live in. */
-        static EarlyTables start(SocketScanner scanner, List<ProcessInfo> processes, SocketFilter filter) {
+        /**
+         * Starts reading the tables of the namespaces {@code processes} live in ({@code
+         * namespaceOf}, as {@link #namespacesOf} read them).
+         */
+        static EarlyTables start(SocketScanner scanner, List<ProcessInfo> processes, Object[] namespaceOf,
+                SocketFilter filter) {
             Map<String, Integer> namespaces = new LinkedHashMap<>(); // each with a process that lives there
-            for (ProcessInfo process : processes) {
-                try {
-                    namespaces.putIfAbsent(scanner.namespaces.namespaceOf(process.pid()), process.pid());
-                } catch (IOException e) {
-                    // exited, or not ours to read: the walk passes it over or fails, as it would have
+            for (int i = 0; i < namespaceOf.length; i++) {
+                if (namespaceOf[i] instanceof String) { // else exited or not ours: the scan passes it over or fails
+                    namespaces.putIfAbsent((String) namespaceOf[i], processes.get(i).pid());
                 }
             }
             EarlyTables early = new EarlyTables(scanner, namespaces, filter);

@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -36,7 +37,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * takes each new value (checked by ss's keepalive timer for memcached, and by the test
  * daemon's own getsockopt), and the result's warning counts the sockets that went away.
  * Windows forced at exact moments are in {@link RaceWindowTest}; this is the same under real
- * load, against memcached (Debian's, four worker threads) and the test daemon.
+ * load, against memcached (Debian's, four worker threads) and the test daemon. And socket_info
+ * of every process under the same churn: every run lists the long-lived connection.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class ChurnTest {
@@ -108,6 +110,54 @@ class ChurnTest {
         } finally {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
         }
+    }
+
+    /**
+     * socket_info of every process (no process selector: each namespace's table is read beside
+     * the walk of every process's descriptors) while clients connect and close: every run
+     * succeeds and lists the long-lived connection's server end, held by the daemon.
+     */
+    @Test
+    void anInventoryOfEveryProcessWhileConnectionsComeAndGo() throws Exception {
+        Path server = Path.of("").toAbsolutePath().getParent().resolve("tests/daemons/tunable_server.py");
+        Path ready = dir.resolve("ready");
+        Path ports = dir.resolve("ports");
+        Process start = new ProcessBuilder("python3", server.toString(), "--port", "0", "--backlog", "4096", "--port-file",
+                ports.toString(), "--ready-file", ready.toString(), "--daemonize").inheritIO().start();
+        assertEquals(0, start.waitFor(), "tunable_server --daemonize");
+        int pid = Integer.parseInt(Files.readString(ready).trim());
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong connections = new AtomicLong();
+        List<Thread> churners = new ArrayList<>();
+        try {
+            int port = Integer.parseInt(Files.readString(ports).trim().split("\\s+")[0]);
+            try (Socket longLived = new Socket("127.0.0.1", port)) {
+                int clientPort = longLived.getLocalPort();
+                long serverInode = Await.until(() -> serverEndInode(pid, port, clientPort), inode -> inode > 0,
+                        "the daemon's end of the long-lived connection", 10);
+                for (int i = 0; i < CHURN_THREADS; i++) {
+                    Thread churner = new Thread(() -> churn(port, stop, connections), "churn-" + i);
+                    churner.setDaemon(true);
+                    churner.start();
+                    churners.add(churner);
+                }
+                for (int run = 0; run < RUNS / 2; run++) {
+                    ExecutorResult result = Executor.ansible("socket_info", args("protocol", "tcp", "local_port", port));
+                    assertFalse(result.failed(), "run " + run + " failed" + result);
+                    JsonNode entry = result.socket(serverInode);
+                    assertEquals(pid, entry.path("owners").path(0).path("pid").asInt(), "run " + run + result);
+                    assertEquals(clientPort, Integer.parseInt(entry.path("remote").asText().replaceAll(".*:", "")),
+                            "run " + run + result);
+                }
+            }
+        } finally {
+            stop.set(true);
+            for (Thread churner : churners) {
+                churner.join(10_000);
+            }
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
+        }
+        assertTrue(connections.get() > RUNS / 2, "the clients churned (" + connections.get() + " connections)");
     }
 
     /** The check of one run, given the tcp_keepidle it set. */

@@ -84,20 +84,12 @@ class ChurnTest {
     @ParameterizedTest
     @ValueSource(strings = {"pidfd", "ptrace"})
     void testDaemonConnectionsComeAndGo(String method) throws Exception {
-        Path server = Path.of("").toAbsolutePath().getParent().resolve("tests/daemons/tunable_server.py");
-        assertTrue(Files.isRegularFile(server), "no " + server);
-        Path ready = dir.resolve("ready");
-        Path ports = dir.resolve("ports");
-        Process start = new ProcessBuilder("python3", server.toString(), "--port", "0", "--backlog", "4096", "--port-file",
-                ports.toString(), "--ready-file", ready.toString(), "--daemonize").inheritIO().start();
-        assertEquals(0, start.waitFor(), "tunable_server --daemonize");
-        int pid = Integer.parseInt(Files.readString(ready).trim());
+        Daemon daemon = startTestDaemon();
+        int pid = daemon.pid();
         try {
-            int port = Integer.parseInt(Files.readString(ports).trim().split("\\s+")[0]);
+            int port = daemon.port();
             try (Socket longLived = new Socket("127.0.0.1", port)) {
-                int clientPort = longLived.getLocalPort();
-                long serverInode = Await.until(() -> serverEndInode(pid, port, clientPort), inode -> inode > 0,
-                        "the daemon's end of the long-lived connection", 10);
+                long serverInode = daemonEndOf(longLived, pid, port);
                 BufferedReader answers = new BufferedReader(new InputStreamReader(longLived.getInputStream(),
                         StandardCharsets.UTF_8));
                 OutputStream requests = longLived.getOutputStream();
@@ -119,42 +111,27 @@ class ChurnTest {
      */
     @Test
     void anInventoryOfEveryProcessWhileConnectionsComeAndGo() throws Exception {
-        Path server = Path.of("").toAbsolutePath().getParent().resolve("tests/daemons/tunable_server.py");
-        Path ready = dir.resolve("ready");
-        Path ports = dir.resolve("ports");
-        Process start = new ProcessBuilder("python3", server.toString(), "--port", "0", "--backlog", "4096", "--port-file",
-                ports.toString(), "--ready-file", ready.toString(), "--daemonize").inheritIO().start();
-        assertEquals(0, start.waitFor(), "tunable_server --daemonize");
-        int pid = Integer.parseInt(Files.readString(ready).trim());
+        Daemon daemon = startTestDaemon();
+        int pid = daemon.pid();
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong connections = new AtomicLong();
         List<Thread> churners = new ArrayList<>();
         try {
-            int port = Integer.parseInt(Files.readString(ports).trim().split("\\s+")[0]);
+            int port = daemon.port();
             try (Socket longLived = new Socket("127.0.0.1", port)) {
-                int clientPort = longLived.getLocalPort();
-                long serverInode = Await.until(() -> serverEndInode(pid, port, clientPort), inode -> inode > 0,
-                        "the daemon's end of the long-lived connection", 10);
-                for (int i = 0; i < CHURN_THREADS; i++) {
-                    Thread churner = new Thread(() -> churn(port, stop, connections), "churn-" + i);
-                    churner.setDaemon(true);
-                    churner.start();
-                    churners.add(churner);
-                }
+                long serverInode = daemonEndOf(longLived, pid, port);
+                churners.addAll(startChurn(port, stop, connections));
                 for (int run = 0; run < RUNS / 2; run++) {
                     ExecutorResult result = Executor.ansible("socket_info", args("protocol", "tcp", "local_port", port));
                     assertFalse(result.failed(), "run " + run + " failed" + result);
                     JsonNode entry = result.socket(serverInode);
                     assertEquals(pid, entry.path("owners").path(0).path("pid").asInt(), "run " + run + result);
-                    assertEquals(clientPort, Integer.parseInt(entry.path("remote").asText().replaceAll(".*:", "")),
+                    assertEquals(longLived.getLocalPort(), Integer.parseInt(entry.path("remote").asText().replaceAll(".*:", "")),
                             "run " + run + result);
                 }
             }
         } finally {
-            stop.set(true);
-            for (Thread churner : churners) {
-                churner.join(10_000);
-            }
+            stopChurn(stop, churners);
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
         }
         assertTrue(connections.get() > RUNS / 2, "the clients churned (" + connections.get() + " connections)");
@@ -171,13 +148,7 @@ class ChurnTest {
             throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLong connections = new AtomicLong();
-        List<Thread> churners = new ArrayList<>();
-        for (int i = 0; i < CHURN_THREADS; i++) {
-            Thread churner = new Thread(() -> churn(port, stop, connections), "churn-" + i);
-            churner.setDaemon(true);
-            churner.start();
-            churners.add(churner);
-        }
+        List<Thread> churners = startChurn(port, stop, connections);
         int vanishedInAll = 0;
         try {
             for (int run = 0; run < RUNS; run++) {
@@ -206,14 +177,46 @@ class ChurnTest {
                 check.run(keepidle);
             }
         } finally {
-            stop.set(true);
-            for (Thread churner : churners) {
-                churner.join(10_000);
-            }
+            stopChurn(stop, churners);
         }
         assertTrue(connections.get() > RUNS, "the clients churned (" + connections.get() + " connections)");
         System.out.printf("churn %s: %d connections during %d runs; %d socket(s) went away mid-run%n", method,
                 connections.get(), RUNS, vanishedInAll);
+    }
+
+    /** tests/daemons/tunable_server.py, daemonized; the test destroys it by pid. */
+    private record Daemon(int pid, int port) {
+    }
+
+    private Daemon startTestDaemon() throws IOException, InterruptedException {
+        Path server = Path.of("").toAbsolutePath().getParent().resolve("tests/daemons/tunable_server.py");
+        assertTrue(Files.isRegularFile(server), "no " + server);
+        Path ready = dir.resolve("ready");
+        Path ports = dir.resolve("ports");
+        Process start = new ProcessBuilder("python3", server.toString(), "--port", "0", "--backlog", "4096", "--port-file",
+                ports.toString(), "--ready-file", ready.toString(), "--daemonize").inheritIO().start();
+        assertEquals(0, start.waitFor(), "tunable_server --daemonize");
+        return new Daemon(Integer.parseInt(Files.readString(ready).trim()),
+                Integer.parseInt(Files.readString(ports).trim().split("\\s+")[0]));
+    }
+
+    /** CHURN_THREADS clients connecting and closing until {@code stop}. */
+    private static List<Thread> startChurn(int port, AtomicBoolean stop, AtomicLong connections) {
+        List<Thread> churners = new ArrayList<>();
+        for (int i = 0; i < CHURN_THREADS; i++) {
+            Thread churner = new Thread(() -> churn(port, stop, connections), "churn-" + i);
+            churner.setDaemon(true);
+            churner.start();
+            churners.add(churner);
+        }
+        return churners;
+    }
+
+    private static void stopChurn(AtomicBoolean stop, List<Thread> churners) throws InterruptedException {
+        stop.set(true);
+        for (Thread churner : churners) {
+            churner.join(10_000);
+        }
     }
 
     private static void churn(int port, AtomicBoolean stop, AtomicLong connections) {
@@ -231,6 +234,13 @@ class ChurnTest {
         requests.write("CONNOPTS\n".getBytes(StandardCharsets.US_ASCII));
         requests.flush();
         return JSON.readTree(answers.readLine());
+    }
+
+    /** The inode of the daemon's end of {@code client}'s connection, once ss shows it. */
+    private static long daemonEndOf(Socket client, int pid, int port) {
+        int clientPort = client.getLocalPort();
+        return Await.until(() -> serverEndInode(pid, port, clientPort), inode -> inode > 0,
+                "the daemon's end of the long-lived connection", 10);
     }
 
     /** The inode of the server's end of the connection from clientPort, or 0 while ss does not show it yet. */

@@ -59,7 +59,10 @@ class Executor:
         training = ['-jar', self.jar, 'archive-training', 'socket_option']
         if major >= 25:
             cache = os.path.join(home, 'aot.aot')
-            subprocess.run([java] + common + props + ['-XX:AOTMode=record', '-XX:AOTConfiguration=%s.conf' % cache]
+            # as the maker records: no method profiles for a C1-only JVM (executor_run.sh)
+            profiles = (['-XX:+UnlockDiagnosticVMOptions', '-XX:-AOTRecordTraining']
+                        if '-XX:TieredStopAtLevel=1' in common else [])
+            subprocess.run([java] + common + props + profiles + ['-XX:AOTMode=record', '-XX:AOTConfiguration=%s.conf' % cache]
                            + training, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             subprocess.run([java] + common + props + ['-XX:AOTMode=create', '-XX:AOTConfiguration=%s.conf' % cache,
                                                       '-XX:AOTCache=' + cache, '-cp', self.jar],

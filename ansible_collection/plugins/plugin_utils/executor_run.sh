@@ -331,6 +331,10 @@ lt_cds_prepare() {
 # it behind other work, it still takes what is left of a busy machine; the tasks of a play
 # (and the services livetune tunes) come first. After the wait it starts anyway: a machine
 # that is never idle gets its archive too.
+# An AOT cache leaves out the method profiles (JEP 515) when the task's JVM compiles with C1
+# only (-XX:TieredStopAtLevel=1, jvm.flags): they are for C2, which such a JVM never runs,
+# yet a JVM replays a cache's profiles at every start (~7 ms of a task's ~75 ms). The switch
+# is a diagnostic flag; a JVM without it records them as before.
 # Lines of the script must not start with "#": executor.py drops those before sending it.
 # shellcheck disable=SC2016 # the maker expands its own variables
 lt_cds_maker='
@@ -369,7 +373,14 @@ for f in "$final".[0-9]*; do
 done
 ok=
 if [ -n "$aot" ]; then
-    $nice "$javabin" "$@" -XX:AOTMode=record -XX:AOTConfiguration="$dump.conf" -jar "$jar" archive-training "$module"
+    profiles=
+    case " $* " in
+    *" -XX:TieredStopAtLevel=1 "*)
+        profiles="-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining"
+        "$javabin" $profiles -version >/dev/null 2>&1 || profiles=
+        ;;
+    esac
+    $nice "$javabin" "$@" $profiles -XX:AOTMode=record -XX:AOTConfiguration="$dump.conf" -jar "$jar" archive-training "$module"
     [ -s "$dump.conf" ] &&
         $nice "$javabin" "$@" -XX:AOTMode=create -XX:AOTConfiguration="$dump.conf" -XX:AOTCache="$dump" -cp "$jar" &&
         $nice "$javabin" "$@" -XX:AOTMode=on -XX:AOTCache="$dump" -cp "$jar" -version && ok=1

@@ -434,8 +434,9 @@ java_major() {
 
 # A JDK 25 or newer gets an ahead-of-time cache (JEP 483/514) instead of a CDS archive: the
 # first run starts the archive maker beside it, which records the executor's training
-# (-XX:AOTMode=record), makes the cache next to the jar in the private root cache and checks
-# it with -XX:AOTMode=on; the next run maps it.
+# (-XX:AOTMode=record, without method profiles: the task's JVM runs C1 only), makes the cache
+# next to the jar in the private root cache and checks it with -XX:AOTMode=on; the next run
+# maps it.
 t_aot_cache() {
     local java='' j d=$ROOT_CACHE/$SHA out run
     for j in /usr/lib/jvm/*/bin/java; do
@@ -467,6 +468,15 @@ t_aot_cache() {
     run=$(printf '%s\n' "$out" | grep -o "livetune: $java .*" | head -n 1)
     expect_contains "$run" "-XX:AOTCache=$d/aot-" "second run maps the AOT cache"
     expect_eq "$(ss_backlog "$D_PORT")" 98 "backlog (ss Send-Q) after the second run"
+    # The task's JVM compiles with C1 only: the cache holds no method profiles (they are for
+    # C2) for it to replay at every start. The JVM's own listing of the cache's training data,
+    # with that command line's flags and cache (AOTMode=on: a cache it cannot map is an error).
+    run=${run#livetune: }
+    # shellcheck disable=SC2086 # the command line is split on purpose: its words have no spaces
+    out=$(${run%% -jar *} -XX:AOTMode=on -XX:+UnlockDiagnosticVMOptions -XX:+AOTPrintTrainingInfo \
+        -cp "$d/livetune-executor.jar" -version 2>&1) || { printf '%s\n' "$out"; fail "the cache does not map"; }
+    expect_contains "$out" "Archived TrainingData Dictionary" "the JVM listed the cache's training data"
+    expect_eq "$(printf '%s\n' "$out" | grep -c '^ *[0-9][0-9]*: 0x' || true)" 0 "method profiles in the AOT cache"
 }
 
 t_not_json() {

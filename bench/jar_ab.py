@@ -5,8 +5,8 @@ executor's start-up is worth.
     python3 bench/jar_ab.py OLD.jar NEW.jar [--pairs 25] [--java JAVA ...]
 
 Each jar is copied into a private 0700 cache directory of its own, where its class-data
-archive (below JDK 25) or ahead-of-time cache (JDK 25 and newer) is made with the commands
-the archive maker of executor_run.sh uses (`archive-training socket_option`). Both then run
+archive (static on JDK 17, dynamic on 18 to 24) or ahead-of-time cache (JDK 25 and newer) is
+made with the commands the archive maker of executor_run.sh uses (`archive-training socket_option`). Both then run
 the unchanged socket_option task of a tunable_server listener (tests/daemons/tunable_server.py,
 started here, selected by pidfile as in bench (a)) with the flags of plugin_utils/jvm.flags
 and the command line executor_run.sh gives that JDK: `-cp JAR io.livetune.executor.Main`
@@ -70,8 +70,16 @@ class Executor:
             archive = ['-XX:AOTCache=' + cache]
         else:
             cache = os.path.join(home, 'cds.jsa')
-            subprocess.run([java] + common + ['-Xshare:auto'] + props + ['-XX:ArchiveClassesAtExit=' + cache]
-                           + training, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            if major < 18:  # a static archive of the JDK's classes and ours, as the maker makes there
+                classes = os.path.join(home, 'classes.lst')
+                subprocess.run([java] + common + ['-Xshare:auto'] + props + ['-XX:DumpLoadedClassList=' + classes]
+                               + training, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run([java] + common + props + ['-Xshare:dump', '-XX:SharedClassListFile=' + classes,
+                                                          '-XX:SharedArchiveFile=' + cache, '-cp', self.jar],
+                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            else:
+                subprocess.run([java] + common + ['-Xshare:auto'] + props + ['-XX:ArchiveClassesAtExit=' + cache]
+                               + training, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             archive = ['-Xshare:auto', '-XX:SharedArchiveFile=' + cache]
         entry = ['-jar', self.jar] if major >= 24 else ['-cp', self.jar, MAIN]
         self.command = [java] + common + props + archive + entry + ['ansible', 'socket_option']

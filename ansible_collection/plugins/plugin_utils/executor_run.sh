@@ -281,10 +281,16 @@ lt_os_ids() {
 }
 
 # Class-data sharing: an archive of the executor's classes next to the jar, made once per
-# host and JVM; every later run maps it and starts faster (JDK 13+: a dynamic archive,
-# -XX:ArchiveClassesAtExit). JDK 25 and newer get an ahead-of-time cache instead (JEP
-# 483/514), which also keeps the classes linked, the lambdas resolved and the method
-# profiles: recorded (-XX:AOTMode=record), then written (-XX:AOTMode=create).
+# host and JVM; every later run maps it and starts faster. JDK 17 gets a static archive of the
+# JDK's classes and ours that the training loaded (-XX:DumpLoadedClassList, then -Xshare:dump):
+# one archive mapped instead of the JDK's own and a dynamic one on top, and a task's executor
+# takes ~0.95 of the time (bench/README.md). JDK 18 to 24 get a dynamic archive
+# (-XX:ArchiveClassesAtExit) on top of the JDK's: from 18 on, a JVM with the serial collector
+# also uses the heap objects the JDK's own archive holds, which a static dump made with the
+# task's flags would leave out (and no JDK 18-24 was at hand to measure one against the other).
+# JDK 25 and newer get an ahead-of-time cache (JEP 483/514), which also keeps the classes
+# linked and the lambdas resolved: recorded (-XX:AOTMode=record), then written
+# (-XX:AOTMode=create).
 # Either is keyed by the JVM build (a JDK update makes a new one) and only kept once a JVM
 # accepted it (-Xshare:on with the same class path; -XX:AOTMode=on). A JVM that cannot make
 # or map one gets a ".off" marker and runs without from then on. At run time -Xshare:auto
@@ -301,13 +307,16 @@ lt_cds_prepare() {
     lt_cds=
     lt_cds_dump=
     lt_aot=
+    lt_archive_kind=
     [ "$lt_major" -ge 13 ] || return 0
     lt_jvm_size=$(LC_ALL=C ls -lnL -- "$lt_home/lib/server/libjvm.so" 2>/dev/null)
     lt_key=$({ printf '%s\n' "$lt_real" "$lt_jvm_size"; cat -- "$lt_home/release" 2>/dev/null; } | cksum)
     if [ "$lt_major" -ge 25 ]; then
-        lt_aot=1
+        lt_aot=1 lt_archive_kind=aot
         lt_cds=$lt_dir/aot-${lt_key%% *}.aot
     else
+        lt_archive_kind=dynamic
+        if [ "$lt_major" -lt 18 ]; then lt_archive_kind=static; fi
         lt_cds=$lt_dir/cds-${lt_key%% *}.jsa
     fi
     if [ -f "$lt_cds" ] || [ -f "$lt_cds.off" ]; then return 0; fi
@@ -319,7 +328,7 @@ lt_cds_prepare() {
 # under its final name, or leaves the ".off" marker when this JVM cannot make or map one,
 # except when the cache directory was removed (and maybe made again) meanwhile: then the
 # dump is gone for that reason, and the new directory's own first run decides.
-# Arguments: java, jar, archive, dump (archive.PID), aot (1 or empty), cache directory,
+# Arguments: java, jar, archive, dump (archive.PID), its kind (aot, static or dynamic), cache directory,
 # its `ls -di` when the task started, own-session (1 or empty), the task's module (the
 # training runs that one: ArchiveTraining), the seconds to wait for an idle CPU, then the
 # task's JVM flags
@@ -338,7 +347,7 @@ lt_cds_prepare() {
 # Lines of the script must not start with "#": executor.py drops those before sending it.
 # shellcheck disable=SC2016 # the maker expands its own variables
 lt_cds_maker='
-javabin=$1 jar=$2 final=$3 dump=$4 aot=$5 dir=$6 dir_id=$7 own_session=$8 module=$9 idle_wait=${10}
+javabin=$1 jar=$2 final=$3 dump=$4 kind=$5 dir=$6 dir_id=$7 own_session=$8 module=$9 idle_wait=${10}
 shift 10
 if [ -n "$own_session" ] && [ -w /proc/self/autogroup ]; then echo 19 >/proc/self/autogroup 2>/dev/null; fi
 cpus=0
@@ -372,7 +381,7 @@ for f in "$final".[0-9]*; do
     [ "$f" = "$dump" ] || rm -f -- "$f"
 done
 ok=
-if [ -n "$aot" ]; then
+if [ "$kind" = aot ]; then
     profiles=
     case " $* " in
     *" -XX:TieredStopAtLevel=1 "*)
@@ -385,7 +394,13 @@ if [ -n "$aot" ]; then
         $nice "$javabin" "$@" -XX:AOTMode=create -XX:AOTConfiguration="$dump.conf" -XX:AOTCache="$dump" -cp "$jar" &&
         $nice "$javabin" "$@" -XX:AOTMode=on -XX:AOTCache="$dump" -cp "$jar" -version && ok=1
 else
-    $nice "$javabin" "$@" -XX:ArchiveClassesAtExit="$dump" -jar "$jar" archive-training "$module"
+    if [ "$kind" = static ]; then
+        $nice "$javabin" "$@" -XX:DumpLoadedClassList="$dump.classes" -jar "$jar" archive-training "$module"
+        [ -s "$dump.classes" ] && $nice "$javabin" "$@" -Xshare:dump -XX:SharedClassListFile="$dump.classes" \
+            -XX:SharedArchiveFile="$dump" -cp "$jar"
+    else
+        $nice "$javabin" "$@" -XX:ArchiveClassesAtExit="$dump" -jar "$jar" archive-training "$module"
+    fi
     [ -s "$dump" ] && $nice "$javabin" "$@" -Xshare:on -XX:SharedArchiveFile="$dump" -cp "$jar" -version && ok=1
 fi
 if [ -n "$ok" ]; then
@@ -393,7 +408,7 @@ if [ -n "$ok" ]; then
 elif [ "$(LC_ALL=C ls -di -- "$dir" 2>/dev/null)" = "$dir_id" ]; then
     : >"$final.off"
 fi
-rm -f -- "$dump" "$dump.conf"
+rm -f -- "$dump" "$dump.conf" "$dump.classes"
 '
 
 # Starts the maker detached from the task: in a session of its own where setsid(1) exists,
@@ -418,7 +433,7 @@ lt_cds_start_maker() {
     (
         trap '' HUP # inherited through exec, as SIG_IGN is
         exec $lt_setsid sh -c "$lt_cds_maker" lt-archive-maker "$lt_javabin" "$lt_jar" "$lt_cds" \
-            "$lt_cds_dump" "$lt_aot" "$lt_dir" "$lt_dir_id" "${lt_setsid:+1}" "$lt_module" \
+            "$lt_cds_dump" "$lt_archive_kind" "$lt_dir" "$lt_dir_id" "${lt_setsid:+1}" "$lt_module" \
             "$lt_archive_idle_wait" "$@"
     ) </dev/null >/dev/null 2>&1 &
     exec 9>&-

@@ -229,7 +229,7 @@ t_validated_arguments() {
     adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=256"
     expect_eq "$(result local .changed)" true "changed"
     expect_eq "$(stat -c '%U %a' "$memo")" "root 600" "memo owner and mode"
-    expect_eq "$(grep -c "^socket_option .*\"local_port\":$D_PORT[,}]" "$memo")" 1 "the task's arguments in the memo"
+    expect_eq "$(grep -c "^socket_option .*\"local_port\":${D_PORT}[,}]" "$memo")" 1 "the task's arguments in the memo"
     inode=$(stat -c %i "$memo")
 
     adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=256"
@@ -389,7 +389,9 @@ t_livetune_java() {
 # The java command line of a task on the default java, run again by hand with the JVM's own
 # class-loading log: once the archive is made, every class comes from it, none from the jar.
 # Below JDK 24 the command names the jar on the class path with its main class (not -jar),
-# while the maker recorded with -jar: this is what says the archive still matches.
+# while the maker recorded with -jar: this is what says the archive still matches. On JDK 17
+# the archive is a static one, the JDK's classes and ours: the JVM opens it alone, not the
+# JDK's own archive under it (the class-data log says which it opened).
 t_archive_serves_every_class() {
     local out run java major loaded from_archive from_jar
     start_daemon archive-serves
@@ -411,9 +413,9 @@ t_archive_serves_every_class() {
     # and the class-loading log asked for after the command's own -Xlog:disable
     run=${run%% --args-file *}
     if [ "$major" -ge 24 ]; then
-        run="${run%% -jar *} -Xlog:class+load:stdout -jar ${run#* -jar }"
+        run="${run%% -jar *} -Xlog:class+load:stdout -Xlog:cds:stdout -jar ${run#* -jar }"
     else
-        run="${run%% -cp *} -Xlog:class+load:stdout -cp ${run#* -cp }"
+        run="${run%% -cp *} -Xlog:class+load:stdout -Xlog:cds:stdout -cp ${run#* -cp }"
     fi
     # shellcheck disable=SC2086 # the command line is split on purpose: its words have no spaces
     loaded=$(printf '{"pid": %s, "state": "listen", "local_port": %s, "backlog": 93, "_check_mode": true}' \
@@ -423,6 +425,10 @@ t_archive_serves_every_class() {
     expect_contains "$(printf '%s\n' "$loaded" | grep '^{')" '"changed":false' "the task ran and found nothing to change"
     [ "$from_archive" -gt 100 ] || fail "only $from_archive of livetune's classes came from the archive"
     expect_eq "$from_jar" 0 "classes loaded from the jar, not the archive"
+    if [ "$major" -lt 18 ]; then
+        expect_contains "$loaded" "Opened archive $ROOT_CACHE/$SHA/cds-" "JDK $major: the JVM opened livetune's archive"
+        expect_not_contains "$loaded" "lib/server/classes" "JDK $major: the static archive alone, not the JDK's under it"
+    fi
 }
 
 # java_major JAVA: its feature release, from its JDK's release file

@@ -332,7 +332,7 @@ lt_cds_prepare() {
 # its `ls -di` when the task started, own-session (1 or empty), the task's module (the
 # training runs that one: ArchiveTraining), the seconds to wait for an idle CPU, then the
 # task's JVM flags
-# (a dynamic archive must be mapped with the class path it was made with: the jar, as here).
+# (an archive must be mapped with the class path it was made with: the jar, as here).
 # In a session of its own, it also asks for the lowest priority of its autogroup, which
 # nice(1) alone does not lower (CONFIG_SCHED_AUTOGROUP: each session shares the CPU equally).
 # First it waits, up to that many seconds, for a second in which at least 0.9 of a CPU was

@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code java -jar livetune-executor.jar archive-training [MODULE]}: the workload a class-data archive
- * (JDK &lt; 25, {@code -XX:ArchiveClassesAtExit}) or an ahead-of-time cache (JDK 25+,
+ * (JDK 17: {@code -XX:DumpLoadedClassList}, then a static dump; JDK 18 to 24:
+ * {@code -XX:ArchiveClassesAtExit}) or an ahead-of-time cache (JDK 25+,
  * {@code -XX:AOTMode=record}) is recorded from, so that no task has to record it.
  *
  * <p>executor_run.sh's archive maker runs it in the background, beside a target's first task

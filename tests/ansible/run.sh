@@ -101,6 +101,7 @@ main() {
     run_test "jar: transferred once, then cached (non-root)" t_user_cache
     run_test "jar: root cache is private, CDS archive made" t_root_cache
     run_test "archive maker: waits while every CPU is busy" t_archive_waits_for_idle
+    run_test "archive maker: writes nothing into a cache directory made after its own was removed" t_maker_of_a_removed_directory
     run_test "jar cache: a repeated task's arguments are validated once" t_validated_arguments
     run_test "cache refused: directory writable by others" t_cache_refused writable
     run_test "cache refused: directory owned by another user" t_cache_refused owner

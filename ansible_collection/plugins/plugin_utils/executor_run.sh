@@ -327,7 +327,10 @@ lt_cds_prepare() {
 # lt_cds_start_maker): records the training, writes and checks the archive, and keeps it
 # under its final name, or leaves the ".off" marker when this JVM cannot make or map one,
 # except when the cache directory was removed (and maybe made again) meanwhile: then the
-# dump is gone for that reason, and the new directory's own first run decides.
+# dump is gone for that reason, and the new directory's own first run decides. It works in
+# the directory it was started for (its working directory, its files named relative to it),
+# so that a maker whose directory was removed writes nothing into one made since at the same
+# path: its files, a class list among them, would be another maker's leftovers there.
 # Arguments: java, jar, archive, dump (archive.PID), its kind (aot, static or dynamic), cache directory,
 # its `ls -di` when the task started, own-session (1 or empty), the task's module (the
 # training runs that one: ArchiveTraining), the seconds to wait for an idle CPU, then the
@@ -349,6 +352,8 @@ lt_cds_prepare() {
 lt_cds_maker='
 javabin=$1 jar=$2 final=$3 dump=$4 kind=$5 dir=$6 dir_id=$7 own_session=$8 module=$9 idle_wait=${10}
 shift 10
+cd -- "$dir" || exit 0
+final=${final##*/} dump=${dump##*/}
 if [ -n "$own_session" ] && [ -w /proc/self/autogroup ]; then echo 19 >/proc/self/autogroup 2>/dev/null; fi
 cpus=0
 if [ "$idle_wait" -gt 0 ] && [ -r /proc/stat ]; then

@@ -220,6 +220,43 @@ t_archive_waits_for_idle() {
     expect_eq "$(find "$d" -name 'cds-*.jsa' -o -name 'aot-*.aot' | wc -l)" 1 "archives once the CPUs are free"
 }
 
+# t_maker_of_a_removed_directory: an archive maker whose cache directory is removed while it
+# waits (the cache emptied, as `rm -rf /var/cache/livetune` does) writes nothing into the
+# directory a later first run makes at the same path. The old maker is held stopped (SIGSTOP
+# to its session, once it waits for an idle CPU) while the new first run makes its archive,
+# then let go: the new archive must still be the same file, and nothing else left behind.
+t_maker_of_a_removed_directory() {
+    local d=$ROOT_CACHE/$SHA cpus spinners=() i old group archive inode
+    start_daemon maker-removed
+    wait_for_archive "$d"
+    rm -rf "$d"
+    cpus=$(grep -c '^cpu[0-9]' /proc/stat)
+    for i in $(seq "$cpus"); do
+        sh -c 'while :; do :; done' &
+        spinners+=("$!")
+        on_exit "kill $!"
+    done
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=91"
+    wait_until 60 "the first maker's .waiting marker" sh -c "ls '$d'/*.waiting"
+    old=$(pgrep -f -o -- ' lt-archive-maker /') || fail "no archive maker running"
+    group=$(ps -o sid= -p "$old" | tr -d ' ') # its session, made by setsid: the maker and its sleep
+    kill -STOP -- "-$group"
+    on_exit "kill -CONT -- -$group"
+    kill "${spinners[@]}"
+    wait "${spinners[@]}" 2>/dev/null || true # their status: killed
+    rm -rf "$d"
+    adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=92"
+    wait_for_archive "$d"
+    archive=$(find "$d" -name 'cds-*.jsa' -o -name 'aot-*.aot')
+    [ -n "$archive" ] || fail "the second first run made no archive"
+    inode=$(stat -c %i "$archive")
+    kill -CONT -- "-$group"
+    timeout 300 tail --pid="$old" -f /dev/null || fail "the first maker still runs after 300 s"
+    expect_eq "$(stat -c %i "$archive" 2>/dev/null)" "$inode" "the second maker's archive, after the first maker went on"
+    expect_eq "$(find "$d" -name '*.jsa.*' -o -name '*.aot.*' | wc -l)" 0 "files of either maker left behind"
+    expect_eq "$(ss_backlog "$D_PORT")" 92 "backlog (ss Send-Q)"
+}
+
 # A task that repeats an earlier task's arguments is served from the cache's memo of argument
 # sets that validated (modules.ValidatedArguments): the memo is read, not written again. Bad
 # arguments after it are still validated, and refused with their message.

@@ -188,20 +188,32 @@ t_root_cache() {
     [ -f "$d/jna/libjnidispatch.so" ] || fail "JNA's native part was not unpacked into the cache"
 }
 
+# busy_every_cpu: a spinning shell per CPU (SPINNERS), so that /proc/stat shows no idle CPU
+# to the archive maker; free_every_cpu stops them.
+busy_every_cpu() {
+    local i
+    SPINNERS=()
+    for i in $(seq "$(grep -c '^cpu[0-9]' /proc/stat)"); do
+        sh -c 'while :; do :; done' &
+        SPINNERS+=("$!")
+        on_exit "kill $!"
+    done
+}
+
+free_every_cpu() {
+    kill "${SPINNERS[@]}"
+    wait "${SPINNERS[@]}" 2>/dev/null || true # their status: killed
+}
+
 # t_archive_waits_for_idle: the archive maker a first run starts waits while every CPU is
 # busy (it leaves <archive>.waiting meanwhile and starts no JVM), and makes the archive once
 # the CPUs are free again.
 t_archive_waits_for_idle() {
-    local d=$ROOT_CACHE/$SHA cpus spinners=() i out waiting
+    local d=$ROOT_CACHE/$SHA out waiting
     start_daemon archive-idle
     wait_for_archive "$d"
     rm -f "$d"/cds-* "$d"/aot-* # the default JVM's archive, made by an earlier test
-    cpus=$(grep -c '^cpu[0-9]' /proc/stat)
-    for i in $(seq "$cpus"); do
-        sh -c 'while :; do :; done' &
-        spinners+=("$!")
-        on_exit "kill $!"
-    done
+    busy_every_cpu
     out=$(adhoc_text local "pid=$D_PID state=listen local_port=$D_PORT backlog=95" -vvvv 2>&1) ||
         { printf '%s\n' "$out"; fail "the first run failed"; }
     expect_contains "$out" "livetune: archive maker: " "the archive maker started"
@@ -210,11 +222,10 @@ t_archive_waits_for_idle() {
     waiting=$(ls "$d"/*.waiting)
     # Three of its one-second looks at /proc/stat, every CPU busy in each: it must go on waiting.
     sleep 3
-    [ -e "$waiting" ] || fail "the archive maker stopped waiting while $cpus spinners kept every CPU busy"
+    [ -e "$waiting" ] || fail "the archive maker stopped waiting while ${#SPINNERS[@]} spinners kept every CPU busy"
     expect_eq "$(pgrep -f -c 'livetune-executor.jar archive-training' || true)" 0 "training JVMs while the CPUs are busy"
     expect_eq "$(find "$d" -name 'cds-*.jsa' -o -name 'aot-*.aot' | wc -l)" 0 "archives while the CPUs are busy"
-    kill "${spinners[@]}"
-    wait "${spinners[@]}" 2>/dev/null || true # their status: killed
+    free_every_cpu
     wait_for_archive "$d"
     [ ! -e "$waiting" ] || fail "$waiting left behind"
     expect_eq "$(find "$d" -name 'cds-*.jsa' -o -name 'aot-*.aot' | wc -l)" 1 "archives once the CPUs are free"
@@ -226,24 +237,18 @@ t_archive_waits_for_idle() {
 # to its session, once it waits for an idle CPU) while the new first run makes its archive,
 # then let go: the new archive must still be the same file, and nothing else left behind.
 t_maker_of_a_removed_directory() {
-    local d=$ROOT_CACHE/$SHA cpus spinners=() i old group archive inode
+    local d=$ROOT_CACHE/$SHA old group archive inode
     start_daemon maker-removed
     wait_for_archive "$d"
     rm -rf "$d"
-    cpus=$(grep -c '^cpu[0-9]' /proc/stat)
-    for i in $(seq "$cpus"); do
-        sh -c 'while :; do :; done' &
-        spinners+=("$!")
-        on_exit "kill $!"
-    done
+    busy_every_cpu
     adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=91"
     wait_until 60 "the first maker's .waiting marker" sh -c "ls '$d'/*.waiting"
     old=$(pgrep -f -o -- ' lt-archive-maker /') || fail "no archive maker running"
     group=$(ps -o sid= -p "$old" | tr -d ' ') # its session, made by setsid: the maker and its sleep
     kill -STOP -- "-$group"
     on_exit "kill -CONT -- -$group"
-    kill "${spinners[@]}"
-    wait "${spinners[@]}" 2>/dev/null || true # their status: killed
+    free_every_cpu
     rm -rf "$d"
     adhoc local "pid=$D_PID state=listen local_port=$D_PORT backlog=92"
     wait_for_archive "$d"

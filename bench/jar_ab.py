@@ -6,7 +6,7 @@ executor's start-up is worth.
 
 Each jar is copied into a private 0700 cache directory of its own, where its class-data
 archive (static on JDK 17, dynamic on 18 to 24) or ahead-of-time cache (JDK 25 and newer) is
-made with the commands the archive maker of executor_run.sh uses (`archive-training socket_option`). Both then run
+made as the archive maker of executor_run.sh makes it (bench/lib/class_archive.py) (`archive-training socket_option`). Both then run
 the unchanged socket_option task of a tunable_server listener (tests/daemons/tunable_server.py,
 started here, selected by pidfile as in bench (a)) with the flags of plugin_utils/jvm.flags
 and the command line executor_run.sh gives that JDK: `-cp JAR io.livetune.executor.Main`
@@ -29,6 +29,9 @@ import tempfile
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, 'lib'))
+import class_archive  # noqa: E402 (bench/lib, beside this script)
+
 REPO = os.path.dirname(HERE)
 TUNABLE_SERVER = os.path.join(REPO, 'tests', 'daemons', 'tunable_server.py')
 JVM_FLAGS = os.path.join(REPO, 'ansible_collection', 'plugins', 'plugin_utils', 'jvm.flags')
@@ -38,12 +41,6 @@ MAIN = 'io.livetune.executor.Main'
 def jvm_flags():
     with open(JVM_FLAGS) as f:
         return [line.strip() for line in f if line.strip() and not line.startswith('#')]
-
-
-def java_major(java):
-    out = subprocess.run([java, '-version'], stderr=subprocess.PIPE, text=True).stderr
-    version = out.split('"')[1] if '"' in out else '0'
-    return int(version.split('.')[0] if not version.startswith('1.') else version.split('.')[1])
 
 
 class Executor:
@@ -57,30 +54,7 @@ class Executor:
         props = ['-Djna.nosys=true', '-Dlivetune.jna.dir=%s/jna' % home, '-Djna.tmpdir=%s/jna' % home,
                  '-Dlivetune.cache.dir=%s' % home]
         training = ['-jar', self.jar, 'archive-training', 'socket_option']
-        if major >= 25:
-            cache = os.path.join(home, 'aot.aot')
-            # as the maker records: no method profiles for a C1-only JVM (executor_run.sh)
-            profiles = (['-XX:+UnlockDiagnosticVMOptions', '-XX:-AOTRecordTraining']
-                        if '-XX:TieredStopAtLevel=1' in common else [])
-            subprocess.run([java] + common + props + profiles + ['-XX:AOTMode=record', '-XX:AOTConfiguration=%s.conf' % cache]
-                           + training, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            subprocess.run([java] + common + props + ['-XX:AOTMode=create', '-XX:AOTConfiguration=%s.conf' % cache,
-                                                      '-XX:AOTCache=' + cache, '-cp', self.jar],
-                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            archive = ['-XX:AOTCache=' + cache]
-        else:
-            cache = os.path.join(home, 'cds.jsa')
-            if major < 18:  # a static archive of the JDK's classes and ours, as the maker makes there
-                classes = os.path.join(home, 'classes.lst')
-                subprocess.run([java] + common + ['-Xshare:auto'] + props + ['-XX:DumpLoadedClassList=' + classes]
-                               + training, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                subprocess.run([java] + common + props + ['-Xshare:dump', '-XX:SharedClassListFile=' + classes,
-                                                          '-XX:SharedArchiveFile=' + cache, '-cp', self.jar],
-                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            else:
-                subprocess.run([java] + common + ['-Xshare:auto'] + props + ['-XX:ArchiveClassesAtExit=' + cache]
-                               + training, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            archive = ['-Xshare:auto', '-XX:SharedArchiveFile=' + cache]
+        archive = class_archive.make(java, major, common + props, self.jar, training, os.path.join(home, 'archive'))
         entry = ['-jar', self.jar] if major >= 24 else ['-cp', self.jar, MAIN]
         self.command = [java] + common + props + archive + entry + ['ansible', 'socket_option']
 
@@ -122,7 +96,7 @@ def main():
                 '"options": {"so_rcvbuf": 65536}, "_check_mode": false, "_diff": false, "_verbosity": 0}\n'
                 % (pidfile, port)).encode()
         for java in options.java:
-            major = java_major(java)
+            major = class_archive.java_major(java)
             jars = {name: Executor(java, major, jar, os.path.join(work, '%s-%d' % (name, major)))
                     for name, jar in (('old', options.old), ('new', options.new))}
             for name in ('old', 'new', 'old', 'new'):

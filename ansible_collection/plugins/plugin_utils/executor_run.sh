@@ -306,13 +306,12 @@ lt_os_ids() {
 lt_cds_prepare() {
     lt_cds=
     lt_cds_dump=
-    lt_aot=
     lt_archive_kind=
     [ "$lt_major" -ge 13 ] || return 0
     lt_jvm_size=$(LC_ALL=C ls -lnL -- "$lt_home/lib/server/libjvm.so" 2>/dev/null)
     lt_key=$({ printf '%s\n' "$lt_real" "$lt_jvm_size"; cat -- "$lt_home/release" 2>/dev/null; } | cksum)
     if [ "$lt_major" -ge 25 ]; then
-        lt_aot=1 lt_archive_kind=aot
+        lt_archive_kind=aot
         lt_cds=$lt_dir/aot-${lt_key%% *}.aot
     else
         lt_archive_kind=dynamic
@@ -346,7 +345,9 @@ lt_cds_prepare() {
 # An AOT cache leaves out the method profiles (JEP 515) when the task's JVM compiles with C1
 # only (-XX:TieredStopAtLevel=1, jvm.flags): they are for C2, which such a JVM never runs,
 # yet a JVM replays a cache's profiles at every start (~7 ms of a task's ~75 ms). The switch
-# is a diagnostic flag; a JVM without it records them as before.
+# is a diagnostic flag; a JVM without it records them as before. The resident executor, which
+# runs C2, maps the same cache and so warms up from its own profiles (its warm-up request); its
+# bench figures did not get worse (bench/README.md, fifth stop).
 # Lines of the script must not start with "#": executor.py drops those before sending it.
 # shellcheck disable=SC2016 # the maker expands its own variables
 lt_cds_maker='
@@ -391,7 +392,7 @@ if [ "$kind" = aot ]; then
     case " $* " in
     *" -XX:TieredStopAtLevel=1 "*)
         profiles="-XX:+UnlockDiagnosticVMOptions -XX:-AOTRecordTraining"
-        "$javabin" $profiles -version >/dev/null 2>&1 || profiles=
+        $nice "$javabin" $profiles -version >/dev/null 2>&1 || profiles=
         ;;
     esac
     $nice "$javabin" "$@" $profiles -XX:AOTMode=record -XX:AOTConfiguration="$dump.conf" -jar "$jar" archive-training "$module"
@@ -511,7 +512,7 @@ lt_resident_start() {
     # shellcheck disable=SC2086 # the flags are split on purpose
     set -- $lt_jvm_flags $lt_resident_jvm -Xlog:disable -Xlog:all=error:stderr \
         -Djna.nosys=true -Dlivetune.jna.dir="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna" -Dlivetune.cache.dir="$lt_dir"
-    if [ -n "$lt_aot" ]; then
+    if [ "$lt_archive_kind" = aot ]; then
         if [ -f "$lt_cds" ]; then set -- "$@" -XX:AOTCache="$lt_cds"; fi
     elif [ -n "$lt_cds" ] && [ -f "$lt_cds" ]; then
         set -- "$@" -Xshare:auto -XX:SharedArchiveFile="$lt_cds"
@@ -569,13 +570,13 @@ lt_main() {
     # JVM logging: errors only, on stderr. stdout carries nothing but the executor's JSON,
     # and under a tty (sudo requiretty) stderr joins stdout. (-Xshare cannot go with an AOT cache.)
     lt_share=-Xshare:auto
-    if [ -n "$lt_aot" ]; then lt_share=; fi
+    if [ "$lt_archive_kind" = aot ]; then lt_share=; fi
     # shellcheck disable=SC2086 # the flags are split on purpose
     set -- $lt_jvm_flags -Xlog:disable -Xlog:all=error:stderr $lt_share \
         -Djna.nosys=true -Dlivetune.jna.dir="$lt_dir/jna" -Djna.tmpdir="$lt_dir/jna" -Dlivetune.cache.dir="$lt_dir"
     if [ -n "$lt_cds_dump" ]; then
         lt_cds_start_maker "$@"
-    elif [ -n "$lt_aot" ] && [ -f "$lt_cds" ]; then
+    elif [ "$lt_archive_kind" = aot ] && [ -f "$lt_cds" ]; then
         set -- "$@" -XX:AOTCache="$lt_cds"
     elif [ -n "$lt_cds" ] && [ -f "$lt_cds" ]; then
         set -- "$@" -XX:SharedArchiveFile="$lt_cds"

@@ -1,13 +1,11 @@
 package io.livetune.executor.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.livetune.executor.modules.socketinfo.ReadingSlice;
-import io.livetune.executor.sockets.SocketInspector;
+import io.livetune.executor.modules.socketinfo.SocketEntrySink;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
@@ -29,10 +27,14 @@ final class SocketWatch {
 
     private final Io io;
     private final DateTimeFormatter clock;
+    private final ReadingSlice slice;
+    private final CurrentReading current = new CurrentReading();
 
-    SocketWatch(Io io, DateTimeFormatter clock) {
+    /** @param slice which sockets each reading reaches through getsockopt (the module's own) */
+    SocketWatch(Io io, DateTimeFormatter clock, ReadingSlice slice) {
         this.io = io;
         this.clock = clock;
+        this.slice = slice;
     }
 
     /** Sockets reached through getsockopt per reading at this interval: at least one. */
@@ -40,93 +42,50 @@ final class SocketWatch {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, intervalMillis * SOCKETS_PER_SECOND / 1000));
     }
 
+    /** Where the module the readings run hands its entries: to the reading under way. */
+    SocketEntrySink<?> sink() {
+        return current;
+    }
+
     /**
      * @param first  the first reading, complete
-     * @param reader the next readings, each reaching the sockets {@code slice} picks
+     * @param reader the next readings, each with the module given {@link #sink()} and {@code slice}
      */
-    void watch(ObjectNode first, Callable<ObjectNode> reader, ReadingSlice slice, long intervalMillis, Integer count)
-            throws Exception {
-        Map<Long, JsonNode> previous = byInode(first);
+    void watch(ObjectNode first, Callable<ObjectNode> reader, long intervalMillis, Integer count) throws Exception {
+        Map<Long, WatchedSocket> previous = WatchReading.of(first);
         for (int round = 0; count == null || round < count; round++) {
             Thread.sleep(intervalMillis); // the interval the user asked for between readings
+            WatchReading reading = new WatchReading(previous, slice::wasRead);
+            current.reading = reading;
             ObjectNode next = reader.call();
+            current.reading = null;
             if (next.path("failed").asBoolean()) {
                 io.err().println(now() + " error: " + next.path("msg").asText());
                 continue;
             }
-            Map<Long, JsonNode> current = byInode(next);
-            report(previous, current); // a socket not reached compares only what this reading read
-            carryForward(previous, current, slice);
-            previous = current;
+            String time = now();
+            for (String line : reading.lines()) {
+                io.out().println(time + " " + line);
+            }
+            io.out().flush();
+            previous = reading.sockets();
         }
     }
 
-    private void report(Map<Long, JsonNode> before, Map<Long, JsonNode> after) {
-        String time = now();
-        for (Map.Entry<Long, JsonNode> entry : after.entrySet()) {
-            JsonNode old = before.get(entry.getKey());
-            if (old == null) {
-                io.out().println(time + " opened " + describe(entry.getValue()));
-                continue;
-            }
-            Iterator<Map.Entry<String, JsonNode>> options = entry.getValue().path("options").fields();
-            while (options.hasNext()) {
-                Map.Entry<String, JsonNode> option = options.next();
-                JsonNode was = old.path("options").get(option.getKey());
-                if (was != null && !was.equals(option.getValue())) {
-                    io.out().println(time + " " + describe(entry.getValue()) + ": "
-                            + SocketInspector.compact(option.getKey(), was) + " -> "
-                            + SocketInspector.compact(option.getKey(), option.getValue()));
-                }
-            }
-            if (entry.getValue().has("backlog") && !entry.getValue().path("backlog").equals(old.path("backlog"))) {
-                io.out().println(time + " " + describe(entry.getValue()) + ": backlog " + old.path("backlog").asText()
-                        + " -> " + entry.getValue().path("backlog").asText());
-            }
-        }
-        for (Map.Entry<Long, JsonNode> entry : before.entrySet()) {
-            if (!after.containsKey(entry.getKey())) {
-                io.out().println(time + " closed " + describe(entry.getValue()));
-            }
-        }
-        io.out().flush();
-    }
+    /** The module's sink for every reading, handing on to the reading under way. */
+    private static final class CurrentReading implements SocketEntrySink<List<WatchReading.Compared>> {
+        /** Set before a reading starts its threads, which only read it. */
+        private volatile WatchReading reading;
 
-    /** The sockets not reached in this reading keep, for the next, what only getsockopt tells from the last. */
-    private static void carryForward(Map<Long, JsonNode> before, Map<Long, JsonNode> after, ReadingSlice slice) {
-        for (Map.Entry<Long, JsonNode> entry : after.entrySet()) {
-            JsonNode old = before.get(entry.getKey());
-            if (old == null || slice.wasRead(entry.getKey()) || !entry.getValue().isObject()) {
-                continue;
-            }
-            ObjectNode now = (ObjectNode) entry.getValue();
-            ObjectNode options = now.has("options") ? (ObjectNode) now.get("options") : now.putObject("options");
-            Iterator<Map.Entry<String, JsonNode>> oldOptions = old.path("options").fields();
-            while (oldOptions.hasNext()) {
-                Map.Entry<String, JsonNode> option = oldOptions.next();
-                options.putIfAbsent(option.getKey(), option.getValue());
-            }
-            for (String field : new String[] {"backlog", "accept_queue"}) { // tcp_info, when sock_diag lacked it
-                if (!now.has(field) && old.has(field)) {
-                    now.set(field, old.get(field));
-                }
-            }
+        @Override
+        public List<WatchReading.Compared> prepare(List<ObjectNode> run) {
+            return reading.prepare(run);
         }
-    }
 
-    private static Map<Long, JsonNode> byInode(ObjectNode result) {
-        Map<Long, JsonNode> sockets = new LinkedHashMap<>();
-        result.path("sockets").forEach(socket -> sockets.put(socket.path("inode").asLong(), socket));
-        return sockets;
-    }
-
-    /** "pid 1234 (nginx) tcp 0.0.0.0:80 listen". */
-    private static String describe(JsonNode socket) {
-        JsonNode owner = socket.path("owners").path(0);
-        return "pid " + owner.path("pid").asText() + " (" + owner.path("process").asText() + ") "
-                + socket.path("protocol").asText() + " " + socket.path("local").asText()
-                + (socket.path("remote").asText().endsWith(":*") ? "" : " -> " + socket.path("remote").asText())
-                + " " + socket.path("state").asText();
+        @Override
+        public void accept(List<WatchReading.Compared> run) {
+            reading.accept(run);
+        }
     }
 
     private String now() {

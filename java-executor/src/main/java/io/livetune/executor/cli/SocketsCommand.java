@@ -98,8 +98,9 @@ public final class SocketsCommand implements Callable<Integer> {
         if (watch != null) {
             long intervalMillis = (long) (watch * 1000);
             ReadingSlice slice = new ReadingSlice(SocketWatch.socketsPerReading(intervalMillis));
-            SocketInfoModule sliced = new SocketInfoModule(null, slice); // its schema loaded once
-            new SocketWatch(io, CLOCK).watch(result, () -> run(sliced), slice, intervalMillis, count);
+            SocketWatch watcher = new SocketWatch(io, CLOCK, slice);
+            SocketInfoModule sliced = new SocketInfoModule(watcher.sink(), slice); // its schema loaded once
+            watcher.watch(result, () -> run(sliced), intervalMillis, count);
         }
         return 0;
     }

@@ -100,9 +100,10 @@ public final class Injector implements AutoCloseable {
             int tid = chooseThread(pid);
             try {
                 return injectInto(pid, tid, work);
-            } catch (TracedByAnotherLivetune e) {
+            } catch (TracedByAnotherLivetune | TracerEndedMeanwhile e) {
                 // Another livetune run (a watch, a parallel play) holds the thread for its own
-                // short stop: wait for it to end rather than fail, within a bound.
+                // short stop, or the tracer we saw has just let go: wait for the thread to be
+                // free rather than fail, within a bound.
                 if (waitForOtherLivetune == null) {
                     waitForOtherLivetune = Deadline.in(OTHER_LIVETUNE_WAIT_MILLIS);
                 }
@@ -260,8 +261,14 @@ public final class Injector implements AutoCloseable {
             ProcessInfo info = ProcessInfo.read(proc, tracerPid);
             tracer = "pid " + tracerPid + " (" + info.name() + (info.argv().isEmpty() ? "" : ": "
                     + abbreviate(info.commandLine())) + ")";
+        } catch (ProcessGoneException e) {
+            // Gone between our read of TracerPid and of its /proc entry: a livetune run's
+            // tracer thread ends with its run (a watch's, at every reading), and whatever it
+            // was, it has let go of the thread, so the attach is tried again.
+            return new TracerEndedMeanwhile("pid " + pid + " was traced by pid " + tracerPid + ", which ended "
+                    + "while livetune looked, again and again for " + OTHER_LIVETUNE_WAIT_MILLIS + " ms; try again");
         } catch (IOException e) {
-            tracer = "pid " + tracerPid;
+            tracer = "pid " + tracerPid; // not ours to read (hidepid, another user): named by its pid
         }
         if (tracer.contains("(" + TracerThread.NAME)) {
             return new TracedByAnotherLivetune("pid " + pid + " is being injected into by another livetune run ("
@@ -276,6 +283,15 @@ public final class Injector implements AutoCloseable {
         private static final long serialVersionUID = 1L;
 
         TracedByAnotherLivetune(String message) {
+            super(Kind.ALREADY_TRACED, message);
+        }
+    }
+
+    /** The thread's tracer ended as we read who it was: the thread is free, or soon taken by another. */
+    private static final class TracerEndedMeanwhile extends InjectionException {
+        private static final long serialVersionUID = 1L;
+
+        TracerEndedMeanwhile(String message) {
             super(Kind.ALREADY_TRACED, message);
         }
     }

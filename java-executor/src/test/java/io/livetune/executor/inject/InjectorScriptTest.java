@@ -14,6 +14,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -437,6 +442,53 @@ class InjectorScriptTest {
     }
 
     @Test
+    void aThreadThatADebuggerTracesIsRefusedAtOnceNamingTheDebugger() throws Exception {
+        tracedBy(777);
+        tracer(777, "strace", "strace\0-p\0" + PID + "\0");
+
+        InjectionException refused = assertThrows(InjectionException.class, () -> injector.call(PID, Syscall.GETPID));
+        assertEquals(InjectionException.Kind.ALREADY_TRACED, refused.kind());
+        assertEquals("pid " + PID + " is already being traced by pid 777 (strace: strace -p " + PID + "); a thread "
+                + "can have only one tracer: detach that debugger or strace first", refused.getMessage());
+        ptrace.assertDone(); // not one ptrace call
+    }
+
+    /**
+     * The tracer seen in TracerPid has no /proc entry any more by the time livetune reads who
+     * it was: another livetune run's tracer thread ends with its run (a watch's, at every
+     * reading). It let go of the thread, so livetune waits and attaches, rather than blaming
+     * a debugger that is not there.
+     */
+    @Test
+    void aTracerThatEndedAsItWasLookedUpIsWaitedOutNotBlamed() throws Exception {
+        tracedBy(777); // and no /proc/777
+        siteLookup();
+        attachAndStop();
+        ptrace.then("setRegset", TID, "NT_PRSTATUS", getpid)
+                .then("singleStep", TID, 0)
+                .expect("waitpid", TID, "WNOHANG").returns(signalStop(SIGTRAP))
+                .expect("getRegset", TID, "NT_PRSTATUS", X86.size()).returns(getpidDone)
+                .then("setRegset", TID, "NT_PRSTATUS", saved)
+                .then("detach", TID, 0);
+
+        CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> {
+            try {
+                return injector.call(PID, Syscall.GETPID);
+            } catch (InjectionException | IOException e) {
+                throw new CompletionException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!call.isDone() && !InjectorWaits.anyWaiting() && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(1_000_000);
+        }
+        assertFalse(call.isDone(), () -> "waited for the thread, not refused: " + call.handle((v, e) -> v + " " + e).join());
+        tracedBy(0);
+        assertEquals(PID, call.get(20, TimeUnit.SECONDS));
+        ptrace.assertDone();
+    }
+
+    @Test
     void aRefusedSeizeWithoutCapSysPtraceAdvisesRoot() throws Exception {
         process("S (sleeping)", 0, capabilities());
         siteLookup();
@@ -587,6 +639,21 @@ class InjectorScriptTest {
         Path self = root.resolve(Integer.toString(ProcFs.selfPid()));
         Files.createDirectories(self);
         Files.writeString(self.resolve("status"), "Name:\tjava\nCapEff:\t" + capEff + "\n");
+    }
+
+    /** The target thread's TracerPid in its status files (0: not traced). */
+    private void tracedBy(int tracerPid) throws IOException {
+        for (Path status : List.of(root.resolve(PID + "/status"), root.resolve(PID + "/task/" + TID + "/status"))) {
+            Files.writeString(status, Files.readString(status).replaceAll("TracerPid:\t\\d+", "TracerPid:\t" + tracerPid));
+        }
+    }
+
+    /** A tracing thread's /proc entry: its name and command line. */
+    private void tracer(int tid, String name, String cmdline) throws IOException {
+        Path dir = Files.createDirectories(root.resolve(Integer.toString(tid)));
+        Files.writeString(dir.resolve("stat"), tid + " (" + name + ") S 1 " + tid + " " + tid
+                + " 0 -1 4194560 100 0 0 0 1 1 0 0 20 0 1 0 123400 1000000 100 18446744073709551615\n");
+        Files.writeString(dir.resolve("cmdline"), cmdline);
     }
 
     /** The host's kernel.yama.ptrace_scope, or null without Yama: the advice depends on it. */

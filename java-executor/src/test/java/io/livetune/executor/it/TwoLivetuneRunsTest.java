@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.livetune.executor.inject.Injector;
+import io.livetune.executor.inject.InjectorWaits;
 import io.livetune.executor.inject.Syscall;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -18,21 +19,6 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(60)
 class TwoLivetuneRunsTest {
-
-    /** Whether some thread is parked inside Injector.inject, which only waiting for another run does. */
-    private static boolean waitsInInject() {
-        for (StackTraceElement[] stack : Thread.getAllStackTraces().values()) {
-            boolean parked = false;
-            for (StackTraceElement frame : stack) {
-                parked |= frame.getMethodName().equals("parkNanos");
-                if (parked && frame.getClassName().equals(Injector.class.getName())
-                        && frame.getMethodName().equals("inject")) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
 
     @Test
     void theSecondRunWaitsForTheFirstOnesStop() throws Exception {
@@ -67,7 +53,7 @@ class TwoLivetuneRunsTest {
             });
             // Before the first run lets go: the second is seen waiting for it (parked in Injector.inject),
             // not failed with "already traced".
-            Await.until(() -> secondRun.isDone() || waitsInInject(), waiting -> waiting, "the second run waits", 20);
+            Await.until(() -> secondRun.isDone() || InjectorWaits.anyWaiting(), waiting -> waiting, "the second run waits", 20);
             assertTrue(!secondRun.isDone(), "the second run did not end while the first held the thread: "
                     + (secondRun.isDone() ? secondRun.handle((v, e) -> String.valueOf(e)).join() : ""));
             release.countDown();

@@ -341,12 +341,7 @@ class InjectorScriptTest {
         // The next injection gets a new tracer thread; the site found before is checked, not searched again.
         ptrace.expect("readMemory", PID, SITE, 2).returns(new byte[] {0x0f, 0x05});
         attachAndStop();
-        ptrace.then("setRegset", TID, "NT_PRSTATUS", getpid)
-                .then("singleStep", TID, 0)
-                .expect("waitpid", TID, "WNOHANG").returns(signalStop(SIGTRAP))
-                .expect("getRegset", TID, "NT_PRSTATUS", X86.size()).returns(getpidDone)
-                .then("setRegset", TID, "NT_PRSTATUS", saved)
-                .then("detach", TID, 0);
+        getpidThenDetach();
         assertEquals(PID, injector.call(PID, Syscall.GETPID));
         ptrace.assertDone();
     }
@@ -464,12 +459,7 @@ class InjectorScriptTest {
         tracedBy(777); // and no /proc/777
         siteLookup();
         attachAndStop();
-        ptrace.then("setRegset", TID, "NT_PRSTATUS", getpid)
-                .then("singleStep", TID, 0)
-                .expect("waitpid", TID, "WNOHANG").returns(signalStop(SIGTRAP))
-                .expect("getRegset", TID, "NT_PRSTATUS", X86.size()).returns(getpidDone)
-                .then("setRegset", TID, "NT_PRSTATUS", saved)
-                .then("detach", TID, 0);
+        getpidThenDetach();
 
         CompletableFuture<Long> call = CompletableFuture.supplyAsync(() -> {
             try {
@@ -552,6 +542,16 @@ class InjectorScriptTest {
     /** The engine looks for a syscall instruction in the vdso (0f 05 at SITE) before it attaches. */
     private void siteLookup() {
         ptrace.expect("readMemory", PID, VDSO, VDSO_SIZE).returns(vdsoText(new byte[] {0x0f, 0x05}));
+    }
+
+    /** In our stop: getpid at the site, single-stepped, the registers put back, detached. */
+    private void getpidThenDetach() {
+        ptrace.then("setRegset", TID, "NT_PRSTATUS", getpid)
+                .then("singleStep", TID, 0)
+                .expect("waitpid", TID, "WNOHANG").returns(signalStop(SIGTRAP))
+                .expect("getRegset", TID, "NT_PRSTATUS", X86.size()).returns(getpidDone)
+                .then("setRegset", TID, "NT_PRSTATUS", saved)
+                .then("detach", TID, 0);
     }
 
     /** PTRACE_SEIZE, PTRACE_INTERRUPT, our stop, the registers saved. */

@@ -307,7 +307,7 @@ lt_cds_prepare() {
     lt_cds=
     lt_cds_dump=
     lt_archive_kind=
-    [ "$lt_major" -ge 13 ] || return 0
+    [ "$lt_major" -ge "$lt_java_min" ] || return 0 # 0: a version we could not read, no archive
     lt_jvm_size=$(LC_ALL=C ls -lnL -- "$lt_home/lib/server/libjvm.so" 2>/dev/null)
     lt_key=$({ printf '%s\n' "$lt_real" "$lt_jvm_size"; cat -- "$lt_home/release" 2>/dev/null; } | cksum)
     if [ "$lt_major" -ge 25 ]; then
